@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * Stable error codes: the API. Messages may change, codes may not.
+ * `status` is the HTTP status the ingest service answers with.
+ */
+export const ERROR_CODES = {
+  INVALID_JSON: { status: 400, message: 'The body is not valid JSON' },
+  INVALID_ENCODING: { status: 400, message: 'The body is not valid UTF-8 or contains NUL bytes' },
+  EMPTY_BODY: { status: 400, message: 'The request body is empty' },
+  VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected schema' },
+  UNKNOWN_FORMAT: { status: 400, message: 'The alert format is not supported' },
+  NESTING_TOO_DEEP: { status: 400, message: 'The JSON is nested too deeply' },
+  FORBIDDEN_KEY: { status: 400, message: 'The JSON contains a forbidden key' },
+  FIELD_TOO_LARGE: { status: 400, message: 'A field exceeds the size limit' },
+  TOO_MANY_ITEMS: { status: 400, message: 'The batch has more items than allowed' },
+  UNAUTHORIZED: { status: 401, message: 'A valid API key is required' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  BACKPRESSURE: { status: 503, message: 'The pipeline backlog is full; retry later' },
+  REDIS_UNAVAILABLE: { status: 503, message: 'Redis is unavailable' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const ErrorDetail = z.object({
+  path: z.string().optional(),
+  message: z.string(),
+});
+export type ErrorDetail = z.infer<typeof ErrorDetail>;
+
+/** Every error answered by the API has exactly this body. */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(ErrorDetail),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { ProviderName } from './intel.schema.ts';
+import { ObservableType } from './observable.schema.ts';
+import { TriageResult } from './result.schema.ts';
+
+/** Queue names, in one place (kebab-case, no `:`). */
+export const QUEUE = {
+  enrich: 'enrich',
+  classify: 'classify',
+  results: 'results',
+  intelAbuseipdb: 'intel-abuseipdb',
+  intelVirustotal: 'intel-virustotal',
+  deadLetter: 'dead-letter',
+} as const;
+export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
+
+export const AlertJob = z.object({
+  alert_id: z.string().min(1).max(128),
+  batch_id: z.string().min(1).max(128).optional(),
+});
+export type AlertJob = z.infer<typeof AlertJob>;
+
+export const LookupJob = z.object({
+  provider: ProviderName,
+  type: ObservableType,
+  value: z.string().min(1).max(8192),
+});
+export type LookupJob = z.infer<typeof LookupJob>;
+
+export const ResultJob = z.object({
+  alert_id: z.string(),
+  batch_id: z.string().optional(),
+  result: TriageResult,
+});
+export type ResultJob = z.infer<typeof ResultJob>;
+
+export const DeadLetterJob = z.object({
+  queue: z.string(),
+  job_id: z.string(),
+  data: z.unknown(),
+  failed_reason: z.string(),
+  failed_at: z.string(),
+});
+export type DeadLetterJob = z.infer<typeof DeadLetterJob>;
+
+export interface QueueSpec<S extends z.ZodType = z.ZodType> {
+  name: QueueName;
+  schema: S;
+  /** Default job options for this queue (BullMQ `DefaultJobOptions`-compatible). */
+  defaults: {
+    attempts: number;
+    backoff: { type: 'exponential' | 'fixed'; delay: number };
+    removeOnComplete: { age: number; count: number };
+    removeOnFail: { age: number; count: number };
+  };
+}
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/**
+ * The job catalog. Retention is bounded on every queue so Redis never grows without limit;
+ * failed jobs are kept a week for an operator to inspect in Bull Board.
+ */
+export const JOBS = {
+  enrich: {
+    name: QUEUE.enrich,
+    schema: AlertJob,
+    defaults: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: HOUR, count: 10_000 },
+      removeOnFail: { age: 7 * DAY, count: 100_000 },
+    },
+  },
+  classify: {
+    name: QUEUE.classify,
+    schema: AlertJob,
+    defaults: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: HOUR, count: 10_000 },
+      removeOnFail: { age: 7 * DAY, count: 100_000 },
+    },
+  },
+  results: {
+    name: QUEUE.results,
+    schema: ResultJob,
+    defaults: {
+      attempts: 12,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: HOUR, count: 10_000 },
+      removeOnFail: { age: 7 * DAY, count: 100_000 },
+    },
+  },
+  intelAbuseipdb: {
+    name: QUEUE.intelAbuseipdb,
+    schema: LookupJob,
+    defaults: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: 60, count: 1000 },
+      removeOnFail: { age: DAY, count: 10_000 },
+    },
+  },
+  intelVirustotal: {
+    name: QUEUE.intelVirustotal,
+    schema: LookupJob,
+    defaults: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: 60, count: 1000 },
+      removeOnFail: { age: DAY, count: 10_000 },
+    },
+  },
+  deadLetter: {
+    name: QUEUE.deadLetter,
+    schema: DeadLetterJob,
+    defaults: {
+      attempts: 1,
+      backoff: { type: 'fixed', delay: 0 },
+      removeOnComplete: { age: 30 * DAY, count: 100_000 },
+      removeOnFail: { age: 30 * DAY, count: 100_000 },
+    },
+  },
+} as const satisfies Record<string, QueueSpec>;
+
+/** Severity → BullMQ priority (1 is served first). */
+export const SEVERITY_PRIORITY = {
+  Critical: 1,
+  High: 2,
+  Medium: 3,
+  Low: 4,
+  Informational: 5,
+} as const;
+
+/**
+ * Deterministic job id for a lookup, so N alerts sharing an observable add one job.
+ * Percent-encoding keeps it injective and free of `:` (which BullMQ reserves).
+ */
+export function lookupJobId(job: LookupJob): string {
+  const safe = job.value.replace(/[^A-Za-z0-9._-]/g, (c) =>
+    [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
+  );
+  return `${job.provider}.${job.type}.${safe}`;
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { NormalizedAlert, Severity } from './alert.schema.ts';
+
+export const Classification = z.enum(['TRUE_POSITIVE', 'FALSE_POSITIVE', 'NEEDS_REVIEW']);
+export type Classification = z.infer<typeof Classification>;
+
+export const DecidedBy = z.enum(['rules', 'llm', 'cache']);
+export type DecidedBy = z.infer<typeof DecidedBy>;
+
+export const ResultFlag = z.enum(['partial_intel', 'injection_suspected', 'intel_conflict', 'llm_fallback', 'budget_exhausted']);
+export type ResultFlag = z.infer<typeof ResultFlag>;
+
+export const MitreTechnique = z.object({
+  id: z.string(),
+  name: z.string(),
+  tactic: z.string().optional(),
+});
+export type MitreTechnique = z.infer<typeof MitreTechnique>;
+
+export const TokenUsage = z.object({
+  input: z.number().int(),
+  output: z.number().int(),
+  thinking: z.number().int().optional(),
+});
+
+/** What a verdict carries (DESIGN.md §4). */
+export const TriageResult = z.object({
+  classification: Classification,
+  confidence: z.number().int().min(0).max(100),
+  severity: Severity,
+  title: z.string(),
+  reasoning: z.array(z.string()).min(1),
+  mitre: z.array(MitreTechnique),
+  /** value → provider → that provider's normalized fields. */
+  threat_intel: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown()))),
+  decided_by: DecidedBy,
+  flags: z.array(ResultFlag),
+  performance: z.object({
+    processing_time: z.number(),
+    from_cache: z.boolean(),
+    cost: z.string(),
+    /** Cost in USD as a number, for sums. */
+    cost_usd: z.number().optional(),
+    tokens: TokenUsage,
+  }),
+});
+export type TriageResult = z.infer<typeof TriageResult>;
+
+export const AlertStatus = z.enum(['queued', 'enriching', 'classifying', 'completed', 'failed']);
+export type AlertStatus = z.infer<typeof AlertStatus>;
+
+/** `GET /v1/alerts/:id`. */
+export const AlertView = z.object({
+  id: z.string(),
+  status: AlertStatus,
+  batch_id: z.string().optional(),
+  received_at: z.string(),
+  completed_at: z.string().optional(),
+  error: z.string().optional(),
+  alert: NormalizedAlert,
+  result: TriageResult.optional(),
+});
+export type AlertView = z.infer<typeof AlertView>;
+
+export const BatchSummary = z.object({
+  total: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  true_positive: z.number().int(),
+  false_positive: z.number().int(),
+  needs_review: z.number().int(),
+  /** Seconds from the batch being accepted to its last verdict (or to now while running). */
+  processing_time: z.number(),
+  total_cost: z.string(),
+  ai_cache_hit: z.number().int(),
+  ti_cache_hit: z.number().int(),
+});
+export type BatchSummary = z.infer<typeof BatchSummary>;

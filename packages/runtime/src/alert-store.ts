@@ -1,0 +1,240 @@
+import {
+  type AlertStatus,
+  type AlertView,
+  type BatchSummary,
+  type Enrichment,
+  NormalizedAlert,
+  TriageResult,
+} from '@triage/contracts';
+import type { Redis } from 'ioredis';
+import { keys } from './keys.ts';
+
+export interface NewAlert {
+  id: string;
+  alert: NormalizedAlert;
+  received_at: string;
+  batch_id?: string;
+}
+
+const CLASS_FIELD = {
+  TRUE_POSITIVE: 'true_positive',
+  FALSE_POSITIVE: 'false_positive',
+  NEEDS_REVIEW: 'needs_review',
+} as const;
+
+/*
+ * Completion is one atomic step: the verdict, the status and the batch counters change together,
+ * and only the first completion counts. A job retried after a crash therefore never counts twice.
+ */
+const COMPLETE_LUA = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st or st == 'completed' or st == 'failed' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'completed', 'result', ARGV[1], 'completed_at', ARGV[2])
+if KEYS[2] ~= '' then
+  redis.call('HINCRBY', KEYS[2], 'completed', 1)
+  redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+  redis.call('HINCRBYFLOAT', KEYS[2], 'cost_usd', ARGV[4])
+  redis.call('HINCRBY', KEYS[2], 'ai_cache_hit', ARGV[5])
+  redis.call('HINCRBY', KEYS[2], 'ti_cache_hit', ARGV[6])
+  redis.call('HSET', KEYS[2], 'last_done_ms', ARGV[7])
+end
+redis.call('PUBLISH', KEYS[3], ARGV[8])
+return 1
+`;
+
+const FAIL_LUA = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st or st == 'completed' or st == 'failed' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[1], 'completed_at', ARGV[2])
+if KEYS[2] ~= '' then
+  redis.call('HINCRBY', KEYS[2], 'failed', 1)
+  redis.call('HSET', KEYS[2], 'last_done_ms', ARGV[3])
+end
+redis.call('PUBLISH', KEYS[3], ARGV[4])
+return 1
+`;
+
+const STAGE_LUA = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st or st == 'completed' or st == 'failed' then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+return 1
+`;
+
+/**
+ * Alert records, verdicts and batch counters in Redis (with a TTL). Written by ingest and the
+ * workers, read by the status endpoints.
+ */
+export class AlertStore {
+  private readonly redis: Redis;
+  private readonly k: ReturnType<typeof keys>;
+  private readonly ttl: number;
+
+  constructor(redis: Redis, prefix: string, ttlSeconds: number) {
+    this.redis = redis;
+    this.k = keys(prefix);
+    this.ttl = ttlSeconds;
+  }
+
+  get completedChannel(): string {
+    return this.k.completedChannel;
+  }
+
+  /** Stores new records (and the batch index) in one pipeline. */
+  async create(alerts: NewAlert[], batchId?: string): Promise<void> {
+    const pipe = this.redis.pipeline();
+    for (const a of alerts) {
+      const key = this.k.alert(a.id);
+      pipe.hset(key, {
+        status: 'queued',
+        received_at: a.received_at,
+        alert: JSON.stringify(a.alert),
+        ...(a.batch_id ? { batch_id: a.batch_id } : {}),
+      });
+      pipe.expire(key, this.ttl);
+    }
+    if (batchId) {
+      const bk = this.k.batch(batchId);
+      pipe.hset(bk, { total: alerts.length, created_ms: Date.now() });
+      pipe.expire(bk, this.ttl);
+      const ik = this.k.batchIds(batchId);
+      for (let i = 0; i < alerts.length; i += 1000) {
+        pipe.rpush(ik, ...alerts.slice(i, i + 1000).map((a) => a.id));
+      }
+      pipe.expire(ik, this.ttl);
+    }
+    const res = await pipe.exec();
+    const err = res?.find(([e]) => e)?.[0];
+    if (err) throw err;
+  }
+
+  /** Moves a record to `enriching` / `classifying`, never back from a final state. */
+  async setStage(id: string, status: Extract<AlertStatus, 'enriching' | 'classifying'>): Promise<void> {
+    await this.redis.eval(STAGE_LUA, 1, this.k.alert(id), status);
+  }
+
+  async loadAlert(id: string): Promise<NormalizedAlert | undefined> {
+    const raw = await this.redis.hget(this.k.alert(id), 'alert');
+    return raw ? NormalizedAlert.parse(JSON.parse(raw)) : undefined;
+  }
+
+  async saveEnrichment(id: string, enrichment: Enrichment): Promise<void> {
+    await this.redis.hset(this.k.alert(id), 'enrichment', JSON.stringify(enrichment));
+  }
+
+  async loadEnrichment(id: string): Promise<Enrichment | undefined> {
+    const raw = await this.redis.hget(this.k.alert(id), 'enrichment');
+    return raw ? (JSON.parse(raw) as Enrichment) : undefined;
+  }
+
+  /** Writes the verdict once. Returns false when the alert was already final (a retried job). */
+  async complete(
+    id: string,
+    result: TriageResult,
+    batchId?: string,
+    opts: { tiCacheHit?: boolean } = {},
+  ): Promise<boolean> {
+    const done = await this.redis.eval(
+      COMPLETE_LUA,
+      3,
+      this.k.alert(id),
+      batchId ? this.k.batch(batchId) : '',
+      this.k.completedChannel,
+      JSON.stringify(result),
+      new Date().toISOString(),
+      CLASS_FIELD[result.classification],
+      String(result.performance.cost_usd ?? 0),
+      result.decided_by === 'cache' ? '1' : '0',
+      opts.tiCacheHit ? '1' : '0',
+      String(Date.now()),
+      id,
+    );
+    return done === 1;
+  }
+
+  /** Marks the alert failed once (after its last attempt). */
+  async fail(id: string, error: string, batchId?: string): Promise<boolean> {
+    const done = await this.redis.eval(
+      FAIL_LUA,
+      3,
+      this.k.alert(id),
+      batchId ? this.k.batch(batchId) : '',
+      this.k.completedChannel,
+      error.slice(0, 2000),
+      new Date().toISOString(),
+      String(Date.now()),
+      id,
+    );
+    return done === 1;
+  }
+
+  async get(id: string): Promise<AlertView | undefined> {
+    const h = await this.redis.hgetall(this.k.alert(id));
+    if (!h.status || !h.alert) return undefined;
+    return {
+      id,
+      status: h.status as AlertStatus,
+      ...(h.batch_id ? { batch_id: h.batch_id } : {}),
+      received_at: h.received_at ?? '',
+      ...(h.completed_at ? { completed_at: h.completed_at } : {}),
+      ...(h.error ? { error: h.error } : {}),
+      alert: JSON.parse(h.alert) as NormalizedAlert,
+      ...(h.result ? { result: JSON.parse(h.result) as TriageResult } : {}),
+    };
+  }
+
+  async statuses(ids: string[]): Promise<Array<{ id: string; status: AlertStatus; result?: TriageResult }>> {
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hmget(this.k.alert(id), 'status', 'result');
+    const res = (await pipe.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [status, result] = (res[i]?.[1] as [string | null, string | null] | undefined) ?? [null, null];
+      return {
+        id,
+        status: (status ?? 'failed') as AlertStatus,
+        ...(result ? { result: JSON.parse(result) as TriageResult } : {}),
+      };
+    });
+  }
+
+  async batchSummary(batchId: string): Promise<BatchSummary | undefined> {
+    const h = await this.redis.hgetall(this.k.batch(batchId));
+    if (!h.total) return undefined;
+    const n = (f: string) => Number(h[f] ?? 0);
+    const total = n('total');
+    const done = n('completed') + n('failed');
+    const end = done >= total && h.last_done_ms ? n('last_done_ms') : Date.now();
+    return {
+      total,
+      completed: n('completed'),
+      failed: n('failed'),
+      true_positive: n('true_positive'),
+      false_positive: n('false_positive'),
+      needs_review: n('needs_review'),
+      processing_time: Math.max(0, (end - n('created_ms')) / 1000),
+      total_cost: `$${n('cost_usd').toFixed(4)}`,
+      ai_cache_hit: n('ai_cache_hit'),
+      ti_cache_hit: n('ti_cache_hit'),
+    };
+  }
+
+  async batchIds(batchId: string, cursor: number, limit: number): Promise<string[]> {
+    return this.redis.lrange(this.k.batchIds(batchId), cursor, cursor + limit - 1);
+  }
+
+  /**
+   * Remembers which alert a SIEM's own id became, so a re-sent alert is recognised.
+   * Returns the id already stored for it, or undefined when this one is the first.
+   */
+  async claimSourceId(format: string, sourceId: string, id: string): Promise<string | undefined> {
+    const key = this.k.sourceId(format, sourceId);
+    const set = await this.redis.set(key, id, 'EX', this.ttl, 'NX');
+    if (set === 'OK') return undefined;
+    return (await this.redis.get(key)) ?? undefined;
+  }
+
+  async releaseSourceId(format: string, sourceId: string, id: string): Promise<void> {
+    const key = this.k.sourceId(format, sourceId);
+    if ((await this.redis.get(key)) === id) await this.redis.del(key);
+  }
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { EnvInt } from './env.ts';
+
+/** Settings every process reads (DESIGN.md §3). */
+export const BaseConfig = z.object({
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').default('redis://127.0.0.1:6379'),
+  /** BullMQ prefix and key namespace: several stacks can share one Redis. Use `{triage}` for Redis Cluster. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, _ . - { } only')
+    .default('triage'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long alert records and verdicts stay queryable. */
+  RESULT_TTL_SECONDS: EnvInt(60).default(7 * 24 * 3600),
+  /** Concurrency of each worker process. */
+  WORKER_CONCURRENCY: EnvInt(1, 1000).default(16),
+  /** How long shutdown may take before in-flight work is left to BullMQ's stalled-job recovery. */
+  SHUTDOWN_TIMEOUT_MS: EnvInt(100).default(10_000),
+});

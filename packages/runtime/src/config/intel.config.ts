@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { EnvBool, EnvInt, EnvList, HttpUrl, OptionalSecret, RateLimit } from './env.ts';
+
+/** Threat-intel providers, their limits, caching and verdict thresholds (DESIGN.md §3, §5). */
+export const IntelConfig = z.object({
+  /** Bundled Tor exit / Spamhaus DROP snapshots. */
+  OFFLINE_INTEL: EnvBool.default(true),
+
+  ABUSEIPDB_API_KEY: OptionalSecret,
+  ABUSEIPDB_BASE_URL: HttpUrl.default('https://api.abuseipdb.com'),
+  ABUSEIPDB_RATE_LIMIT: RateLimit.prefault('60/min'),
+  /** Checks per UTC day; resets 00:00 UTC. */
+  ABUSEIPDB_DAILY_QUOTA: EnvInt(0).default(1000),
+  ABUSEIPDB_MAX_AGE_DAYS: EnvInt(1, 365).default(90),
+  /** abuseConfidenceScore at or above → malicious. */
+  ABUSEIPDB_MALICIOUS_SCORE: EnvInt(0, 100).default(75),
+  /** abuseConfidenceScore at or above → suspicious. */
+  ABUSEIPDB_SUSPICIOUS_SCORE: EnvInt(0, 100).default(25),
+
+  VIRUSTOTAL_API_KEY: OptionalSecret,
+  VIRUSTOTAL_BASE_URL: HttpUrl.default('https://www.virustotal.com'),
+  VIRUSTOTAL_RATE_LIMIT: RateLimit.prefault('4/min'),
+  VIRUSTOTAL_DAILY_QUOTA: EnvInt(0).default(500),
+  /** Engines flagging malicious at or above → malicious. */
+  VIRUSTOTAL_MALICIOUS_DETECTIONS: EnvInt(1).default(3),
+  /** malicious + suspicious engines at or above → suspicious. */
+  VIRUSTOTAL_SUSPICIOUS_DETECTIONS: EnvInt(1).default(1),
+
+  /** Per-request timeout for provider HTTP calls. */
+  INTEL_TIMEOUT_MS: EnvInt(100).default(10_000),
+  /** The longest an alert waits for lookups before it is classified with `partial_intel`. */
+  INTEL_WAIT_MS: EnvInt(0).default(60_000),
+  INTEL_TTL_IP_SECONDS: EnvInt(1).default(6 * 3600),
+  INTEL_TTL_DOMAIN_SECONDS: EnvInt(1).default(24 * 3600),
+  INTEL_TTL_URL_SECONDS: EnvInt(1).default(24 * 3600),
+  INTEL_TTL_HASH_SECONDS: EnvInt(1).default(7 * 24 * 3600),
+  /** TTL of "unknown / not found" answers (negative cache). */
+  INTEL_NEGATIVE_TTL_SECONDS: EnvInt(1).default(3600),
+  /** IPs, CIDRs or domains never sent to any provider (e.g. your own egress, partner ranges). */
+  INTEL_ALLOWLIST: EnvList.default([]),
+});

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { AppError } from '../app-error.ts';
+import { BaseConfig } from './base.config.ts';
+import { ClassifierConfig } from './classifier.config.ts';
+import { HttpConfig } from './http.config.ts';
+import { IntelConfig } from './intel.config.ts';
+import { WebhookConfig } from './webhook.config.ts';
+
+/** The whole environment contract. Every service parses it once in `main.ts`. */
+export const TriageConfig = BaseConfig.extend(HttpConfig.shape)
+  .extend(IntelConfig.shape)
+  .extend(ClassifierConfig.shape)
+  .extend(WebhookConfig.shape);
+export type TriageConfig = Readonly<z.output<typeof TriageConfig>>;
+
+export class ConfigError extends AppError {
+  constructor(message: string) {
+    super('INTERNAL', { message });
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment once. Empty strings count as unset so `FOO=` in an env file means "default".
+ * Throws a ConfigError naming each bad variable and what was expected.
+ */
+export function loadConfig(env: Record<string, string | undefined>, overrides: Record<string, unknown> = {}): TriageConfig {
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(TriageConfig.shape)) {
+    const v = env[key];
+    if (v !== undefined && v.trim() !== '') input[key] = v;
+  }
+  Object.assign(input, overrides);
+  const parsed = TriageConfig.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? '?');
+      const shown = /KEY|SECRET/.test(name) ? '<redacted>' : JSON.stringify(env[name] ?? overrides[name]);
+      return `${name}=${shown}: ${i.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,17 @@
+/**
+ * Every Redis key the project writes outside BullMQ, in one place, under `QUEUE_PREFIX`
+ * so several stacks can share one Redis and a test file can use its own prefix.
+ */
+export function keys(prefix: string) {
+  return {
+    alert: (id: string) => `${prefix}:alert:${id}`,
+    batch: (id: string) => `${prefix}:batch:${id}`,
+    batchIds: (id: string) => `${prefix}:batch:${id}:ids`,
+    sourceId: (format: string, sourceId: string) => `${prefix}:source:${format}:${sourceId}`,
+    metrics: `${prefix}:metrics`,
+    completedChannel: `${prefix}:events:completed`,
+    /** Namespace for package-owned keys (intel cache, ledgers, verdict cache): `${prefix}:<area>:...`. */
+    ns: (area: string) => `${prefix}:${area}`,
+  };
+}
+export type Keys = ReturnType<typeof keys>;

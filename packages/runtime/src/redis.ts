@@ -1,0 +1,44 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+export type { Redis } from 'ioredis';
+
+/**
+ * `worker`: blocking BullMQ connections, retry forever (`maxRetriesPerRequest: null`, as BullMQ requires).
+ * `producer`: the HTTP path fails fast when Redis is away so ingest can answer 503 instead of hanging.
+ * `client`: general commands from workers (caches, ledgers): retry, but never block forever.
+ */
+export type RedisRole = 'worker' | 'producer' | 'client';
+
+export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
+  const base: RedisOptions = {
+    connectionName: `triage-${role}`,
+    lazyConnect: false,
+    retryStrategy: (times) => Math.min(times * 200, 5000),
+  };
+  const byRole: Record<RedisRole, RedisOptions> = {
+    worker: { maxRetriesPerRequest: null, enableReadyCheck: false },
+    producer: { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 },
+    client: { maxRetriesPerRequest: 3 },
+  };
+  return new Redis(url, { ...base, ...byRole[role], ...extra });
+}
+
+/** Resolves once the connection is ready, or rejects after `timeoutMs` with a message saying how to get Redis. */
+export async function waitForRedis(redis: Redis, url: string, timeoutMs = 5000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis did not answer at ${url} within ${timeoutMs} ms. Start one (e.g. \`redis-server\`) or set REDIS_URL.`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}
