@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default'],
+    globalSetup: ['test/global-setup.ts'],
+    // The JSON report feeds the `vitest: N passed, N failed` line of .ci/run.
+    reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
   },
 });

@@ -56,9 +56,11 @@ return 1
 
 const STAGE_LUA = `
 local st = redis.call('HGET', KEYS[1], 'status')
-if not st or st == 'completed' or st == 'failed' then return 0 end
+if not st or st == 'completed' or st == 'failed' then return -1 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
-return 1
+local f = ARGV[1] .. '_started_ms'
+redis.call('HSETNX', KEYS[1], f, ARGV[2])
+return tonumber(redis.call('HGET', KEYS[1], f))
 `;
 
 /**
@@ -88,6 +90,7 @@ export class AlertStore {
       pipe.hset(key, {
         status: 'queued',
         received_at: a.received_at,
+        name: a.alert.name,
         alert: JSON.stringify(a.alert),
         ...(a.batch_id ? { batch_id: a.batch_id } : {}),
       });
@@ -108,9 +111,13 @@ export class AlertStore {
     if (err) throw err;
   }
 
-  /** Moves a record to `enriching` / `classifying`, never back from a final state. */
-  async setStage(id: string, status: Extract<AlertStatus, 'enriching' | 'classifying'>): Promise<void> {
-    await this.redis.eval(STAGE_LUA, 1, this.k.alert(id), status);
+  /**
+   * Moves a record to `enriching` / `classifying`, never back from a final state. Returns when the
+   * stage first started (ms; kept across retries and delays), or undefined when the alert is final.
+   */
+  async setStage(id: string, status: Extract<AlertStatus, 'enriching' | 'classifying'>): Promise<number | undefined> {
+    const started = (await this.redis.eval(STAGE_LUA, 1, this.k.alert(id), status, String(Date.now()))) as number;
+    return started < 0 ? undefined : started;
   }
 
   async loadAlert(id: string): Promise<NormalizedAlert | undefined> {
@@ -183,15 +190,18 @@ export class AlertStore {
     };
   }
 
-  async statuses(ids: string[]): Promise<Array<{ id: string; status: AlertStatus; result?: TriageResult }>> {
+  /** Status (and verdict when there is one) of many alerts in one round trip. */
+  async statuses(ids: string[]): Promise<Array<{ id: string; status: AlertStatus; name?: string; result?: TriageResult }>> {
     const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hmget(this.k.alert(id), 'status', 'result');
+    for (const id of ids) pipe.hmget(this.k.alert(id), 'status', 'result', 'name');
     const res = (await pipe.exec()) ?? [];
     return ids.map((id, i) => {
-      const [status, result] = (res[i]?.[1] as [string | null, string | null] | undefined) ?? [null, null];
+      const [status, result, name] = (res[i]?.[1] as Array<string | null> | undefined) ?? [];
       return {
         id,
+        // A record that expired (RESULT_TTL_SECONDS) while its batch index remained.
         status: (status ?? 'failed') as AlertStatus,
+        ...(name ? { name } : {}),
         ...(result ? { result: JSON.parse(result) as TriageResult } : {}),
       };
     });
@@ -223,18 +233,36 @@ export class AlertStore {
   }
 
   /**
-   * Remembers which alert a SIEM's own id became, so a re-sent alert is recognised.
-   * Returns the id already stored for it, or undefined when this one is the first.
+   * Remembers which alert a SIEM's own id became, so a re-sent alert is recognised. One pipeline
+   * for the whole request. Returns, per entry, the id already stored for it (or undefined when
+   * this one is the first).
    */
-  async claimSourceId(format: string, sourceId: string, id: string): Promise<string | undefined> {
-    const key = this.k.sourceId(format, sourceId);
-    const set = await this.redis.set(key, id, 'EX', this.ttl, 'NX');
-    if (set === 'OK') return undefined;
-    return (await this.redis.get(key)) ?? undefined;
+  async claimSourceIds(
+    entries: Array<{ format: string; sourceId: string; id: string } | undefined>,
+  ): Promise<Array<string | undefined>> {
+    const todo = entries.flatMap((e, i) => (e ? [{ ...e, i }] : []));
+    const out: Array<string | undefined> = entries.map(() => undefined);
+    if (todo.length === 0) return out;
+    const pipe = this.redis.pipeline();
+    for (const e of todo) pipe.set(this.k.sourceId(e.format, e.sourceId), e.id, 'EX', this.ttl, 'NX');
+    const set = (await pipe.exec()) ?? [];
+    const taken = todo.filter((_, j) => set[j]?.[1] !== 'OK');
+    if (taken.length === 0) return out;
+    const values = await this.redis.mget(...taken.map((e) => this.k.sourceId(e.format, e.sourceId)));
+    taken.forEach((e, j) => {
+      out[e.i] = values[j] ?? undefined;
+    });
+    return out;
   }
 
-  async releaseSourceId(format: string, sourceId: string, id: string): Promise<void> {
-    const key = this.k.sourceId(format, sourceId);
-    if ((await this.redis.get(key)) === id) await this.redis.del(key);
+  /** Undoes `create` + `claimSourceIds` when enqueueing failed, so a retry of the request is not a "duplicate". */
+  async forget(alerts: NewAlert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    const pipe = this.redis.pipeline();
+    for (const a of alerts) {
+      pipe.del(this.k.alert(a.id));
+      if (a.alert.source_id) pipe.del(this.k.sourceId(a.alert.format, a.alert.source_id));
+    }
+    await pipe.exec();
   }
 }

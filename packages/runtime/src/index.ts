@@ -8,3 +8,4 @@ export * from './metrics.ts';
 export * from './queue-factory.ts';
 export * from './redis.ts';
 export * from './shutdown.ts';
+export * from './final-failure.ts';

@@ -1,0 +1,81 @@
+import type { NormalizedAlert, TriageResult } from '@triage/contracts';
+import { type RedisFixture, redisFixture } from '@triage/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertStore } from './alert-store.ts';
+
+let fx: RedisFixture;
+let store: AlertStore;
+
+const alert: NormalizedAlert = { format: 'generic', name: 'x', severity: 'High', fingerprint: 'f', raw: {} };
+const result = (classification: TriageResult['classification'], cost = 0.001): TriageResult => ({
+  classification,
+  confidence: 90,
+  severity: 'High',
+  title: 't',
+  reasoning: ['r'],
+  mitre: [],
+  threat_intel: {},
+  decided_by: 'rules',
+  flags: [],
+  performance: { processing_time: 0.01, from_cache: false, cost: `$${cost}`, cost_usd: cost, tokens: { input: 0, output: 0 } },
+});
+
+beforeAll(async () => {
+  fx = await redisFixture('alert-store');
+  store = new AlertStore(fx.redis, fx.prefix, 600);
+});
+afterAll(() => fx.close());
+
+describe('AlertStore', () => {
+  it('counts a completion once even when the job runs twice', async () => {
+    await store.create(
+      [
+        { id: 'a1', alert, received_at: 'now', batch_id: 'b1' },
+        { id: 'a2', alert, received_at: 'now', batch_id: 'b1' },
+        { id: 'a3', alert, received_at: 'now', batch_id: 'b1' },
+      ],
+      'b1',
+    );
+    expect(await store.complete('a1', result('TRUE_POSITIVE', 0.002), 'b1', { tiCacheHit: true })).toBe(true);
+    expect(await store.complete('a1', result('FALSE_POSITIVE'), 'b1')).toBe(false);
+    expect(await store.complete('a2', result('NEEDS_REVIEW', 0.001), 'b1')).toBe(true);
+    expect(await store.fail('a2', 'late failure', 'b1')).toBe(false);
+    expect(await store.fail('a3', 'boom', 'b1')).toBe(true);
+    const s = await store.batchSummary('b1');
+    expect(s).toMatchObject({ total: 3, completed: 2, failed: 1, true_positive: 1, needs_review: 1, false_positive: 0, total_cost: '$0.0030', ti_cache_hit: 1 });
+    expect((await store.get('a1'))?.result?.classification).toBe('TRUE_POSITIVE');
+    expect((await store.get('a3'))?.status).toBe('failed');
+  });
+
+  it('never moves a final alert back to a stage, and keeps the first stage start', async () => {
+    await store.create([{ id: 's1', alert, received_at: 'now' }]);
+    const first = await store.setStage('s1', 'enriching');
+    expect(typeof first).toBe('number');
+    expect(await store.setStage('s1', 'enriching')).toBe(first);
+    await store.complete('s1', result('TRUE_POSITIVE'));
+    expect(await store.setStage('s1', 'classifying')).toBeUndefined();
+    expect((await store.get('s1'))?.status).toBe('completed');
+  });
+
+  it('recognises re-sent source ids in one round trip', async () => {
+    const claims = await store.claimSourceIds([
+      { format: 'sentinel', sourceId: 'X-1', id: 'n1' },
+      undefined,
+      { format: 'sentinel', sourceId: 'X-2', id: 'n2' },
+    ]);
+    expect(claims).toEqual([undefined, undefined, undefined]);
+    const again = await store.claimSourceIds([{ format: 'sentinel', sourceId: 'X-2', id: 'n9' }, { format: 'splunk', sourceId: 'X-2', id: 'n10' }]);
+    expect(again).toEqual(['n2', undefined]);
+  });
+
+  it('pages batch ids and reports statuses with names', async () => {
+    const alerts = Array.from({ length: 5 }, (_, i) => ({ id: `p${i}`, alert: { ...alert, name: `n${i}` }, received_at: 'now' }));
+    await store.create(alerts, 'b2');
+    expect(await store.batchIds('b2', 2, 2)).toEqual(['p2', 'p3']);
+    const st = await store.statuses(['p0', 'missing']);
+    expect(st).toEqual([
+      { id: 'p0', status: 'queued', name: 'n0' },
+      { id: 'missing', status: 'failed' },
+    ]);
+  });
+});

@@ -1,0 +1,34 @@
+import { type AlertJob, JOBS, type ResultJob } from '@triage/contracts';
+import type { Classifier } from '@triage/classifier';
+import { type AlertStore, type Metrics, validated } from '@triage/runtime';
+import { type Queue, UnrecoverableError } from 'bullmq';
+
+export interface ClassifyDeps {
+  store: AlertStore;
+  classifier: Classifier;
+  resultsQueue: Queue<ResultJob>;
+  metrics: Metrics;
+}
+
+/**
+ * classify: verdict cache → rules → (LLM) → the result store and the results queue. The results job
+ * is added first with the alert id as job id, so a crash between the two steps re-adds nothing twice.
+ */
+export function classifyProcessor(deps: ClassifyDeps) {
+  return async (data: AlertJob): Promise<{ classification: string }> => {
+    const id = data.alert_id;
+    const [alert, enrichment] = await Promise.all([deps.store.loadAlert(id), deps.store.loadEnrichment(id)]);
+    if (!alert || !enrichment) throw new UnrecoverableError(`alert ${id} or its enrichment not found`);
+    const startedAt = await deps.store.setStage(id, 'classifying');
+    if (startedAt === undefined) return { classification: 'already-final' };
+
+    const result = await deps.classifier.classify(alert, enrichment);
+    await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, { ...data, result }), { jobId: id });
+    const tiCacheHit = enrichment.cache.hits > 0 && enrichment.cache.misses === 0;
+    if (await deps.store.complete(id, result, data.batch_id, { tiCacheHit })) {
+      deps.metrics.inc('triage_verdicts_total', { classification: result.classification, decided_by: result.decided_by });
+      deps.metrics.observe('triage_stage_duration_seconds', { stage: 'classify' }, (Date.now() - startedAt) / 1000);
+    }
+    return { classification: result.classification };
+  };
+}

@@ -1,0 +1,23 @@
+import type { AlertJob, QueueName } from '@triage/contracts';
+import type { AlertStore, Logger, Metrics, Redis, TriageConfig } from '@triage/runtime';
+import type { Queue } from 'bullmq';
+import type { Backpressure } from './lib/backpressure.ts';
+import type { CompletionWaiter } from './lib/completion-waiter.ts';
+import type { Intake } from './lib/intake.ts';
+
+/** Everything the HTTP app needs, built once in main.ts (or a test) and passed down. */
+export interface AppDeps {
+  config: TriageConfig;
+  logger: Logger;
+  redis: Redis;
+  store: AlertStore;
+  enrichQueue: Queue<AlertJob>;
+  /** Every queue of the pipeline, for Bull Board, /health and /metrics. */
+  queues: Map<QueueName, Queue>;
+  intake: Intake;
+  waiter: CompletionWaiter;
+  backpressure: Backpressure;
+  metrics: Metrics;
+  /** Provider and LLM status for /health (from the intel and classifier packages). */
+  status: () => Promise<Record<string, unknown>>;
+}

@@ -1,0 +1,206 @@
+import { JOBS } from '@triage/contracts';
+import { createLogger, loadConfig, Shutdown } from '@triage/runtime';
+import { type RedisFixture, redisFixture } from '@triage/testing';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppDeps } from './app-deps.ts';
+import { buildApp } from './app.ts';
+import { createIngestDeps } from './wiring.ts';
+
+let fx: RedisFixture;
+let app: FastifyInstance;
+let deps: AppDeps;
+let shutdown: Shutdown;
+
+const original = { name: 'Brute Force', alert: { user: 'alice', source_ip: '185.220.101.52', failed_logins: 12, success: true, severity: 'High' } };
+
+async function enrichJobs(): Promise<number> {
+  const c = await deps.enrichQueue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+  return Object.values(c).reduce((a, b) => a + b, 0);
+}
+
+function post(url: string, payload: string | Buffer, contentType = 'application/json') {
+  return app.inject({ method: 'POST', url, payload, headers: { 'content-type': contentType } });
+}
+
+beforeAll(async () => {
+  fx = await redisFixture('ingest-app');
+  const config = loadConfig({
+    REDIS_URL: fx.url,
+    QUEUE_PREFIX: fx.prefix,
+    LOG_LEVEL: 'silent',
+    BATCH_MAX_ITEMS: '50',
+    MAX_JSON_DEPTH: '20',
+    MAX_FIELD_BYTES: '4096',
+    ALERT_BODY_LIMIT_BYTES: '65536',
+    BATCH_BODY_LIMIT_BYTES: '262144',
+    ANALYZE_WAIT_MS: '200',
+  });
+  const logger = createLogger('test', 'silent');
+  shutdown = new Shutdown(logger, 5000);
+  deps = createIngestDeps(config, logger, shutdown);
+  app = await buildApp(deps);
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app.close();
+  await shutdown.run('test');
+  await fx.close();
+});
+
+function expectError(res: { statusCode: number; json: () => unknown }, status: number, code: string) {
+  expect(res.statusCode).toBe(status);
+  const body = res.json() as { error: { code: string; message: string; details: unknown[] } };
+  expect(body.error.code).toBe(code);
+  expect(typeof body.error.message).toBe('string');
+  expect(Array.isArray(body.error.details)).toBe(true);
+}
+
+describe('bad input never reaches a queue', () => {
+  const cases: Array<[string, () => ReturnType<typeof post>, number, string]> = [
+    ['invalid JSON', () => post('/v1/alerts', '{"name": "x", '), 400, 'INVALID_JSON'],
+    ['empty body', () => post('/v1/alerts', ''), 400, 'EMPTY_BODY'],
+    ['whitespace body', () => post('/v1/alerts', '   \n'), 400, 'EMPTY_BODY'],
+    ['wrong content type', () => post('/v1/alerts', 'name=x', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['text/plain', () => post('/v1/alerts', JSON.stringify(original), 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['array instead of object', () => post('/v1/alerts', JSON.stringify([original])), 400, 'VALIDATION_FAILED'],
+    ['string instead of object', () => post('/v1/alerts', '"an alert"'), 400, 'VALIDATION_FAILED'],
+    ['number instead of object', () => post('/v1/alerts', '42'), 400, 'VALIDATION_FAILED'],
+    ['null', () => post('/v1/alerts', 'null'), 400, 'EMPTY_BODY'],
+    ['deep nesting', () => post('/v1/alerts', `${'{"a":'.repeat(30)}1${'}'.repeat(30)}`), 400, 'NESTING_TOO_DEEP'],
+    ['deep arrays', () => post('/v1/alerts', `${'['.repeat(100000)}${']'.repeat(100000)}`), 413, 'PAYLOAD_TOO_LARGE'],
+    ['deep arrays under the size limit', () => post('/v1/alerts', `${'['.repeat(5000)}${']'.repeat(5000)}`), 400, 'NESTING_TOO_DEEP'],
+    ['__proto__ key', () => post('/v1/alerts', '{"name":"x","alert":{"__proto__":{"admin":true}}}'), 400, 'FORBIDDEN_KEY'],
+    ['constructor key', () => post('/v1/alerts', '{"name":"x","alert":{"constructor":{"prototype":{"x":1}}}}'), 400, 'FORBIDDEN_KEY'],
+    ['NUL byte escaped', () => post('/v1/alerts', '{"name":"x\\u0000y","alert":{}}'), 400, 'INVALID_ENCODING'],
+    ['raw NUL byte', () => post('/v1/alerts', Buffer.from('{"name":"x\u0000y"}')), 400, 'INVALID_JSON'],
+    ['invalid UTF-8', () => post('/v1/alerts', Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d])), 400, 'INVALID_ENCODING'],
+    ['huge string field', () => post('/v1/alerts', JSON.stringify({ name: 'x', alert: { cmd: 'A'.repeat(5000) } })), 400, 'FIELD_TOO_LARGE'],
+    ['body over the limit', () => post('/v1/alerts', JSON.stringify({ name: 'x', alert: { a: Array(20000).fill('abcd') } })), 413, 'PAYLOAD_TOO_LARGE'],
+    ['batch over the item limit', () => post('/v1/alerts/batch', JSON.stringify({ alerts: Array(51).fill(original) })), 400, 'TOO_MANY_ITEMS'],
+    ['NDJSON over the item limit', () => post('/v1/alerts/batch', Array(51).fill(JSON.stringify(original)).join('\n'), 'application/x-ndjson'), 400, 'TOO_MANY_ITEMS'],
+    ['batch without alerts', () => post('/v1/alerts/batch', '{"items": []}'), 400, 'VALIDATION_FAILED'],
+    ['batch with empty alerts', () => post('/v1/alerts/batch', '{"alerts": []}'), 400, 'VALIDATION_FAILED'],
+    ['batch of only bad items', () => post('/v1/alerts/batch', '{"alerts": [1, "x", null]}'), 400, 'VALIDATION_FAILED'],
+    ['NDJSON to the single route', () => post('/v1/alerts', JSON.stringify(original), 'application/x-ndjson'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['unknown format', () => post('/v1/alerts?format=nope', JSON.stringify(original)), 400, 'UNKNOWN_FORMAT'],
+    ['/analyze with an array', () => post('/analyze', '[1,2]'), 400, 'VALIDATION_FAILED'],
+    ['/batch with invalid JSON', () => post('/batch', '{"alerts": ['), 400, 'INVALID_JSON'],
+  ];
+  for (const [name, send, status, code] of cases) {
+    it(`${name} → ${status} ${code}`, async () => {
+      const before = await enrichJobs();
+      expectError(await send(), status, code);
+      expect(await enrichJobs()).toBe(before);
+    });
+  }
+
+  it('unknown route → 404, wrong method → 405 with Allow', async () => {
+    expectError(await app.inject({ method: 'GET', url: '/nope' }), 404, 'NOT_FOUND');
+    const res = await app.inject({ method: 'DELETE', url: '/v1/alerts' });
+    expectError(res, 405, 'METHOD_NOT_ALLOWED');
+    expect(res.headers.allow).toBe('POST');
+    expectError(await app.inject({ method: 'GET', url: '/analyze' }), 405, 'METHOD_NOT_ALLOWED');
+  });
+
+  it('no prototype pollution and the server stays healthy after hostile input', async () => {
+    await post('/v1/alerts', '{"__proto__":{"polluted":true},"name":"x"}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const health = await app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json().status).toBe('ok');
+  });
+});
+
+describe('accepting alerts', () => {
+  it('queues one alert with a severity priority and shows it', async () => {
+    const res = await post('/v1/alerts', JSON.stringify(original));
+    expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body).toMatchObject({ status: 'queued', links: { self: `/v1/alerts/${body.id}` } });
+    const job = await deps.enrichQueue.getJob(body.id);
+    expect(job?.data).toEqual({ alert_id: body.id });
+    expect(job?.opts.priority).toBe(2);
+    const view = await app.inject({ method: 'GET', url: `/v1/alerts/${body.id}` });
+    expect(view.statusCode).toBe(200);
+    expect(view.json()).toMatchObject({ id: body.id, status: 'queued', alert: { name: 'Brute Force', src_ip: '185.220.101.52', user: 'alice' } });
+  });
+
+  it('accepts the good items of a batch and reports the bad ones by index', async () => {
+    const res = await post('/v1/alerts/batch', JSON.stringify({ alerts: [original, 'nope', { ...original, name: 'second' }, [1]] }));
+    expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body.accepted).toBe(2);
+    expect(body.ids).toHaveLength(2);
+    expect(body.rejected.map((r: { index: number }) => r.index)).toEqual([1, 3]);
+    for (const r of body.rejected) expect(r.error.code).toBe('VALIDATION_FAILED');
+    const batch = await app.inject({ method: 'GET', url: `/v1/batches/${body.batch_id}` });
+    expect(batch.json()).toMatchObject({ batch_id: body.batch_id, summary: { total: 2, completed: 0 }, next_cursor: null });
+    expect(batch.json().results.map((r: { id: string }) => r.id)).toEqual(body.ids);
+  });
+
+  it('accepts NDJSON, rejecting bad lines alone', async () => {
+    const lines = [JSON.stringify(original), '{"broken":', JSON.stringify({ ...original, name: 'third' }), '{"__proto__":{}}'].join('\n');
+    const res = await post('/v1/alerts/batch', lines, 'application/x-ndjson');
+    expect(res.statusCode).toBe(202);
+    expect(res.json().accepted).toBe(2);
+    expect(res.json().rejected.map((r: { index: number; error: { code: string } }) => [r.index, r.error.code])).toEqual([
+      [1, 'INVALID_JSON'],
+      [3, 'FORBIDDEN_KEY'],
+    ]);
+  });
+
+  it('pages batch results with a cursor', async () => {
+    const alerts = Array.from({ length: 5 }, (_, i) => ({ ...original, name: `page ${i}` }));
+    const { batch_id, ids } = (await post('/v1/alerts/batch', JSON.stringify({ alerts }))).json();
+    const p1 = (await app.inject({ method: 'GET', url: `/v1/batches/${batch_id}?limit=2` })).json();
+    expect(p1.results.map((r: { id: string }) => r.id)).toEqual(ids.slice(0, 2));
+    expect(p1.next_cursor).toBe('2');
+    const p3 = (await app.inject({ method: 'GET', url: `/v1/batches/${batch_id}?limit=2&cursor=4` })).json();
+    expect(p3.results).toHaveLength(1);
+    expect(p3.next_cursor).toBeNull();
+  });
+
+  it('unknown ids are 404', async () => {
+    expectError(await app.inject({ method: 'GET', url: '/v1/alerts/does-not-exist' }), 404, 'NOT_FOUND');
+    expectError(await app.inject({ method: 'GET', url: '/v1/batches/does-not-exist' }), 404, 'NOT_FOUND');
+  });
+
+  it('/analyze answers 202 with the id when no worker runs within the wait', async () => {
+    const res = await post('/analyze', JSON.stringify(original));
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ status: 'queued', alert_name: 'Brute Force' });
+  });
+
+  it('serves OpenAPI, metrics and Bull Board', async () => {
+    const docs = await app.inject({ method: 'GET', url: '/docs' });
+    expect(docs.json().openapi).toBe('3.1.0');
+    expect(Object.keys(docs.json().paths)).toContain('/v1/alerts/batch');
+    await deps.metrics.flush();
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain(`triage_queue_jobs{queue="${JOBS.enrich.name}",state="prioritized"}`);
+    expect(metrics.body).toMatch(/triage_alerts_received_total\{format="original"\} \d+/);
+    const board = await app.inject({ method: 'GET', url: '/admin/queues' });
+    expect(board.statusCode).toBe(200);
+    expect(board.body).toContain('<html');
+  });
+});
+
+describe('backpressure', () => {
+  it('answers 503 with Retry-After when the enrich backlog is full', async () => {
+    const logger = createLogger('test', 'silent');
+    const sd = new Shutdown(logger, 5000);
+    const small = createIngestDeps(
+      loadConfig({ REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, LOG_LEVEL: 'silent', ENRICH_MAX_BACKLOG: '1' }),
+      logger,
+      sd,
+    );
+    const a = await buildApp(small);
+    const res = await a.inject({ method: 'POST', url: '/v1/alerts', payload: original });
+    expectError(res, 503, 'BACKPRESSURE');
+    expect(res.headers['retry-after']).toBeDefined();
+    await a.close();
+    await sd.run('test');
+  });
+});

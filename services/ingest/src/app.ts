@@ -1,0 +1,34 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppDeps } from './app-deps.ts';
+import { registerAuth } from './plugins/auth.plugin.ts';
+import { registerBodyParsers } from './plugins/body.plugin.ts';
+import { registerBullBoard } from './plugins/bull-board.plugin.ts';
+import { registerErrorHandling } from './plugins/errors.plugin.ts';
+import { alertRoutes } from './routes/alerts.routes.ts';
+import { batchRoutes } from './routes/batches.routes.ts';
+import { compatRoutes } from './routes/compat.routes.ts';
+import { docsRoutes } from './routes/docs.routes.ts';
+import { opsRoutes } from './routes/ops.routes.ts';
+
+/** Builds the HTTP app without listening (tests use `inject()`; main.ts calls `listen()`). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: deps.config.LOG_LEVEL !== 'debug' && deps.config.LOG_LEVEL !== 'trace',
+    bodyLimit: deps.config.ALERT_BODY_LIMIT_BYTES,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    maxParamLength: 256,
+  });
+  registerErrorHandling(app);
+  registerAuth(app, deps.config.TRIAGE_API_KEYS);
+  registerBodyParsers(app, { maxDepth: deps.config.MAX_JSON_DEPTH, maxFieldBytes: deps.config.MAX_FIELD_BYTES });
+  await app.register(alertRoutes(deps));
+  await app.register(batchRoutes(deps));
+  await app.register(compatRoutes(deps));
+  await app.register(opsRoutes(deps));
+  await app.register(docsRoutes());
+  await registerBullBoard(app, [...deps.queues.values()]);
+  return app;
+}

@@ -1,0 +1,113 @@
+import { AppError } from '@triage/runtime';
+
+export interface GuardLimits {
+  maxDepth: number;
+  maxFieldBytes: number;
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Bytes → text, refusing invalid UTF-8 instead of silently inserting U+FFFD. */
+export function decodeUtf8(buf: Buffer): string {
+  try {
+    return utf8.decode(buf);
+  } catch {
+    throw new AppError('INVALID_ENCODING', { message: 'The body is not valid UTF-8' });
+  }
+}
+
+/**
+ * Nesting depth of JSON text, measured before parsing so a hostile `[[[[...` never reaches
+ * JSON.parse or any recursive code behind it.
+ */
+export function checkDepth(text: string, maxDepth: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > maxDepth) {
+        throw new AppError('NESTING_TOO_DEEP', { message: `JSON nesting deeper than ${maxDepth} levels` });
+      }
+    } else if (c === 125 || c === 93) depth--;
+  }
+}
+
+/**
+ * Walks a parsed value once: forbidden keys (prototype pollution), NUL characters, oversize strings.
+ * Iterative, so depth never matters here.
+ */
+export function checkValue(value: unknown, limits: GuardLimits): void {
+  const stack: Array<{ v: unknown; path: string }> = [{ v: value, path: '' }];
+  while (stack.length) {
+    const { v, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      checkString(v, path, limits);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${path}[${i}]` });
+    } else if (v !== null && typeof v === 'object') {
+      for (const k of Object.keys(v)) {
+        const p = path ? `${path}.${k}` : k;
+        if (FORBIDDEN_KEYS.has(k)) {
+          throw new AppError('FORBIDDEN_KEY', {
+            message: `The key "${k}" is not allowed`,
+            details: [{ path: p, message: 'forbidden key' }],
+          });
+        }
+        checkString(k, p, limits);
+        stack.push({ v: (v as Record<string, unknown>)[k], path: p });
+      }
+    }
+  }
+}
+
+function checkString(s: string, path: string, limits: GuardLimits): void {
+  if (s.includes('\u0000')) {
+    throw new AppError('INVALID_ENCODING', {
+      message: 'NUL characters are not allowed',
+      details: [{ path, message: 'contains U+0000' }],
+    });
+  }
+  // UTF-16 length is a lower bound of the UTF-8 size; exact size only for the rare long strings.
+  if (s.length * 3 > limits.maxFieldBytes && Buffer.byteLength(s, 'utf8') > limits.maxFieldBytes) {
+    throw new AppError('FIELD_TOO_LARGE', {
+      message: `A field is larger than ${limits.maxFieldBytes} bytes`,
+      details: [{ path, message: `${Buffer.byteLength(s, 'utf8')} bytes` }],
+    });
+  }
+}
+
+/** Text → value with every guard applied. */
+export function parseGuarded(text: string, limits: GuardLimits): unknown {
+  if (text.trim() === '') throw new AppError('EMPTY_BODY');
+  checkDepth(text, limits.maxDepth);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new AppError('INVALID_JSON', { message: `The body is not valid JSON: ${(err as Error).message}` });
+  }
+  checkValue(value, limits);
+  return value;
+}
+
+/** One NDJSON line's outcome: its value, or the error that line gets in `rejected`. */
+export type NdjsonLine = { ok: true; value: unknown } | { ok: false; error: AppError };
+
+export function parseNdjson(text: string, limits: GuardLimits): NdjsonLine[] {
+  const out: NdjsonLine[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push({ ok: true, value: parseGuarded(line, limits) });
+    } catch (err) {
+      out.push({ ok: false, error: err instanceof AppError ? err : new AppError('INVALID_JSON') });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AlertFormat,
+  type AlertJob,
+  JOBS,
+  type NormalizedAlert,
+  type Rejected,
+  SEVERITY_PRIORITY,
+} from '@triage/contracts';
+import { normalize } from '@triage/normalizers';
+import { type AlertStore, AppError, type Metrics, type NewAlert, validated } from '@triage/runtime';
+import type { Queue } from 'bullmq';
+
+export interface IntakeItem {
+  /** Index in the request, for `rejected[].index`. */
+  index: number;
+  value?: unknown;
+  /** An error already found while parsing (NDJSON lines). */
+  error?: AppError;
+}
+
+export interface IntakeResult {
+  ids: string[];
+  /** Per accepted item: true when it was a re-sent source alert answered with the first id. */
+  duplicate: boolean[];
+  rejected: Rejected[];
+  batchId?: string;
+}
+
+function rejection(index: number, err: unknown): Rejected {
+  const e = err instanceof AppError ? err : new AppError('VALIDATION_FAILED', { message: String(err) });
+  const detail = e.details[0];
+  const message = detail ? `${e.message} (${detail.path ? `${detail.path}: ` : ''}${detail.message})` : e.message;
+  return { index, error: { code: e.code, message } };
+}
+
+/**
+ * The accept path: normalize → recognise re-sent source alerts → store the record → enqueue.
+ * Answers only after `addBulk` succeeded, so every id handed out has a job behind it.
+ */
+export class Intake {
+  private readonly store: AlertStore;
+  private readonly enrich: Queue<AlertJob>;
+  private readonly metrics: Metrics;
+
+  constructor(store: AlertStore, enrich: Queue<AlertJob>, metrics: Metrics) {
+    this.store = store;
+    this.enrich = enrich;
+    this.metrics = metrics;
+  }
+
+  async accept(items: IntakeItem[], opts: { format?: AlertFormat; batch: boolean }): Promise<IntakeResult> {
+    const rejected: Rejected[] = [];
+    const normalized: Array<{ index: number; alert: NormalizedAlert }> = [];
+    for (const item of items) {
+      if (item.error) {
+        rejected.push(rejection(item.index, item.error));
+        continue;
+      }
+      try {
+        normalized.push({ index: item.index, alert: normalize(item.value, opts.format ? { format: opts.format } : {}) });
+      } catch (err) {
+        rejected.push(rejection(item.index, err));
+      }
+    }
+    for (const r of rejected) this.metrics.inc('triage_alerts_rejected_total', { code: r.error.code });
+
+    const batchId = opts.batch ? randomUUID() : undefined;
+    const receivedAt = new Date().toISOString();
+    const candidates = normalized.map((n) => ({ ...n, id: randomUUID() }));
+    const existing = await this.store.claimSourceIds(
+      candidates.map((c) => (c.alert.source_id ? { format: c.alert.format, sourceId: c.alert.source_id, id: c.id } : undefined)),
+    );
+
+    const fresh: NewAlert[] = [];
+    const ids: string[] = [];
+    const duplicate: boolean[] = [];
+    const seenInRequest = new Map<string, string>();
+    candidates.forEach((c, i) => {
+      const prior = existing[i];
+      if (prior) {
+        ids.push(prior);
+        duplicate.push(true);
+        this.metrics.inc('triage_alerts_duplicate_total', { format: c.alert.format });
+        return;
+      }
+      // The same source alert twice inside one request: the second answers with the first id.
+      const sk = c.alert.source_id ? `${c.alert.format}\u0000${c.alert.source_id}` : undefined;
+      const inRequest = sk ? seenInRequest.get(sk) : undefined;
+      if (inRequest) {
+        ids.push(inRequest);
+        duplicate.push(true);
+        return;
+      }
+      if (sk) seenInRequest.set(sk, c.id);
+      fresh.push({ id: c.id, alert: c.alert, received_at: receivedAt, ...(batchId ? { batch_id: batchId } : {}) });
+      ids.push(c.id);
+      duplicate.push(false);
+    });
+
+    if (fresh.length > 0 || batchId) {
+      try {
+        await this.store.create(fresh, batchId);
+        await this.enrich.addBulk(
+          fresh.map((a) => ({
+            name: JOBS.enrich.name,
+            data: validated(JOBS.enrich, { alert_id: a.id, ...(a.batch_id ? { batch_id: a.batch_id } : {}) }),
+            opts: { jobId: a.id, priority: SEVERITY_PRIORITY[a.alert.severity] },
+          })),
+        );
+      } catch (err) {
+        await this.store.forget(fresh).catch(() => undefined);
+        throw new AppError('REDIS_UNAVAILABLE', { message: 'Could not enqueue the alerts; nothing was accepted', cause: err, retryable: true });
+      }
+    }
+    for (const a of fresh) this.metrics.inc('triage_alerts_received_total', { format: a.alert.format });
+    return { ids, duplicate, rejected, ...(batchId ? { batchId } : {}) };
+  }
+}

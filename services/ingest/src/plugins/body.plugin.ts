@@ -1,0 +1,40 @@
+import { AppError } from '@triage/runtime';
+import type { FastifyInstance } from 'fastify';
+import { decodeUtf8, type GuardLimits, parseGuarded, parseNdjson } from '../lib/body-guard.ts';
+
+export const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
+
+/**
+ * Replaces Fastify's body parsers: strict UTF-8, a depth limit before parsing, and a walk that
+ * refuses prototype-pollution keys, NUL characters and oversize fields. NDJSON is parsed line by
+ * line so one bad line is rejected alone.
+ */
+export function registerBodyParsers(app: FastifyInstance, limits: GuardLimits): void {
+  app.removeAllContentTypeParsers();
+  const json = (_req: unknown, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
+    try {
+      done(null, parseGuarded(decodeUtf8(body), limits));
+    } catch (err) {
+      done(err as AppError, undefined);
+    }
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, json);
+  app.addContentTypeParser(/^application\/[\w.+-]*\+json$/, { parseAs: 'buffer' }, json);
+  app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
+    try {
+      const text = decodeUtf8(body);
+      if (text.trim() === '') throw new AppError('EMPTY_BODY');
+      done(null, new NdjsonBody(parseNdjson(text, limits)));
+    } catch (err) {
+      done(err as AppError, undefined);
+    }
+  });
+}
+
+/** A parsed NDJSON body; a class so a JSON object can never impersonate one. */
+export class NdjsonBody {
+  readonly lines: ReturnType<typeof parseNdjson>;
+  constructor(lines: ReturnType<typeof parseNdjson>) {
+    this.lines = lines;
+  }
+}

@@ -1,0 +1,59 @@
+import { type AlertJob, JOBS, type QueueName } from '@triage/contracts';
+import {
+  AlertStore,
+  createQueue,
+  createRedis,
+  type Logger,
+  Metrics,
+  type Shutdown,
+  type TriageConfig,
+} from '@triage/runtime';
+import type { Queue } from 'bullmq';
+import type { AppDeps } from './app-deps.ts';
+import { Backpressure } from './lib/backpressure.ts';
+import { CompletionWaiter } from './lib/completion-waiter.ts';
+import { Intake } from './lib/intake.ts';
+
+/**
+ * Builds the ingest service's dependencies from config: a fail-fast producer connection for the
+ * request path, a subscriber for /analyze, every queue for Bull Board. Registers their shutdown.
+ */
+export function createIngestDeps(
+  config: TriageConfig,
+  logger: Logger,
+  shutdown: Shutdown,
+  status: AppDeps['status'] = async () => ({}),
+): AppDeps {
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  const sub = createRedis(config.REDIS_URL, 'worker');
+  // BullMQ's own connection for queue reads and adds; it fails fast too (no offline queue).
+  const connection = createRedis(config.REDIS_URL, 'producer', { maxRetriesPerRequest: null });
+  const prefix = config.QUEUE_PREFIX;
+  const queues = new Map<QueueName, Queue>();
+  for (const spec of Object.values(JOBS)) queues.set(spec.name, createQueue(spec, connection, prefix) as Queue);
+  const enrichQueue = queues.get(JOBS.enrich.name) as Queue<AlertJob>;
+  const store = new AlertStore(redis, prefix, config.RESULT_TTL_SECONDS);
+  const metrics = new Metrics(redis, prefix);
+  const waiter = new CompletionWaiter(sub, store.completedChannel);
+
+  shutdown.add('completion-waiter', 'queues', () => waiter.close());
+  shutdown.add('metrics', 'queues', () => metrics.close());
+  for (const [name, q] of queues) shutdown.add(`queue:${name}`, 'queues', () => q.close());
+  shutdown.add('redis', 'redis', async () => {
+    await Promise.allSettled([redis.quit(), connection.quit()]);
+  });
+
+  return {
+    config,
+    logger,
+    redis,
+    store,
+    enrichQueue,
+    queues,
+    intake: new Intake(store, enrichQueue, metrics),
+    waiter,
+    backpressure: new Backpressure(enrichQueue, config.ENRICH_MAX_BACKLOG),
+    metrics,
+    status,
+  };
+}

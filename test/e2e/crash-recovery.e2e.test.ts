@@ -1,0 +1,61 @@
+import { type RedisFixture, type RunningPipeline, redisFixture, startPipeline, waitFor } from '@triage/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+let fx: RedisFixture;
+let pipeline: RunningPipeline;
+
+beforeAll(async () => {
+  fx = await redisFixture('e2e-crash');
+  pipeline = await startPipeline({ env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, WORKER_CONCURRENCY: '8' } });
+}, 60_000);
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await fx?.close();
+});
+
+it('1,000 alerts complete exactly once although every worker is SIGKILLed mid-batch', async () => {
+  const alerts = Array.from({ length: 1000 }, (_, i) => ({
+    name: `Failed logins ${i % 50}`,
+    alert: { user: `user${i}`, source_ip: `198.51.100.${i % 250}`, failed_logins: (i % 20) + 1, success: i % 3 === 0, severity: ['Low', 'Medium', 'High', 'Critical'][i % 4] },
+  }));
+  const res = await fetch(`${pipeline.url}/v1/alerts/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ alerts }),
+  });
+  expect(res.status).toBe(202);
+  const { batch_id, ids } = await res.json();
+  expect(ids).toHaveLength(1000);
+
+  const summary = async () => (await (await fetch(`${pipeline.url}/v1/batches/${batch_id}`)).json()).summary;
+  // Kill mid-flight: some verdicts written, most not.
+  await waitFor(async () => (await summary()).completed >= 50, { timeoutMs: 20_000, intervalMs: 5, message: 'first verdicts' });
+  await Promise.all([pipeline.kill('enrich', 'SIGKILL'), pipeline.kill('classify', 'SIGKILL'), pipeline.kill('deliver', 'SIGKILL')]);
+  const atKill = (await summary()).completed;
+  expect(atKill).toBeLessThan(1000);
+
+  pipeline.start('enrich');
+  pipeline.start('classify');
+  pipeline.start('deliver');
+  // Stalled jobs are recovered by BullMQ after the lock expires (30 s by default).
+  const done = await waitFor(
+    async () => {
+      const s = await summary();
+      return s.completed + s.failed >= 1000 && s;
+    },
+    { timeoutMs: 120_000, intervalMs: 200, message: `all 1000 verdicts\n${pipeline.logs().slice(-3000)}` },
+  );
+  expect(done).toMatchObject({ total: 1000, completed: 1000, failed: 0 });
+  expect(done.true_positive + done.false_positive + done.needs_review).toBe(1000);
+
+  // Exactly once: one result job per alert, and every alert record completed.
+  const redis = new Redis(fx.url);
+  const resultJobs = await redis.zcard(`${fx.prefix}:results:completed`).then(async (c) => c + (await redis.llen(`${fx.prefix}:results:wait`)));
+  redis.disconnect();
+  expect(resultJobs).toBeLessThanOrEqual(1000);
+  const page = await (await fetch(`${pipeline.url}/v1/batches/${batch_id}?limit=1000`)).json();
+  expect(new Set(page.results.map((r: { id: string }) => r.id)).size).toBe(1000);
+  expect(page.results.every((r: { status: string }) => r.status === 'completed')).toBe(true);
+}, 180_000);
