@@ -11,8 +11,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const redisUrl = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
 const SERVICES = [
   { name: 'ingest', main: 'services/ingest/src/main.ts', count: 1 },
-  { name: 'enrich', main: 'services/enrich-worker/src/main.ts', count: Number(process.env.ENRICH_WORKERS ?? 1) },
-  { name: 'classify', main: 'services/classify-worker/src/main.ts', count: Number(process.env.CLASSIFY_WORKERS ?? 1) },
+  {
+    name: 'enrich',
+    main: 'services/enrich-worker/src/main.ts',
+    count: Number(process.env.ENRICH_WORKERS ?? 1),
+  },
+  {
+    name: 'classify',
+    main: 'services/classify-worker/src/main.ts',
+    count: Number(process.env.CLASSIFY_WORKERS ?? 1),
+  },
   { name: 'deliver', main: 'services/deliver-worker/src/main.ts', count: 1 },
 ];
 
@@ -51,10 +59,16 @@ async function ensureRedis(): Promise<ChildProcess | undefined> {
     );
     process.exit(1);
   }
-  log(`nothing answers at ${redisUrl.host}: starting a local redis-server on port ${port} (no persistence; for production use docker-compose.yml)`);
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  log(
+    `nothing answers at ${redisUrl.host}: starting a local redis-server on port ${port} (no persistence; for production use docker-compose.yml)`,
+  );
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   for (let i = 0; i < 50; i++) {
     if (await ping(host, port)) return child;
     await new Promise((r) => setTimeout(r, 100));
@@ -73,7 +87,9 @@ function stopAll(code: number): void {
   const timer = setTimeout(() => process.exit(code), 15_000);
   timer.unref();
   // Services drain first; a Redis we started goes last so their shutdown can still reach it.
-  void Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => {
+  void Promise.all(
+    children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
+  ).then(() => {
     redis?.kill('SIGTERM');
     process.exit(code);
   });
@@ -112,6 +128,8 @@ for (const svc of SERVICES) {
     children.push(child);
   }
 }
-log(`pipeline starting: http://${process.env.HOST || '127.0.0.1'}:${process.env.PORT || 3000} (Bull Board at /admin/queues)`);
+log(
+  `pipeline starting: http://${process.env.HOST || '127.0.0.1'}:${process.env.PORT || 3000} (Bull Board at /admin/queues)`,
+);
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));

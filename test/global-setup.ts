@@ -40,10 +40,15 @@ export async function setup(): Promise<void> {
   }
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) return;
   const port = await freePort();
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 50 && !(await ping('127.0.0.1', port)); i++) await new Promise((r) => setTimeout(r, 100));
+  server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  for (let i = 0; i < 50 && !(await ping('127.0.0.1', port)); i++)
+    await new Promise((r) => setTimeout(r, 100));
   process.env.REDIS_URL = `redis://127.0.0.1:${port}`;
 }
 

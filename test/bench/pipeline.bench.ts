@@ -52,13 +52,22 @@ async function baseline(): Promise<{ addPerSec: number; completePerSec: number }
           if (next) await next.add('x', job.data, { jobId: job.id!, removeOnComplete: { count: 1000 } });
           else done++;
         },
-        { connection: conn(), prefix: fx.prefix, concurrency: CONCURRENCY, removeOnComplete: { count: 1000 } },
+        {
+          connection: conn(),
+          prefix: fx.prefix,
+          concurrency: CONCURRENCY,
+          removeOnComplete: { count: 1000 },
+        },
       ),
   );
   const t0 = performance.now();
   for (let i = 0; i < N; i += BATCH) {
     await queues[0]!.addBulk(
-      Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => ({ name: 'x', data: alertAt(i + j), opts: { jobId: `j${i + j}`, priority: 1 + ((i + j) % 4), removeOnComplete: { count: 1000 } } })),
+      Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => ({
+        name: 'x',
+        data: alertAt(i + j),
+        opts: { jobId: `j${i + j}`, priority: 1 + ((i + j) % 4), removeOnComplete: { count: 1000 } },
+      })),
     );
   }
   const tAdded = performance.now();
@@ -73,14 +82,23 @@ async function baseline(): Promise<{ addPerSec: number; completePerSec: number }
 async function pipeline() {
   const fx = await redisFixture('bench-pipeline');
   const p = await startPipeline({
-    env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, WORKER_CONCURRENCY: String(CONCURRENCY), LOG_LEVEL: 'error' },
+    env: {
+      REDIS_URL: fx.url,
+      QUEUE_PREFIX: fx.prefix,
+      WORKER_CONCURRENCY: String(CONCURRENCY),
+      LOG_LEVEL: 'error',
+    },
   });
   try {
     // Latency of single alerts through /analyze on an idle pipeline.
     const lat: number[] = [];
     for (let i = 0; i < 50; i++) {
       const t = performance.now();
-      const res = await fetch(`${p.url}/analyze`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alertAt(100_000 + i)) });
+      const res = await fetch(`${p.url}/analyze`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alertAt(100_000 + i)),
+      });
       await res.json();
       lat.push(performance.now() - t);
     }
@@ -89,7 +107,11 @@ async function pipeline() {
     const batches: string[] = [];
     for (let i = 0; i < N; i += BATCH) {
       const alerts = Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => alertAt(i + j));
-      const res = await fetch(`${p.url}/v1/alerts/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alerts }) });
+      const res = await fetch(`${p.url}/v1/alerts/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ alerts }),
+      });
       if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
       batches.push((await res.json()).batch_id);
     }
@@ -97,7 +119,9 @@ async function pipeline() {
     let summaries: Array<Record<string, number | string>> = [];
     await waitFor(
       async () => {
-        summaries = await Promise.all(batches.map(async (b) => (await (await fetch(`${p.url}/v1/batches/${b}`)).json()).summary));
+        summaries = await Promise.all(
+          batches.map(async (b) => (await (await fetch(`${p.url}/v1/batches/${b}`)).json()).summary),
+        );
         return summaries.reduce((a, s) => a + Number(s.completed) + Number(s.failed), 0) >= N;
       },
       { timeoutMs: 1_800_000, intervalMs: 250, message: 'pipeline completion' },
@@ -109,7 +133,13 @@ async function pipeline() {
       acceptPerSec: N / ((tAccepted - t0) / 1000),
       completePerSec: N / ((tDone - t0) / 1000),
       analyze: { p50: percentile(lat, 50), p95: percentile(lat, 95), max: Math.max(...lat) },
-      verdicts: { tp: sum('true_positive'), fp: sum('false_positive'), nr: sum('needs_review'), failed: sum('failed'), ai_cache_hit: sum('ai_cache_hit') },
+      verdicts: {
+        tp: sum('true_positive'),
+        fp: sum('false_positive'),
+        nr: sum('needs_review'),
+        failed: sum('failed'),
+        ai_cache_hit: sum('ai_cache_hit'),
+      },
       redisUsedMb: mem / 1024 / 1024,
     };
   } finally {

@@ -1,4 +1,10 @@
-import { type RedisFixture, type RunningPipeline, redisFixture, startPipeline, waitFor } from '@triage/testing';
+import {
+  type RedisFixture,
+  type RunningPipeline,
+  redisFixture,
+  startPipeline,
+  waitFor,
+} from '@triage/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
@@ -7,7 +13,9 @@ let pipeline: RunningPipeline;
 
 beforeAll(async () => {
   fx = await redisFixture('e2e-crash');
-  pipeline = await startPipeline({ env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, WORKER_CONCURRENCY: '8' } });
+  pipeline = await startPipeline({
+    env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, WORKER_CONCURRENCY: '8' },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -18,7 +26,13 @@ afterAll(async () => {
 it('1,000 alerts complete exactly once although every worker is SIGKILLed mid-batch', async () => {
   const alerts = Array.from({ length: 1000 }, (_, i) => ({
     name: `Failed logins ${i % 50}`,
-    alert: { user: `user${i}`, source_ip: `198.51.100.${i % 250}`, failed_logins: (i % 20) + 1, success: i % 3 === 0, severity: ['Low', 'Medium', 'High', 'Critical'][i % 4] },
+    alert: {
+      user: `user${i}`,
+      source_ip: `198.51.100.${i % 250}`,
+      failed_logins: (i % 20) + 1,
+      success: i % 3 === 0,
+      severity: ['Low', 'Medium', 'High', 'Critical'][i % 4],
+    },
   }));
   const res = await fetch(`${pipeline.url}/v1/alerts/batch`, {
     method: 'POST',
@@ -31,8 +45,16 @@ it('1,000 alerts complete exactly once although every worker is SIGKILLed mid-ba
 
   const summary = async () => (await (await fetch(`${pipeline.url}/v1/batches/${batch_id}`)).json()).summary;
   // Kill mid-flight: some verdicts written, most not.
-  await waitFor(async () => (await summary()).completed >= 50, { timeoutMs: 20_000, intervalMs: 5, message: 'first verdicts' });
-  await Promise.all([pipeline.kill('enrich', 'SIGKILL'), pipeline.kill('classify', 'SIGKILL'), pipeline.kill('deliver', 'SIGKILL')]);
+  await waitFor(async () => (await summary()).completed >= 50, {
+    timeoutMs: 20_000,
+    intervalMs: 5,
+    message: 'first verdicts',
+  });
+  await Promise.all([
+    pipeline.kill('enrich', 'SIGKILL'),
+    pipeline.kill('classify', 'SIGKILL'),
+    pipeline.kill('deliver', 'SIGKILL'),
+  ]);
   const atKill = (await summary()).completed;
   expect(atKill).toBeLessThan(1000);
 
@@ -52,7 +74,9 @@ it('1,000 alerts complete exactly once although every worker is SIGKILLed mid-ba
 
   // Exactly once: one result job per alert, and every alert record completed.
   const redis = new Redis(fx.url);
-  const resultJobs = await redis.zcard(`${fx.prefix}:results:completed`).then(async (c) => c + (await redis.llen(`${fx.prefix}:results:wait`)));
+  const resultJobs = await redis
+    .zcard(`${fx.prefix}:results:completed`)
+    .then(async (c) => c + (await redis.llen(`${fx.prefix}:results:wait`)));
   redis.disconnect();
   expect(resultJobs).toBeLessThanOrEqual(1000);
   const page = await (await fetch(`${pipeline.url}/v1/batches/${batch_id}?limit=1000`)).json();

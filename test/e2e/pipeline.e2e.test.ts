@@ -1,17 +1,29 @@
 import { readFileSync } from 'node:fs';
-import { type RedisFixture, type RunningPipeline, redisFixture, startPipeline, waitFor } from '@triage/testing';
+import {
+  type RedisFixture,
+  type RunningPipeline,
+  redisFixture,
+  startPipeline,
+  waitFor,
+} from '@triage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let fx: RedisFixture;
 let pipeline: RunningPipeline;
 
 const post = (path: string, body: unknown) =>
-  fetch(`${pipeline.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${pipeline.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 const get = async (path: string) => (await fetch(`${pipeline.url}${path}`)).json();
 
 beforeAll(async () => {
   fx = await redisFixture('e2e');
-  pipeline = await startPipeline({ env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, ANALYZE_WAIT_MS: '20000' } });
+  pipeline = await startPipeline({
+    env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, ANALYZE_WAIT_MS: '20000' },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -23,7 +35,14 @@ describe('the pipeline, end to end (separate processes, real Redis)', () => {
   it('POST /v1/alerts → a verdict on GET /v1/alerts/:id', async () => {
     const res = await post('/v1/alerts', {
       name: 'Brute Force - TOR',
-      alert: { user: 'alice@company.com', source_ip: '185.220.101.52', failed_logins: 12, success: true, time: '02:03', severity: 'Critical' },
+      alert: {
+        user: 'alice@company.com',
+        source_ip: '185.220.101.52',
+        failed_logins: 12,
+        success: true,
+        time: '02:03',
+        severity: 'Critical',
+      },
     });
     expect(res.status).toBe(202);
     const { id } = await res.json();
@@ -41,7 +60,10 @@ describe('the pipeline, end to end (separate processes, real Redis)', () => {
   });
 
   it('POST /analyze waits and answers the verdict in the original shape', async () => {
-    const res = await post('/analyze', { name: 'Port scan', alert: { source_ip: '10.0.0.7', ports_scanned: [22, 80], severity: 'Low' } });
+    const res = await post('/analyze', {
+      name: 'Port scan',
+      alert: { source_ip: '10.0.0.7', ports_scanned: [22, 80], severity: 'Low' },
+    });
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body).toMatchObject({ status: 'completed', alert_name: 'Port scan' });
@@ -51,8 +73,14 @@ describe('the pipeline, end to end (separate processes, real Redis)', () => {
 
   it('POST /batch (original API) returns summary and results', async () => {
     const alerts = [
-      { name: 'a', alert: { user: 'bob', source_ip: '203.0.113.5', failed_logins: 3, success: false, severity: 'Low' } },
-      { name: 'b', alert: { user: 'carol', source_ip: '8.8.8.8', failed_logins: 1, success: true, severity: 'Medium' } },
+      {
+        name: 'a',
+        alert: { user: 'bob', source_ip: '203.0.113.5', failed_logins: 3, success: false, severity: 'Low' },
+      },
+      {
+        name: 'b',
+        alert: { user: 'carol', source_ip: '8.8.8.8', failed_logins: 1, success: true, severity: 'Medium' },
+      },
     ];
     const res = await post('/batch', { alerts });
     expect(res.status).toBe(200);
@@ -63,8 +91,15 @@ describe('the pipeline, end to end (separate processes, real Redis)', () => {
   });
 
   it('a batch of real Wazuh alerts completes, with status and summary', async () => {
-    const lines = readFileSync(new URL('../fixtures/wazuh/wazuh_alerts_aitads_attack_window_100.ndjson', import.meta.url), 'utf8');
-    const res = await fetch(`${pipeline.url}/v1/alerts/batch`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines });
+    const lines = readFileSync(
+      new URL('../fixtures/wazuh/wazuh_alerts_aitads_attack_window_100.ndjson', import.meta.url),
+      'utf8',
+    );
+    const res = await fetch(`${pipeline.url}/v1/alerts/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: lines,
+    });
     expect(res.status).toBe(202);
     const { batch_id, accepted } = await res.json();
     expect(accepted).toBe(100);
@@ -85,10 +120,13 @@ describe('the pipeline, end to end (separate processes, real Redis)', () => {
     expect(health.redis.ok).toBe(true);
     expect(health.queues.enrich).toBeDefined();
     const metrics = await (await fetch(`${pipeline.url}/metrics`)).text();
-    await waitFor(async () => /triage_verdicts_total\{/.test(await (await fetch(`${pipeline.url}/metrics`)).text()), {
-      timeoutMs: 5000,
-      message: 'verdict metrics',
-    });
+    await waitFor(
+      async () => /triage_verdicts_total\{/.test(await (await fetch(`${pipeline.url}/metrics`)).text()),
+      {
+        timeoutMs: 5000,
+        message: 'verdict metrics',
+      },
+    );
     expect(metrics).toContain('triage_queue_jobs');
   });
 });

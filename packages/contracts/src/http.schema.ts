@@ -23,7 +23,10 @@ export type AlertAccepted = z.infer<typeof AlertAccepted>;
 
 export const BatchRequest = z.object({ alerts: z.array(z.unknown()) });
 
-export const Rejected = z.object({ index: z.number().int(), error: z.object({ code: z.string(), message: z.string() }) });
+export const Rejected = z.object({
+  index: z.number().int(),
+  error: z.object({ code: z.string(), message: z.string() }),
+});
 export type Rejected = z.infer<typeof Rejected>;
 
 /** `POST /v1/alerts/batch` → 202. `ids` follow the input order of the accepted items. */

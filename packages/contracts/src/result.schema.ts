@@ -7,7 +7,13 @@ export type Classification = z.infer<typeof Classification>;
 export const DecidedBy = z.enum(['rules', 'llm', 'cache']);
 export type DecidedBy = z.infer<typeof DecidedBy>;
 
-export const ResultFlag = z.enum(['partial_intel', 'injection_suspected', 'intel_conflict', 'llm_fallback', 'budget_exhausted']);
+export const ResultFlag = z.enum([
+  'partial_intel',
+  'injection_suspected',
+  'intel_conflict',
+  'llm_fallback',
+  'budget_exhausted',
+]);
 export type ResultFlag = z.infer<typeof ResultFlag>;
 
 export const MitreTechnique = z.object({

@@ -17,7 +17,13 @@ const result = (classification: TriageResult['classification'], cost = 0.001): T
   threat_intel: {},
   decided_by: 'rules',
   flags: [],
-  performance: { processing_time: 0.01, from_cache: false, cost: `$${cost}`, cost_usd: cost, tokens: { input: 0, output: 0 } },
+  performance: {
+    processing_time: 0.01,
+    from_cache: false,
+    cost: `$${cost}`,
+    cost_usd: cost,
+    tokens: { input: 0, output: 0 },
+  },
 });
 
 beforeAll(async () => {
@@ -42,7 +48,16 @@ describe('AlertStore', () => {
     expect(await store.fail('a2', 'late failure', 'b1')).toBe(false);
     expect(await store.fail('a3', 'boom', 'b1')).toBe(true);
     const s = await store.batchSummary('b1');
-    expect(s).toMatchObject({ total: 3, completed: 2, failed: 1, true_positive: 1, needs_review: 1, false_positive: 0, total_cost: '$0.0030', ti_cache_hit: 1 });
+    expect(s).toMatchObject({
+      total: 3,
+      completed: 2,
+      failed: 1,
+      true_positive: 1,
+      needs_review: 1,
+      false_positive: 0,
+      total_cost: '$0.0030',
+      ti_cache_hit: 1,
+    });
     expect((await store.get('a1'))?.result?.classification).toBe('TRUE_POSITIVE');
     expect((await store.get('a3'))?.status).toBe('failed');
   });
@@ -64,12 +79,19 @@ describe('AlertStore', () => {
       { format: 'sentinel', sourceId: 'X-2', id: 'n2' },
     ]);
     expect(claims).toEqual([undefined, undefined, undefined]);
-    const again = await store.claimSourceIds([{ format: 'sentinel', sourceId: 'X-2', id: 'n9' }, { format: 'splunk', sourceId: 'X-2', id: 'n10' }]);
+    const again = await store.claimSourceIds([
+      { format: 'sentinel', sourceId: 'X-2', id: 'n9' },
+      { format: 'splunk', sourceId: 'X-2', id: 'n10' },
+    ]);
     expect(again).toEqual(['n2', undefined]);
   });
 
   it('pages batch ids and reports statuses with names', async () => {
-    const alerts = Array.from({ length: 5 }, (_, i) => ({ id: `p${i}`, alert: { ...alert, name: `n${i}` }, received_at: 'now' }));
+    const alerts = Array.from({ length: 5 }, (_, i) => ({
+      id: `p${i}`,
+      alert: { ...alert, name: `n${i}` },
+      received_at: 'now',
+    }));
     await store.create(alerts, 'b2');
     expect(await store.batchIds('b2', 2, 2)).toEqual(['p2', 'p3']);
     const st = await store.statuses(['p0', 'missing']);

@@ -4,7 +4,7 @@ import {
   type BatchSummary,
   type Enrichment,
   NormalizedAlert,
-  TriageResult,
+  type TriageResult,
 } from '@triage/contracts';
 import type { Redis } from 'ioredis';
 import { keys } from './keys.ts';
@@ -115,8 +115,17 @@ export class AlertStore {
    * Moves a record to `enriching` / `classifying`, never back from a final state. Returns when the
    * stage first started (ms; kept across retries and delays), or undefined when the alert is final.
    */
-  async setStage(id: string, status: Extract<AlertStatus, 'enriching' | 'classifying'>): Promise<number | undefined> {
-    const started = (await this.redis.eval(STAGE_LUA, 1, this.k.alert(id), status, String(Date.now()))) as number;
+  async setStage(
+    id: string,
+    status: Extract<AlertStatus, 'enriching' | 'classifying'>,
+  ): Promise<number | undefined> {
+    const started = (await this.redis.eval(
+      STAGE_LUA,
+      1,
+      this.k.alert(id),
+      status,
+      String(Date.now()),
+    )) as number;
     return started < 0 ? undefined : started;
   }
 
@@ -191,7 +200,9 @@ export class AlertStore {
   }
 
   /** Status (and verdict when there is one) of many alerts in one round trip. */
-  async statuses(ids: string[]): Promise<Array<{ id: string; status: AlertStatus; name?: string; result?: TriageResult }>> {
+  async statuses(
+    ids: string[],
+  ): Promise<Array<{ id: string; status: AlertStatus; name?: string; result?: TriageResult }>> {
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hmget(this.k.alert(id), 'status', 'result', 'name');
     const res = (await pipe.exec()) ?? [];

@@ -6,7 +6,11 @@ import type { Metrics } from './metrics.ts';
 
 /** True when BullMQ will not try this job again. */
 export function isFinalFailure(job: Job, err: Error): boolean {
-  return err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+  return (
+    err instanceof UnrecoverableError ||
+    err.name === 'UnrecoverableError' ||
+    job.attemptsMade >= (job.opts.attempts ?? 1)
+  );
 }
 
 /**
@@ -20,7 +24,10 @@ export function onFinalFailure(
   worker.on('failed', (job, err) => {
     if (!job || !isFinalFailure(job, err)) return;
     const data = job.data as { alert_id?: string; batch_id?: string };
-    deps.logger.error({ err, queue: job.queueName, job_id: job.id, alert_id: data.alert_id }, 'job failed for good');
+    deps.logger.error(
+      { err, queue: job.queueName, job_id: job.id, alert_id: data.alert_id },
+      'job failed for good',
+    );
     void (async () => {
       if (deps.store && data.alert_id) {
         if (await deps.store.fail(data.alert_id, `${job.queueName}: ${err.message}`, data.batch_id)) {
@@ -29,7 +36,13 @@ export function onFinalFailure(
       }
       await deps.deadLetter.add(
         JOBS.deadLetter.name,
-        { queue: job.queueName, job_id: String(job.id), data: job.data, failed_reason: err.message, failed_at: new Date().toISOString() },
+        {
+          queue: job.queueName,
+          job_id: String(job.id),
+          data: job.data,
+          failed_reason: err.message,
+          failed_at: new Date().toISOString(),
+        },
         { jobId: `${job.queueName}.${job.id}` },
       );
     })().catch((e: unknown) => deps.logger.error({ err: e }, 'could not record a final failure'));

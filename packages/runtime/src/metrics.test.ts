@@ -16,7 +16,13 @@ it('aggregates counters and histograms from several processes into Prometheus te
   a.observe('triage_stage_duration_seconds', { stage: 'enrich' }, 0.02);
   b.observe('triage_stage_duration_seconds', { stage: 'enrich' }, 3);
   await Promise.all([a.close(), b.close()]);
-  const text = await renderMetrics(fx.redis, fx.prefix, [{ name: 'triage_queue_jobs', help: 'jobs', samples: [{ labels: { queue: 'enrich', state: 'waiting' }, value: 7 }] }]);
+  const text = await renderMetrics(fx.redis, fx.prefix, [
+    {
+      name: 'triage_queue_jobs',
+      help: 'jobs',
+      samples: [{ labels: { queue: 'enrich', state: 'waiting' }, value: 7 }],
+    },
+  ]);
   expect(text).toContain('# TYPE triage_verdicts_total counter');
   expect(text).toContain('triage_verdicts_total{classification="TRUE_POSITIVE",decided_by="rules"} 3');
   expect(text).toContain('# TYPE triage_stage_duration_seconds histogram');

@@ -16,15 +16,24 @@ export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export const METRICS = {
   triage_alerts_received_total: { type: 'counter', help: 'Alerts accepted by ingest, by format' },
   triage_alerts_rejected_total: { type: 'counter', help: 'Alerts rejected by ingest, by error code' },
-  triage_alerts_duplicate_total: { type: 'counter', help: 'Alerts recognised as already received (same source id)' },
+  triage_alerts_duplicate_total: {
+    type: 'counter',
+    help: 'Alerts recognised as already received (same source id)',
+  },
   triage_verdicts_total: { type: 'counter', help: 'Verdicts written, by classification and decided_by' },
   triage_alerts_failed_total: { type: 'counter', help: 'Alerts that ended failed' },
-  triage_stage_duration_seconds: { type: 'histogram', help: 'Time spent per stage (enrich, classify, end_to_end)' },
+  triage_stage_duration_seconds: {
+    type: 'histogram',
+    help: 'Time spent per stage (enrich, classify, end_to_end)',
+  },
   triage_intel_lookups_total: { type: 'counter', help: 'Provider lookups, by provider and outcome' },
   triage_intel_cache_total: { type: 'counter', help: 'Intel cache hits and misses, by provider' },
   triage_intel_rate_limited_total: { type: 'counter', help: '429 answers received, by provider' },
   triage_intel_limit_wait_seconds: { type: 'histogram', help: 'Time a lookup waited for its provider limit' },
-  triage_partial_intel_total: { type: 'counter', help: 'Alerts classified without all intel (timeout, quota, outage)' },
+  triage_partial_intel_total: {
+    type: 'counter',
+    help: 'Alerts classified without all intel (timeout, quota, outage)',
+  },
   triage_llm_calls_total: { type: 'counter', help: 'Gemini calls, by outcome' },
   triage_llm_tokens_total: { type: 'counter', help: 'Gemini tokens, by kind (input, output, thinking)' },
   triage_llm_cost_usd_total: { type: 'counter', help: 'Gemini cost in USD, by UTC day' },
@@ -38,7 +47,9 @@ export type Labels = Record<string, string | number | boolean>;
 function labelText(labels: Labels): string {
   return Object.keys(labels)
     .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .map(
+      (k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+    )
     .join(',');
 }
 
@@ -100,7 +111,11 @@ export interface GaugeSample {
 }
 
 /** Prometheus text exposition of the shared counters plus live gauges (queue depths, ...). */
-export async function renderMetrics(redis: Redis, prefix: string, gauges: GaugeSample[] = []): Promise<string> {
+export async function renderMetrics(
+  redis: Redis,
+  prefix: string,
+  gauges: GaugeSample[] = [],
+): Promise<string> {
   const all = await redis.hgetall(`${prefix}:metrics`);
   const byMetric = new Map<string, string[]>();
   for (const [field, value] of Object.entries(all)) {

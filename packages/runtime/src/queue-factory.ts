@@ -45,7 +45,9 @@ export function createWorker<S extends QueueSpec, R>(
     async (job, token) => {
       const parsed = spec.schema.safeParse(job.data);
       if (!parsed.success) {
-        throw new UnrecoverableError(`invalid ${spec.name} payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+        throw new UnrecoverableError(
+          `invalid ${spec.name} payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
+        );
       }
       return processor(parsed.data as z.output<S['schema']>, job, token);
     },

@@ -29,7 +29,11 @@ export async function waitForRedis(redis: Redis, url: string, timeoutMs = 5000):
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`Redis did not answer at ${url} within ${timeoutMs} ms. Start one (e.g. \`redis-server\`) or set REDIS_URL.`));
+      reject(
+        new Error(
+          `Redis did not answer at ${url} within ${timeoutMs} ms. Start one (e.g. \`redis-server\`) or set REDIS_URL.`,
+        ),
+      );
     }, timeoutMs);
     const onReady = () => {
       cleanup();

@@ -1,5 +1,5 @@
-import { type DeadLetterJob, JOBS, type ResultJob } from '@triage/contracts';
 import { Classifier } from '@triage/classifier';
+import { type DeadLetterJob, JOBS, type ResultJob } from '@triage/contracts';
 import {
   AlertStore,
   createLogger,
@@ -29,13 +29,23 @@ async function main(): Promise<void> {
   const metrics = new Metrics(redis, prefix);
   const resultsQueue = createQueue(JOBS.results, connection, prefix) as Queue<ResultJob>;
   const deadLetter = createQueue(JOBS.deadLetter, connection, prefix) as Queue<DeadLetterJob>;
-  const classifier = new Classifier({ redis, prefix, config, logger: logger.child({ component: 'classifier' }), metrics });
-
-  const worker = createWorker(JOBS.classify, classifyProcessor({ store, classifier, resultsQueue, metrics }), {
-    connection,
+  const classifier = new Classifier({
+    redis,
     prefix,
-    concurrency: config.WORKER_CONCURRENCY,
+    config,
+    logger: logger.child({ component: 'classifier' }),
+    metrics,
   });
+
+  const worker = createWorker(
+    JOBS.classify,
+    classifyProcessor({ store, classifier, resultsQueue, metrics }),
+    {
+      connection,
+      prefix,
+      concurrency: config.WORKER_CONCURRENCY,
+    },
+  );
   onFinalFailure(worker, { store, deadLetter, metrics, logger });
   worker.on('error', (err) => logger.error({ err }, 'classify worker error'));
 
@@ -53,4 +63,3 @@ main().catch((err: unknown) => {
   console.error(`classify-worker failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });
-

@@ -52,7 +52,13 @@ async function main(): Promise<void> {
 
   const worker = createWorker(
     JOBS.enrich,
-    enrichProcessor({ store, intel, classifyQueue, metrics, logger: logger.child({ queue: JOBS.enrich.name }) }),
+    enrichProcessor({
+      store,
+      intel,
+      classifyQueue,
+      metrics,
+      logger: logger.child({ queue: JOBS.enrich.name }),
+    }),
     { connection, prefix, concurrency: config.WORKER_CONCURRENCY },
   );
   onFinalFailure(worker, { store, deadLetter, metrics, logger });
@@ -61,12 +67,17 @@ async function main(): Promise<void> {
   shutdown.add('enrich-worker', 'workers', () => worker.close());
   for (const w of lookupWorkers) shutdown.add(`lookup-worker:${w.name}`, 'workers', () => w.close());
   shutdown.add('intel', 'queues', () => intel.close());
-  shutdown.add('queues', 'queues', () => Promise.all([enrichQueue.close(), classifyQueue.close(), deadLetter.close()]));
+  shutdown.add('queues', 'queues', () =>
+    Promise.all([enrichQueue.close(), classifyQueue.close(), deadLetter.close()]),
+  );
   shutdown.add('metrics', 'queues', () => metrics.close());
   shutdown.add('redis', 'redis', () => Promise.allSettled([redis.quit(), connection.quit()]));
   shutdown.add('logs', 'logs', () => logger.flush());
   shutdown.installSignals();
-  logger.info({ concurrency: config.WORKER_CONCURRENCY, lookups: lookupWorkers.map((w) => w.name) }, 'enrich worker running');
+  logger.info(
+    { concurrency: config.WORKER_CONCURRENCY, lookups: lookupWorkers.map((w) => w.name) },
+    'enrich worker running',
+  );
 }
 
 main().catch((err: unknown) => {

@@ -3,8 +3,8 @@ import { createLogger, loadConfig, Shutdown } from '@triage/runtime';
 import { type RedisFixture, redisFixture } from '@triage/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppDeps } from './app-deps.ts';
 import { buildApp } from './app.ts';
+import type { AppDeps } from './app-deps.ts';
 import { createIngestDeps } from './wiring.ts';
 
 let fx: RedisFixture;
@@ -12,7 +12,10 @@ let app: FastifyInstance;
 let deps: AppDeps;
 let shutdown: Shutdown;
 
-const original = { name: 'Brute Force', alert: { user: 'alice', source_ip: '185.220.101.52', failed_logins: 12, success: true, severity: 'High' } };
+const original = {
+  name: 'Brute Force',
+  alert: { user: 'alice', source_ip: '185.220.101.52', failed_logins: 12, success: true, severity: 'High' },
+};
 
 async function enrichJobs(): Promise<number> {
   const c = await deps.enrichQueue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
@@ -62,28 +65,109 @@ describe('bad input never reaches a queue', () => {
     ['invalid JSON', () => post('/v1/alerts', '{"name": "x", '), 400, 'INVALID_JSON'],
     ['empty body', () => post('/v1/alerts', ''), 400, 'EMPTY_BODY'],
     ['whitespace body', () => post('/v1/alerts', '   \n'), 400, 'EMPTY_BODY'],
-    ['wrong content type', () => post('/v1/alerts', 'name=x', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
-    ['text/plain', () => post('/v1/alerts', JSON.stringify(original), 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
-    ['array instead of object', () => post('/v1/alerts', JSON.stringify([original])), 400, 'VALIDATION_FAILED'],
+    [
+      'wrong content type',
+      () => post('/v1/alerts', 'name=x', 'application/x-www-form-urlencoded'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'text/plain',
+      () => post('/v1/alerts', JSON.stringify(original), 'text/plain'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'array instead of object',
+      () => post('/v1/alerts', JSON.stringify([original])),
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['string instead of object', () => post('/v1/alerts', '"an alert"'), 400, 'VALIDATION_FAILED'],
     ['number instead of object', () => post('/v1/alerts', '42'), 400, 'VALIDATION_FAILED'],
     ['null', () => post('/v1/alerts', 'null'), 400, 'EMPTY_BODY'],
-    ['deep nesting', () => post('/v1/alerts', `${'{"a":'.repeat(30)}1${'}'.repeat(30)}`), 400, 'NESTING_TOO_DEEP'],
-    ['deep arrays', () => post('/v1/alerts', `${'['.repeat(100000)}${']'.repeat(100000)}`), 413, 'PAYLOAD_TOO_LARGE'],
-    ['deep arrays under the size limit', () => post('/v1/alerts', `${'['.repeat(5000)}${']'.repeat(5000)}`), 400, 'NESTING_TOO_DEEP'],
-    ['__proto__ key', () => post('/v1/alerts', '{"name":"x","alert":{"__proto__":{"admin":true}}}'), 400, 'FORBIDDEN_KEY'],
-    ['constructor key', () => post('/v1/alerts', '{"name":"x","alert":{"constructor":{"prototype":{"x":1}}}}'), 400, 'FORBIDDEN_KEY'],
-    ['NUL byte escaped', () => post('/v1/alerts', '{"name":"x\\u0000y","alert":{}}'), 400, 'INVALID_ENCODING'],
+    [
+      'deep nesting',
+      () => post('/v1/alerts', `${'{"a":'.repeat(30)}1${'}'.repeat(30)}`),
+      400,
+      'NESTING_TOO_DEEP',
+    ],
+    [
+      'deep arrays',
+      () => post('/v1/alerts', `${'['.repeat(100000)}${']'.repeat(100000)}`),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'deep arrays under the size limit',
+      () => post('/v1/alerts', `${'['.repeat(5000)}${']'.repeat(5000)}`),
+      400,
+      'NESTING_TOO_DEEP',
+    ],
+    [
+      '__proto__ key',
+      () => post('/v1/alerts', '{"name":"x","alert":{"__proto__":{"admin":true}}}'),
+      400,
+      'FORBIDDEN_KEY',
+    ],
+    [
+      'constructor key',
+      () => post('/v1/alerts', '{"name":"x","alert":{"constructor":{"prototype":{"x":1}}}}'),
+      400,
+      'FORBIDDEN_KEY',
+    ],
+    [
+      'NUL byte escaped',
+      () => post('/v1/alerts', '{"name":"x\\u0000y","alert":{}}'),
+      400,
+      'INVALID_ENCODING',
+    ],
     ['raw NUL byte', () => post('/v1/alerts', Buffer.from('{"name":"x\u0000y"}')), 400, 'INVALID_JSON'],
-    ['invalid UTF-8', () => post('/v1/alerts', Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d])), 400, 'INVALID_ENCODING'],
-    ['huge string field', () => post('/v1/alerts', JSON.stringify({ name: 'x', alert: { cmd: 'A'.repeat(5000) } })), 400, 'FIELD_TOO_LARGE'],
-    ['body over the limit', () => post('/v1/alerts', JSON.stringify({ name: 'x', alert: { a: Array(20000).fill('abcd') } })), 413, 'PAYLOAD_TOO_LARGE'],
-    ['batch over the item limit', () => post('/v1/alerts/batch', JSON.stringify({ alerts: Array(51).fill(original) })), 400, 'TOO_MANY_ITEMS'],
-    ['NDJSON over the item limit', () => post('/v1/alerts/batch', Array(51).fill(JSON.stringify(original)).join('\n'), 'application/x-ndjson'), 400, 'TOO_MANY_ITEMS'],
+    [
+      'invalid UTF-8',
+      () => post('/v1/alerts', Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d])),
+      400,
+      'INVALID_ENCODING',
+    ],
+    [
+      'huge string field',
+      () => post('/v1/alerts', JSON.stringify({ name: 'x', alert: { cmd: 'A'.repeat(5000) } })),
+      400,
+      'FIELD_TOO_LARGE',
+    ],
+    [
+      'body over the limit',
+      () => post('/v1/alerts', JSON.stringify({ name: 'x', alert: { a: Array(20000).fill('abcd') } })),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'batch over the item limit',
+      () => post('/v1/alerts/batch', JSON.stringify({ alerts: Array(51).fill(original) })),
+      400,
+      'TOO_MANY_ITEMS',
+    ],
+    [
+      'NDJSON over the item limit',
+      () =>
+        post('/v1/alerts/batch', Array(51).fill(JSON.stringify(original)).join('\n'), 'application/x-ndjson'),
+      400,
+      'TOO_MANY_ITEMS',
+    ],
     ['batch without alerts', () => post('/v1/alerts/batch', '{"items": []}'), 400, 'VALIDATION_FAILED'],
     ['batch with empty alerts', () => post('/v1/alerts/batch', '{"alerts": []}'), 400, 'VALIDATION_FAILED'],
-    ['batch of only bad items', () => post('/v1/alerts/batch', '{"alerts": [1, "x", null]}'), 400, 'VALIDATION_FAILED'],
-    ['NDJSON to the single route', () => post('/v1/alerts', JSON.stringify(original), 'application/x-ndjson'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'batch of only bad items',
+      () => post('/v1/alerts/batch', '{"alerts": [1, "x", null]}'),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'NDJSON to the single route',
+      () => post('/v1/alerts', JSON.stringify(original), 'application/x-ndjson'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
     ['unknown format', () => post('/v1/alerts?format=nope', JSON.stringify(original)), 400, 'UNKNOWN_FORMAT'],
     ['/analyze with an array', () => post('/analyze', '[1,2]'), 400, 'VALIDATION_FAILED'],
     ['/batch with invalid JSON', () => post('/batch', '{"alerts": ['), 400, 'INVALID_JSON'],
@@ -124,11 +208,18 @@ describe('accepting alerts', () => {
     expect(job?.opts.priority).toBe(2);
     const view = await app.inject({ method: 'GET', url: `/v1/alerts/${body.id}` });
     expect(view.statusCode).toBe(200);
-    expect(view.json()).toMatchObject({ id: body.id, status: 'queued', alert: { name: 'Brute Force', src_ip: '185.220.101.52', user: 'alice' } });
+    expect(view.json()).toMatchObject({
+      id: body.id,
+      status: 'queued',
+      alert: { name: 'Brute Force', src_ip: '185.220.101.52', user: 'alice' },
+    });
   });
 
   it('accepts the good items of a batch and reports the bad ones by index', async () => {
-    const res = await post('/v1/alerts/batch', JSON.stringify({ alerts: [original, 'nope', { ...original, name: 'second' }, [1]] }));
+    const res = await post(
+      '/v1/alerts/batch',
+      JSON.stringify({ alerts: [original, 'nope', { ...original, name: 'second' }, [1]] }),
+    );
     expect(res.statusCode).toBe(202);
     const body = res.json();
     expect(body.accepted).toBe(2);
@@ -136,16 +227,27 @@ describe('accepting alerts', () => {
     expect(body.rejected.map((r: { index: number }) => r.index)).toEqual([1, 3]);
     for (const r of body.rejected) expect(r.error.code).toBe('VALIDATION_FAILED');
     const batch = await app.inject({ method: 'GET', url: `/v1/batches/${body.batch_id}` });
-    expect(batch.json()).toMatchObject({ batch_id: body.batch_id, summary: { total: 2, completed: 0 }, next_cursor: null });
+    expect(batch.json()).toMatchObject({
+      batch_id: body.batch_id,
+      summary: { total: 2, completed: 0 },
+      next_cursor: null,
+    });
     expect(batch.json().results.map((r: { id: string }) => r.id)).toEqual(body.ids);
   });
 
   it('accepts NDJSON, rejecting bad lines alone', async () => {
-    const lines = [JSON.stringify(original), '{"broken":', JSON.stringify({ ...original, name: 'third' }), '{"__proto__":{}}'].join('\n');
+    const lines = [
+      JSON.stringify(original),
+      '{"broken":',
+      JSON.stringify({ ...original, name: 'third' }),
+      '{"__proto__":{}}',
+    ].join('\n');
     const res = await post('/v1/alerts/batch', lines, 'application/x-ndjson');
     expect(res.statusCode).toBe(202);
     expect(res.json().accepted).toBe(2);
-    expect(res.json().rejected.map((r: { index: number; error: { code: string } }) => [r.index, r.error.code])).toEqual([
+    expect(
+      res.json().rejected.map((r: { index: number; error: { code: string } }) => [r.index, r.error.code]),
+    ).toEqual([
       [1, 'INVALID_JSON'],
       [3, 'FORBIDDEN_KEY'],
     ]);
@@ -192,7 +294,12 @@ describe('backpressure', () => {
     const logger = createLogger('test', 'silent');
     const sd = new Shutdown(logger, 5000);
     const small = createIngestDeps(
-      loadConfig({ REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, LOG_LEVEL: 'silent', ENRICH_MAX_BACKLOG: '1' }),
+      loadConfig({
+        REDIS_URL: fx.url,
+        QUEUE_PREFIX: fx.prefix,
+        LOG_LEVEL: 'silent',
+        ENRICH_MAX_BACKLOG: '1',
+      }),
       logger,
       sd,
     );

@@ -23,7 +23,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   registerAuth(app, deps.config.TRIAGE_API_KEYS);
-  registerBodyParsers(app, { maxDepth: deps.config.MAX_JSON_DEPTH, maxFieldBytes: deps.config.MAX_FIELD_BYTES });
+  registerBodyParsers(app, {
+    maxDepth: deps.config.MAX_JSON_DEPTH,
+    maxFieldBytes: deps.config.MAX_FIELD_BYTES,
+  });
   await app.register(alertRoutes(deps));
   await app.register(batchRoutes(deps));
   await app.register(compatRoutes(deps));

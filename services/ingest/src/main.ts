@@ -8,8 +8,14 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger('ingest', config.LOG_LEVEL);
-  if (config.TRIAGE_API_KEYS.length === 0 && !LOOPBACK.has(config.HOST) && !(isIP(config.HOST) && config.HOST.startsWith('127.'))) {
-    throw new Error(`HOST=${config.HOST} without TRIAGE_API_KEYS would expose an unauthenticated API; set TRIAGE_API_KEYS or bind 127.0.0.1`);
+  if (
+    config.TRIAGE_API_KEYS.length === 0 &&
+    !LOOPBACK.has(config.HOST) &&
+    !(isIP(config.HOST) && config.HOST.startsWith('127.'))
+  ) {
+    throw new Error(
+      `HOST=${config.HOST} without TRIAGE_API_KEYS would expose an unauthenticated API; set TRIAGE_API_KEYS or bind 127.0.0.1`,
+    );
   }
   const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
   const deps = createIngestDeps(config, logger, shutdown);

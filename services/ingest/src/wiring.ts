@@ -30,7 +30,8 @@ export function createIngestDeps(
   const connection = createRedis(config.REDIS_URL, 'producer', { maxRetriesPerRequest: null });
   const prefix = config.QUEUE_PREFIX;
   const queues = new Map<QueueName, Queue>();
-  for (const spec of Object.values(JOBS)) queues.set(spec.name, createQueue(spec, connection, prefix) as Queue);
+  for (const spec of Object.values(JOBS))
+    queues.set(spec.name, createQueue(spec, connection, prefix) as Queue);
   const enrichQueue = queues.get(JOBS.enrich.name) as Queue<AlertJob>;
   const store = new AlertStore(redis, prefix, config.RESULT_TTL_SECONDS);
   const metrics = new Metrics(redis, prefix);

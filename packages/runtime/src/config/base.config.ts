@@ -3,7 +3,10 @@ import { EnvInt } from './env.ts';
 
 /** Settings every process reads (DESIGN.md §3). */
 export const BaseConfig = z.object({
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected redis://host:port')
+    .default('redis://127.0.0.1:6379'),
   /** BullMQ prefix and key namespace: several stacks can share one Redis. Use `{triage}` for Redis Cluster. */
   QUEUE_PREFIX: z
     .string()

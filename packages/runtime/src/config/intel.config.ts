@@ -9,7 +9,7 @@ export const IntelConfig = z.object({
   ABUSEIPDB_API_KEY: OptionalSecret,
   ABUSEIPDB_BASE_URL: HttpUrl.default('https://api.abuseipdb.com'),
   ABUSEIPDB_RATE_LIMIT: RateLimit.prefault('60/min'),
-  /** Checks per UTC day; resets 00:00 UTC. */
+  /** Checks per UTC day; resets 00:00 UTC. 0 = no daily cap (the rate limit still applies). */
   ABUSEIPDB_DAILY_QUOTA: EnvInt(0).default(1000),
   ABUSEIPDB_MAX_AGE_DAYS: EnvInt(1, 365).default(90),
   /** abuseConfidenceScore at or above → malicious. */
@@ -20,6 +20,7 @@ export const IntelConfig = z.object({
   VIRUSTOTAL_API_KEY: OptionalSecret,
   VIRUSTOTAL_BASE_URL: HttpUrl.default('https://www.virustotal.com'),
   VIRUSTOTAL_RATE_LIMIT: RateLimit.prefault('4/min'),
+  /** Lookups per UTC day; resets 00:00 UTC. 0 = no daily cap (the rate limit still applies). */
   VIRUSTOTAL_DAILY_QUOTA: EnvInt(0).default(500),
   /** Engines flagging malicious at or above → malicious. */
   VIRUSTOTAL_MALICIOUS_DETECTIONS: EnvInt(1).default(3),
@@ -38,4 +39,21 @@ export const IntelConfig = z.object({
   INTEL_NEGATIVE_TTL_SECONDS: EnvInt(1).default(3600),
   /** IPs, CIDRs or domains never sent to any provider (e.g. your own egress, partner ranges). */
   INTEL_ALLOWLIST: EnvList.default([]),
+  /**
+   * Most observables taken from one alert (named fields first). Beyond this an alert is a log dump,
+   * and every extra observable costs provider quota.
+   */
+  INTEL_MAX_OBSERVABLES: EnvInt(1, 10_000).default(100),
+  /** Pause before the single quick retry of a provider call (network error, timeout, 502/503/504). */
+  INTEL_QUICK_RETRY_DELAY_MS: EnvInt(0, 10_000).default(250),
+  /**
+   * How soon a waiting alert re-checks its lookups when no wake-up arrives (a finished lookup wakes
+   * its alerts directly; this is the fallback).
+   */
+  INTEL_POLL_MS: EnvInt(50, 60_000).default(2000),
+  /**
+   * Safety margin added to each provider's rate window when reserving calls, so network latency and
+   * clock skew between our reservation and the provider's own counter never add up to a 429.
+   */
+  INTEL_RATE_MARGIN_MS: EnvInt(0, 60_000).default(100),
 });

@@ -16,7 +16,13 @@ describe('loadConfig', () => {
   });
 
   it('parses rates, lists and treats empty strings as unset', () => {
-    const c = loadConfig({ ABUSEIPDB_RATE_LIMIT: '5/s', GEMINI_RATE_LIMIT: '100 / h', TRIAGE_API_KEYS: 'a, b,,c', GEMINI_API_KEY: '', PORT: '' });
+    const c = loadConfig({
+      ABUSEIPDB_RATE_LIMIT: '5/s',
+      GEMINI_RATE_LIMIT: '100 / h',
+      TRIAGE_API_KEYS: 'a, b,,c',
+      GEMINI_API_KEY: '',
+      PORT: '',
+    });
     expect(c.ABUSEIPDB_RATE_LIMIT).toMatchObject({ max: 5, duration: 1000 });
     expect(c.GEMINI_RATE_LIMIT).toMatchObject({ max: 100, duration: 3_600_000 });
     expect(c.TRIAGE_API_KEYS).toEqual(['a', 'b', 'c']);
@@ -27,13 +33,19 @@ describe('loadConfig', () => {
   it('names every bad variable and never echoes secrets', () => {
     let err: unknown;
     try {
-      loadConfig({ PORT: 'eighty', VIRUSTOTAL_RATE_LIMIT: '4 per minute', REDIS_URL: 'localhost:6379', ABUSEIPDB_BASE_URL: 'not a url' });
+      loadConfig({
+        PORT: 'eighty',
+        VIRUSTOTAL_RATE_LIMIT: '4 per minute',
+        REDIS_URL: 'localhost:6379',
+        ABUSEIPDB_BASE_URL: 'not a url',
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const msg = (err as Error).message;
-    for (const name of ['PORT', 'VIRUSTOTAL_RATE_LIMIT', 'REDIS_URL', 'ABUSEIPDB_BASE_URL']) expect(msg).toContain(name);
+    for (const name of ['PORT', 'VIRUSTOTAL_RATE_LIMIT', 'REDIS_URL', 'ABUSEIPDB_BASE_URL'])
+      expect(msg).toContain(name);
     expect(() => loadConfig({ WEBHOOK_URL: 'ftp://x' })).toThrow(/WEBHOOK_URL/);
   });
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError } from '../app-error.ts';
 import { BaseConfig } from './base.config.ts';
 import { ClassifierConfig } from './classifier.config.ts';
@@ -24,7 +24,10 @@ export class ConfigError extends AppError {
  * Parses the environment once. Empty strings count as unset so `FOO=` in an env file means "default".
  * Throws a ConfigError naming each bad variable and what was expected.
  */
-export function loadConfig(env: Record<string, string | undefined>, overrides: Record<string, unknown> = {}): TriageConfig {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  overrides: Record<string, unknown> = {},
+): TriageConfig {
   const input: Record<string, unknown> = {};
   for (const key of Object.keys(TriageConfig.shape)) {
     const v = env[key];

@@ -1,5 +1,5 @@
-import { type AlertJob, JOBS, type ResultJob } from '@triage/contracts';
 import type { Classifier } from '@triage/classifier';
+import { type AlertJob, JOBS, type ResultJob } from '@triage/contracts';
 import { type AlertStore, type Metrics, validated } from '@triage/runtime';
 import { type Queue, UnrecoverableError } from 'bullmq';
 
@@ -23,11 +23,20 @@ export function classifyProcessor(deps: ClassifyDeps) {
     if (startedAt === undefined) return { classification: 'already-final' };
 
     const result = await deps.classifier.classify(alert, enrichment);
-    await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, { ...data, result }), { jobId: id });
+    await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, { ...data, result }), {
+      jobId: id,
+    });
     const tiCacheHit = enrichment.cache.hits > 0 && enrichment.cache.misses === 0;
     if (await deps.store.complete(id, result, data.batch_id, { tiCacheHit })) {
-      deps.metrics.inc('triage_verdicts_total', { classification: result.classification, decided_by: result.decided_by });
-      deps.metrics.observe('triage_stage_duration_seconds', { stage: 'classify' }, (Date.now() - startedAt) / 1000);
+      deps.metrics.inc('triage_verdicts_total', {
+        classification: result.classification,
+        decided_by: result.decided_by,
+      });
+      deps.metrics.observe(
+        'triage_stage_duration_seconds',
+        { stage: 'classify' },
+        (Date.now() - startedAt) / 1000,
+      );
     }
     return { classification: result.classification };
   };

@@ -34,7 +34,11 @@ export function enrichProcessor(deps: EnrichDeps) {
       priority: SEVERITY_PRIORITY[alert.severity],
     });
     if (r.enrichment.partial) deps.metrics.inc('triage_partial_intel_total');
-    deps.metrics.observe('triage_stage_duration_seconds', { stage: 'enrich' }, (Date.now() - startedAt) / 1000);
+    deps.metrics.observe(
+      'triage_stage_duration_seconds',
+      { stage: 'enrich' },
+      (Date.now() - startedAt) / 1000,
+    );
     return { partial: r.enrichment.partial };
   };
 }

@@ -30,7 +30,9 @@ export interface IntakeResult {
 function rejection(index: number, err: unknown): Rejected {
   const e = err instanceof AppError ? err : new AppError('VALIDATION_FAILED', { message: String(err) });
   const detail = e.details[0];
-  const message = detail ? `${e.message} (${detail.path ? `${detail.path}: ` : ''}${detail.message})` : e.message;
+  const message = detail
+    ? `${e.message} (${detail.path ? `${detail.path}: ` : ''}${detail.message})`
+    : e.message;
   return { index, error: { code: e.code, message } };
 }
 
@@ -58,7 +60,10 @@ export class Intake {
         continue;
       }
       try {
-        normalized.push({ index: item.index, alert: normalize(item.value, opts.format ? { format: opts.format } : {}) });
+        normalized.push({
+          index: item.index,
+          alert: normalize(item.value, opts.format ? { format: opts.format } : {}),
+        });
       } catch (err) {
         rejected.push(rejection(item.index, err));
       }
@@ -69,7 +74,9 @@ export class Intake {
     const receivedAt = new Date().toISOString();
     const candidates = normalized.map((n) => ({ ...n, id: randomUUID() }));
     const existing = await this.store.claimSourceIds(
-      candidates.map((c) => (c.alert.source_id ? { format: c.alert.format, sourceId: c.alert.source_id, id: c.id } : undefined)),
+      candidates.map((c) =>
+        c.alert.source_id ? { format: c.alert.format, sourceId: c.alert.source_id, id: c.id } : undefined,
+      ),
     );
 
     const fresh: NewAlert[] = [];
@@ -93,7 +100,12 @@ export class Intake {
         return;
       }
       if (sk) seenInRequest.set(sk, c.id);
-      fresh.push({ id: c.id, alert: c.alert, received_at: receivedAt, ...(batchId ? { batch_id: batchId } : {}) });
+      fresh.push({
+        id: c.id,
+        alert: c.alert,
+        received_at: receivedAt,
+        ...(batchId ? { batch_id: batchId } : {}),
+      });
       ids.push(c.id);
       duplicate.push(false);
     });
@@ -110,7 +122,11 @@ export class Intake {
         );
       } catch (err) {
         await this.store.forget(fresh).catch(() => undefined);
-        throw new AppError('REDIS_UNAVAILABLE', { message: 'Could not enqueue the alerts; nothing was accepted', cause: err, retryable: true });
+        throw new AppError('REDIS_UNAVAILABLE', {
+          message: 'Could not enqueue the alerts; nothing was accepted',
+          cause: err,
+          retryable: true,
+        });
       }
     }
     for (const a of fresh) this.metrics.inc('triage_alerts_received_total', { format: a.alert.format });

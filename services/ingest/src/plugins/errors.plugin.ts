@@ -30,12 +30,18 @@ export function toAppError(err: unknown): AppError {
   const e = err as { code?: string; statusCode?: number; message?: string; validation?: unknown };
   const mapped = e.code ? FASTIFY_CODES[e.code] : undefined;
   if (mapped) return new AppError(mapped, { cause: err });
-  if (e.validation) return new AppError('VALIDATION_FAILED', { message: e.message ?? 'invalid request', cause: err });
+  if (e.validation)
+    return new AppError('VALIDATION_FAILED', { message: e.message ?? 'invalid request', cause: err });
   if (/enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries per request/i.test(e.message ?? '')) {
     return new AppError('REDIS_UNAVAILABLE', { cause: err, retryable: true });
   }
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    const code = e.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : e.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'VALIDATION_FAILED';
+    const code =
+      e.statusCode === 413
+        ? 'PAYLOAD_TOO_LARGE'
+        : e.statusCode === 415
+          ? 'UNSUPPORTED_MEDIA_TYPE'
+          : 'VALIDATION_FAILED';
     return new AppError(code, { message: e.message ?? 'bad request', cause: err });
   }
   return new AppError('INTERNAL', { cause: err });
@@ -55,7 +61,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const path = req.url.split('?')[0] ?? '';
     const known = KNOWN_PATHS.find((p) => p.re.test(path));
     const e = known
-      ? new AppError('METHOD_NOT_ALLOWED', { message: `${req.method} is not allowed on ${path}; use ${known.methods.join(', ')}` })
+      ? new AppError('METHOD_NOT_ALLOWED', {
+          message: `${req.method} is not allowed on ${path}; use ${known.methods.join(', ')}`,
+        })
       : new AppError('NOT_FOUND', { message: `No route ${req.method} ${path}` });
     if (known) reply.header('allow', known.methods.join(', '));
     return reply.status(e.status).send(e.toBody());

@@ -8,7 +8,10 @@ import { NdjsonBody } from '../plugins/body.plugin.ts';
 export function parseFormat(query: unknown) {
   const q = FormatQuery.safeParse(query);
   if (!q.success) {
-    throw new AppError('UNKNOWN_FORMAT', { message: 'Unknown ?format=', details: zodDetails(q.error.issues) });
+    throw new AppError('UNKNOWN_FORMAT', {
+      message: 'Unknown ?format=',
+      details: zodDetails(q.error.issues),
+    });
   }
   return q.data.format;
 }
@@ -31,7 +34,9 @@ export function batchItems(body: unknown, maxItems: number): IntakeItem[] {
   }
   if (items.length === 0) throw new AppError('VALIDATION_FAILED', { message: 'The batch has no alerts' });
   if (items.length > maxItems) {
-    throw new AppError('TOO_MANY_ITEMS', { message: `The batch has ${items.length} alerts; the limit is ${maxItems}` });
+    throw new AppError('TOO_MANY_ITEMS', {
+      message: `The batch has ${items.length} alerts; the limit is ${maxItems}`,
+    });
   }
   return items;
 }
@@ -64,7 +69,9 @@ export function alertRoutes(deps: AppDeps) {
       const id = res.ids[0]!;
       const duplicate = res.duplicate[0] ?? false;
       const status = duplicate ? ((await deps.store.get(id))?.status ?? 'queued') : 'queued';
-      return reply.status(202).send({ id, status, ...(duplicate ? { duplicate } : {}), links: { self: `/v1/alerts/${id}` } });
+      return reply
+        .status(202)
+        .send({ id, status, ...(duplicate ? { duplicate } : {}), links: { self: `/v1/alerts/${id}` } });
     });
 
     app.post('/v1/alerts/batch', { bodyLimit: deps.config.BATCH_BODY_LIMIT_BYTES }, async (req, reply) => {
@@ -75,7 +82,9 @@ export function alertRoutes(deps: AppDeps) {
       if (res.ids.length === 0) {
         throw new AppError('VALIDATION_FAILED', {
           message: 'No alert in the batch could be accepted',
-          details: res.rejected.slice(0, 20).map((r) => ({ path: `alerts[${r.index}]`, message: `${r.error.code}: ${r.error.message}` })),
+          details: res.rejected
+            .slice(0, 20)
+            .map((r) => ({ path: `alerts[${r.index}]`, message: `${r.error.code}: ${r.error.message}` })),
         });
       }
       return reply.status(202).send({
@@ -89,7 +98,8 @@ export function alertRoutes(deps: AppDeps) {
 
     app.get<{ Params: { id: string } }>('/v1/alerts/:id', async (req) => {
       const view = await deps.store.get(req.params.id);
-      if (!view) throw new AppError('NOT_FOUND', { message: `No alert ${req.params.id} (unknown or expired)` });
+      if (!view)
+        throw new AppError('NOT_FOUND', { message: `No alert ${req.params.id} (unknown or expired)` });
       return view;
     });
   };

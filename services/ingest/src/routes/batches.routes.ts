@@ -10,13 +10,19 @@ export function batchRoutes(deps: AppDeps) {
       const q = BatchQuery.safeParse(req.query);
       if (!q.success) throw new AppError('VALIDATION_FAILED', { details: zodDetails(q.error.issues) });
       const summary = await deps.store.batchSummary(req.params.id);
-      if (!summary) throw new AppError('NOT_FOUND', { message: `No batch ${req.params.id} (unknown or expired)` });
+      if (!summary)
+        throw new AppError('NOT_FOUND', { message: `No batch ${req.params.id} (unknown or expired)` });
       const cursor = q.data.cursor ?? 0;
       const limit = q.data.limit ?? 100;
       const ids = await deps.store.batchIds(req.params.id, cursor, limit);
       const results = await deps.store.statuses(ids);
       const next = cursor + ids.length;
-      return { batch_id: req.params.id, summary, results, next_cursor: next < summary.total ? String(next) : null };
+      return {
+        batch_id: req.params.id,
+        summary,
+        results,
+        next_cursor: next < summary.total ? String(next) : null,
+      };
     });
   };
 }

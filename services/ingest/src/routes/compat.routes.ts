@@ -25,7 +25,8 @@ export function compatRoutes(deps: AppDeps) {
       await deps.waiter.start();
       const res = await deps.intake.accept([item], { batch: false, ...(format ? { format } : {}) });
       const rejected = res.rejected[0];
-      if (rejected) throw new AppError(rejected.error.code as AppError['code'], { message: rejected.error.message });
+      if (rejected)
+        throw new AppError(rejected.error.code as AppError['code'], { message: rejected.error.message });
       const id = res.ids[0]!;
       const finished = await deps.waiter.waitAll([id], deps.config.ANALYZE_WAIT_MS, isDone);
       const view = await deps.store.get(id);

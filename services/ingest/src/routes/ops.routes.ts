@@ -2,7 +2,15 @@ import { renderMetrics } from '@triage/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app-deps.ts';
 
-const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed', 'waiting-children'] as const;
+const STATES = [
+  'waiting',
+  'prioritized',
+  'active',
+  'delayed',
+  'completed',
+  'failed',
+  'waiting-children',
+] as const;
 
 async function queueDepths(deps: AppDeps) {
   const out: Record<string, Record<string, number>> = {};
@@ -32,7 +40,11 @@ export function opsRoutes(deps: AppDeps) {
       const [queues, status, workers] = await Promise.all([
         queueDepths(deps),
         deps.status().catch((err: Error) => ({ error: err.message })),
-        Promise.all([...deps.queues].map(async ([name, q]) => [name, (await q.getWorkersCount().catch(() => -1)) as number] as const)),
+        Promise.all(
+          [...deps.queues].map(
+            async ([name, q]) => [name, (await q.getWorkersCount().catch(() => -1)) as number] as const,
+          ),
+        ),
       ]);
       const backlog = await deps.backpressure.backlog();
       return {

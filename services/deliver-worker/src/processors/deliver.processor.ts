@@ -1,0 +1,71 @@
+import type { ResultJob } from '@triage/contracts';
+import type { AlertStore, Logger, Metrics } from '@triage/runtime';
+import { Backoffs, DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { DeliveryFailedError } from '../lib/delivery-failed.error.ts';
+import type { WebhookClient } from '../lib/webhook-client.ts';
+import { buildPayload } from '../lib/webhook-payload.ts';
+
+export interface DeliverDeps {
+  /** Undefined when no WEBHOOK_URL is configured: results are acknowledged without a request. */
+  client: WebhookClient | undefined;
+  store: AlertStore;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export type DeliverResult = { delivered: true; status: number } | { delivered: false; reason: string };
+
+/**
+ * results → the SOAR webhook. 2xx completes; a refusal (4xx but 408/429) is dead-lettered at once;
+ * anything else is retried with the queue's exponential backoff, or after the receiver's
+ * `Retry-After` when that is longer (the job is parked as delayed and the attempt is not spent).
+ */
+export function deliverProcessor(deps: DeliverDeps) {
+  return async (data: ResultJob, job: Job, token?: string): Promise<DeliverResult> => {
+    if (!deps.client) {
+      deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'skipped' });
+      return { delivered: false, reason: 'no webhook configured' };
+    }
+    const log = deps.logger.child({ job_id: job.id, alert_id: data.alert_id });
+    const view = await deps.store.get(data.alert_id);
+    if (!view) log.warn('alert record expired before delivery; sending the verdict without source fields');
+    const body = JSON.stringify(buildPayload(data, view?.alert, new Date()));
+    const out = await deps.client.send(data.alert_id, body);
+
+    if (out.kind === 'delivered') {
+      deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'delivered' });
+      return { delivered: true, status: out.status };
+    }
+    if (out.kind === 'rejected') {
+      deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'rejected' });
+      throw new UnrecoverableError(`webhook rejected the delivery (${out.detail})`);
+    }
+    const err = new DeliveryFailedError(`webhook delivery failed (${out.detail})`, out.status);
+    if (out.retryAfterMs !== undefined && (await mayDefer(job, out.retryAfterMs, err))) {
+      deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'deferred' });
+      log.warn({ status: out.status, retry_after_ms: out.retryAfterMs }, 'webhook asked to retry later');
+      await job.moveToDelayed(Date.now() + out.retryAfterMs, token);
+      throw new DelayedError();
+    }
+    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    deps.metrics.inc('triage_webhook_deliveries_total', { outcome: last ? 'failed' : 'retry' });
+    log.warn(
+      { status: out.status, attempt: job.attemptsMade + 1, detail: out.detail },
+      'webhook delivery failed',
+    );
+    throw err;
+  };
+}
+
+/**
+ * Honour `Retry-After` only when it is longer than the backoff BullMQ would apply anyway, and at
+ * most `attempts` times per job: a deferral does not spend an attempt, so without this bound a
+ * receiver answering 429 forever would keep the job alive forever.
+ */
+async function mayDefer(job: Job, retryAfterMs: number, err: Error): Promise<boolean> {
+  const deferrals = job.attemptsStarted - job.attemptsMade - 1;
+  if (deferrals >= (job.opts.attempts ?? 1)) return false;
+  const backoff = Backoffs.normalize(job.opts.backoff ?? 0);
+  const backoffMs = backoff ? ((await Backoffs.calculate(backoff, job.attemptsMade + 1, err, job)) ?? 0) : 0;
+  return retryAfterMs > backoffMs;
+}
