@@ -14,7 +14,7 @@ let pipeline: RunningPipeline;
 beforeAll(async () => {
   fx = await redisFixture('e2e-crash');
   pipeline = await startPipeline({
-    env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, WORKER_CONCURRENCY: '8' },
+    env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, WORKER_CONCURRENCY: '8', WORKER_LOCK_MS: '5000' },
   });
 }, 60_000);
 
@@ -61,7 +61,7 @@ it('1,000 alerts complete exactly once although every worker is SIGKILLed mid-ba
   pipeline.start('enrich');
   pipeline.start('classify');
   pipeline.start('deliver');
-  // Stalled jobs are recovered by BullMQ after the lock expires (30 s by default).
+  // Jobs the killed workers held are taken over once their locks expire (WORKER_LOCK_MS).
   const done = await waitFor(
     async () => {
       const s = await summary();

@@ -35,7 +35,13 @@ async function main(): Promise<void> {
   const worker = createWorker(
     JOBS.results,
     deliverProcessor({ client, store, metrics, logger: logger.child({ queue: JOBS.results.name }) }),
-    { connection, prefix, concurrency: config.WORKER_CONCURRENCY },
+    {
+      connection,
+      prefix,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: config.WORKER_LOCK_MS,
+    },
   );
   // No store: the alert itself completed; only its delivery failed, and the dead-letter copy keeps it replayable.
   onFinalFailure(worker, { deadLetter, metrics, logger });

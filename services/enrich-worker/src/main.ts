@@ -59,7 +59,13 @@ async function main(): Promise<void> {
       metrics,
       logger: logger.child({ queue: JOBS.enrich.name }),
     }),
-    { connection, prefix, concurrency: config.WORKER_CONCURRENCY },
+    {
+      connection,
+      prefix,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: config.WORKER_LOCK_MS,
+    },
   );
   onFinalFailure(worker, { store, deadLetter, metrics, logger });
   worker.on('error', (err) => logger.error({ err }, 'enrich worker error'));

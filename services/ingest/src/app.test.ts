@@ -1,5 +1,5 @@
 import { JOBS } from '@triage/contracts';
-import { createLogger, loadConfig, Shutdown } from '@triage/runtime';
+import { createLogger, loadConfig, Shutdown, waitForRedis } from '@triage/runtime';
 import { type RedisFixture, redisFixture } from '@triage/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,7 @@ beforeAll(async () => {
   const logger = createLogger('test', 'silent');
   shutdown = new Shutdown(logger, 5000);
   deps = createIngestDeps(config, logger, shutdown);
+  await waitForRedis(deps.redis, fx.url);
   app = await buildApp(deps);
   await app.ready();
 });

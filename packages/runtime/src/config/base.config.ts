@@ -17,6 +17,11 @@ export const BaseConfig = z.object({
   RESULT_TTL_SECONDS: EnvInt(60).default(7 * 24 * 3600),
   /** Concurrency of each worker process. */
   WORKER_CONCURRENCY: EnvInt(1, 1000).default(16),
+  /**
+   * Job lock of every worker. A worker killed outright (SIGKILL, OOM, power) leaves its jobs locked;
+   * they are taken over within about twice this time (lock expiry + stalled check), never lost.
+   */
+  WORKER_LOCK_MS: EnvInt(1000).default(30_000),
   /** How long shutdown may take before in-flight work is left to BullMQ's stalled-job recovery. */
   SHUTDOWN_TIMEOUT_MS: EnvInt(100).default(10_000),
 });

@@ -32,6 +32,8 @@ export function registerAuth(app: FastifyInstance, apiKeys: string[]): void {
     const key = presented(req);
     if (key && matches(key, keys)) return;
     if (path.startsWith('/admin/queues')) reply.header('www-authenticate', 'Basic realm="triage"');
-    throw new AppError('UNAUTHORIZED');
+    // Answered here rather than thrown: Bull Board's plugin has an error handler of its own.
+    const err = new AppError('UNAUTHORIZED');
+    return reply.status(err.status).send(err.toBody());
   });
 }
