@@ -35,6 +35,14 @@ export const ClassifierConfig = z.object({
   GEMINI_API_KEY: OptionalSecret,
   GEMINI_MODEL: z.string().default('gemini-2.5-flash'),
   GEMINI_BASE_URL: HttpUrl.optional(),
+  /**
+   * API version path segment. Unset = the SDK's default (`v1` in @google/genai 3.x). Set `v1beta`
+   * for endpoints or proxies that accept `systemInstruction` / `responseJsonSchema` only there.
+   */
+  GEMINI_API_VERSION: z
+    .string()
+    .regex(/^v\d+(?:(?:alpha|beta)\d*)?$/, 'expected e.g. v1 or v1beta')
+    .optional(),
   /** Calls across every classify process (a Redis sliding window). */
   GEMINI_RATE_LIMIT: RateLimit.prefault('60/min'),
   /** Calls per UTC day; 0 = unlimited. */

@@ -1,0 +1,251 @@
+import type { Classification, NormalizedAlert, ResultFlag, Severity } from '@triage/contracts';
+import type { Evidence } from './rules/evidence.ts';
+import { decodePowerShell } from './rules/powershell.ts';
+import type { RulesVerdict } from './rules/rules-engine.ts';
+import { foldText } from './text-normalize.ts';
+
+/**
+ * Alert content is attacker-controlled. Before the LLM sees it, text that tries to instruct a
+ * model is detected (after folding look-alikes and invisibles) and becomes evidence toward review;
+ * after the LLM answers, its verdict is checked against intel and the rules.
+ */
+
+/** English patterns, matched on folded text (and its leetspeak-folded form). */
+const EN: Array<[string, RegExp]> = [
+  [
+    'ignore-instructions',
+    /\b(?:ignore|disregard|forget|override|bypass|skip|drop)\b.{0,30}\b(?:previous|prior|above|earlier|preceding|system|original|initial|existing|your|all)\b.{0,25}\b(?:instruction|prompt|rule|direction|guideline|context|message|order|polic(?:y|ie))s?\b/,
+  ],
+  [
+    'role-change',
+    /\byou are (?:now|no longer)\b|\bfrom now on,? (?:you|your)\b|\bact as (?:an? |the )?(?:ai|assistant|analyst|system|model|classifier|admin|dan|gpt|llm|triage)\b|\b(?:pretend|imagine)\b.{0,20}\byou\b|\brole[ -]?play\b/,
+  ],
+  [
+    'chat-markup',
+    /<\|(?:im_start|im_end|system|user|assistant|endoftext)\|>|\[\/?inst\]|<<\/?sys>>|###\s*(?:instruction|system|response)|<\/?(?:system|assistant)>|(?:^|[\n"'{>|\]])\s*(?:system|assistant|developer)\s*:\s/,
+  ],
+  [
+    'system-directive',
+    /\bsystem\s*:\s*(?:you|ignore|disregard|new|classify|mark|treat|respond|return|output|set|override|the (?:ai|assistant|model)|as an?)\b|\bsystem (?:prompt|override|instruction)s?\b/,
+  ],
+  [
+    'verdict-steering',
+    /\b(?:classify|categori[sz]e|label|mark|flag|tag|set|return|output|respond with|answer with|report|treat|consider)\b.{0,30}\b(?:as|to|with|:)\s*(?:an? )?["']?(?:false[ _-]?positive|benign|harmless|safe|true negative|not malicious|low risk|no threat)\b/,
+  ],
+  [
+    'verdict-claim',
+    /\bthis (?:alert|event|activity|incident|log|traffic|request) is (?:an? )?(?:false[ _-]?positive|benign|harmless|safe|authori[sz]ed|expected|a test)\b|\b(?:don'?t|do not|never) (?:escalate|alert on|flag|report) (?:this|it)\b/,
+  ],
+  [
+    'verdict-json',
+    /\b(?:classification|verdict|decision|triage)["']?\s*[:=]\s*["']?(?:false[ -]?positive|true[ -]?positive|needs[ -]?review|benign|malicious)\b|\bis (?:false positive|malicious|benign)["']?\s*[:=]\s*["']?(?:true|false)\b/,
+  ],
+  [
+    'model-address',
+    /\b(?:dear|hey|hi|note to|attention|message for) (?:the )?(?:ai|llm|model|assistant|gemini|gpt|chatgpt|claude|bot|classifier)\b|\bas an? (?:ai|language model)\b|\b(?:dan mode|do anything now)\b/,
+  ],
+  [
+    'fence-escape',
+    /untrusted[_ ]data|<<<|>>>|\bend of (?:alert|data|input|untrusted)\b|\b(?:new|updated|real|actual|hidden|secret) instructions?\s*:/,
+  ],
+  [
+    'output-control',
+    /\b(?:respond|reply|answer|output|return) (?:only )?(?:with|in) (?:json|the following|this)\b|\bset (?:the )?confidence (?:to|=|:)\s*\d{1,3}\b/,
+  ],
+];
+
+/** Other languages, matched on NFKC text without Latin folding (it would mangle Cyrillic). */
+const INTL: Array<[string, RegExp]> = [
+  [
+    'ignore-instructions:es',
+    /ignora(?:r)?\s+(?:todas\s+)?(?:las\s+)?instrucciones(?:\s+(?:anteriores|previas))?/u,
+  ],
+  [
+    'verdict-steering:es',
+    /(?:clasifica|marca|etiqueta)\p{L}*\s.{0,30}(?:falso positivo|benign[oa]|inofensiv[oa])/u,
+  ],
+  [
+    'ignore-instructions:fr',
+    /ignore[zr]?\s+(?:toutes\s+)?(?:les\s+)?instructions\s+(?:précédentes|precedentes|antérieures|anterieures)/u,
+  ],
+  [
+    'verdict-steering:fr',
+    /(?:classe|marque|étiquette|etiquette)\p{L}*\s.{0,30}(?:faux positif|bénin|benin|inoffensi)/u,
+  ],
+  [
+    'ignore-instructions:de',
+    /ignorier\p{L}*\s+(?:alle\s+)?(?:vorherigen|bisherigen|obigen|früheren)\s+(?:anweisungen|instruktionen|befehle)/u,
+  ],
+  [
+    'verdict-steering:de',
+    /als\s+(?:falsch[- ]?positiv\p{L}*|harmlos|gutartig|fehlalarm)\s+(?:einstufen|markieren|klassifizieren|werten)/u,
+  ],
+  [
+    'ignore-instructions:pt-it',
+    /ignor[ea]\s+(?:as\s+|todas\s+as\s+|le\s+|tutte\s+le\s+)?(?:instruções|instrucoes|istruzioni)\s+(?:anteriores|precedenti)/u,
+  ],
+  [
+    'verdict-steering:pt-it',
+    /(?:classifi|marc|segn|contrassegn)\p{L}*\s.{0,30}(?:falso positivo|benign[oa]|innocu[oa])/u,
+  ],
+  [
+    'ignore-instructions:ru',
+    /игнорир\p{L}*\s+(?:все\s+)?(?:предыдущие|прежние|вышеуказанные)\s+(?:инструкции|указания|команды)/u,
+  ],
+  [
+    'verdict-steering:ru',
+    /(?:классифицир|помет|отмет)\p{L}*\s.{0,30}(?:ложн\p{L}*\s*срабатыв\p{L}*|ложноположительн\p{L}*|безопасн\p{L}*|безвредн\p{L}*)/u,
+  ],
+  ['role-change:ru', /ты\s+теперь\s|теперь\s+ты\s/u],
+  ['ignore-instructions:zh', /忽略(?:之前|以前|上述|先前|所有|前面)(?:的)?(?:所有)?(?:指令|说明|指示|规则)/u],
+  ['verdict-steering:zh', /(?:标记|分类|归类|判定)(?:为|成)?(?:误报|良性|安全|无害)|你现在是/u],
+  ['ignore-instructions:ja', /(?:以前|前|上記)の(?:指示|命令|指令)を(?:無視|忘れ)/u],
+  ['verdict-steering:ja', /誤検知として(?:分類|マーク|扱)/u],
+  ['ignore-instructions:ko', /이전\s*(?:지시|명령|지침)(?:을|를)?\s*무시/u],
+  ['verdict-steering:ko', /오탐(?:으로)?\s*(?:분류|표시|처리)/u],
+  ['ignore-instructions:ar', /تجاهل\s+(?:جميع\s+)?(?:التعليمات|الأوامر)\s+السابقة/u],
+  [
+    'ignore-instructions:other',
+    /önceki talimatları|zignoruj\s+(?:wszystkie\s+)?poprzednie|negeer\s+(?:alle\s+)?(?:vorige|eerdere)\s+instructies|ігноруй\p{L}*\s+(?:всі\s+)?попередні/u,
+  ],
+];
+
+export interface InjectionMatch {
+  pattern: string;
+  field: string;
+  excerpt: string;
+}
+export interface InjectionFinding {
+  suspected: boolean;
+  matches: InjectionMatch[];
+  obfuscated: boolean;
+}
+
+const MAX_CHARS = 256 * 1024;
+
+/** Every string of the alert (values and keys, raw included) with the path it was found at. */
+function collect(alert: NormalizedAlert): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  let budget = MAX_CHARS;
+  const walk = (v: unknown, path: string, depth: number) => {
+    if (budget <= 0 || depth > 24) return;
+    if (typeof v === 'string') {
+      const s = v.slice(0, budget);
+      budget -= s.length;
+      out.push([path, s]);
+      if (/powershell|pwsh|frombase64string/i.test(s)) {
+        for (const d of decodePowerShell(s)) out.push([`${path}(decoded)`, d]);
+      }
+    } else if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`, depth + 1);
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (k.length > 24) out.push([`${path}{key}`, k]);
+        walk(x, path ? `${path}.${k}` : k, depth + 1);
+      }
+    }
+  };
+  const { fingerprint: _fp, ...rest } = alert;
+  walk(rest, '', 0);
+  return out;
+}
+
+export function detectInjection(alert: NormalizedAlert): InjectionFinding {
+  const matches: InjectionMatch[] = [];
+  let obfuscated = false;
+  const seen = new Set<string>();
+  for (const [field, value] of collect(alert)) {
+    if (value.length < 6) continue;
+    const t = foldText(value);
+    for (const [name, re] of EN) {
+      const m = re.exec(t.folded) ?? re.exec(t.leet);
+      if (m) record(name, field, m, t.obfuscated);
+    }
+    for (const [name, re] of INTL) {
+      const m = re.exec(t.plain);
+      if (m) record(name, field, m, t.obfuscated);
+    }
+  }
+  function record(pattern: string, field: string, m: RegExpExecArray, obf: boolean) {
+    const key = `${pattern}|${field.replace(/\[\d+\]/g, '')}`;
+    if (obf) obfuscated = true;
+    if (seen.has(key) || matches.length >= 10) return;
+    seen.add(key);
+    matches.push({ pattern, field: field || 'alert', excerpt: m[0].slice(0, 80) });
+  }
+  return { suspected: matches.length > 0, matches, obfuscated };
+}
+
+/** Injection is evidence toward review (someone is trying to hide something), never toward noise. */
+export function injectionEvidence(f: InjectionFinding): Evidence | undefined {
+  if (!f.suspected) return undefined;
+  const m = f.matches[0]!;
+  return {
+    id: 'guard.injection',
+    weight: 1.5,
+    title: 'Alert text tries to instruct the classifier',
+    reason: `Field ${m.field} contains text aimed at an AI classifier ("${m.excerpt}"${f.obfuscated ? ', hidden with look-alike or invisible characters' : ''}); treated as data and as a sign of tampering.`,
+    mitre: ['T1036'],
+  };
+}
+
+export interface LlmProposal {
+  classification: Classification;
+  confidence: number;
+  severity: Severity;
+}
+
+export interface GuardedVerdict extends LlmProposal {
+  flags: ResultFlag[];
+  notes: string[];
+}
+
+const SEV_RANK: Record<Severity, number> = { Critical: 0, High: 1, Medium: 2, Low: 3, Informational: 4 };
+
+/**
+ * Post-LLM checks. The LLM may close noise, but never against malicious intel or a strong
+ * malicious rule (→ NEEDS_REVIEW + intel_conflict), never when the alert tried to steer it, and
+ * never on its own with high confidence for a Critical alert.
+ */
+export function guardLlmVerdict(
+  llm: LlmProposal,
+  rules: RulesVerdict,
+  alert: NormalizedAlert,
+  injection: boolean,
+): GuardedVerdict {
+  const flags: ResultFlag[] = [];
+  const notes: string[] = [];
+  let { classification, confidence, severity } = llm;
+  if (classification === 'FALSE_POSITIVE') {
+    const strongRule = rules.evidence.find((e) => e.effective >= 4);
+    const critical = !alert.severity_inferred && alert.severity === 'Critical';
+    if (rules.malicious.length > 0 || strongRule) {
+      flags.push('intel_conflict');
+      notes.push(
+        `Gemini proposed FALSE_POSITIVE, but ${rules.malicious[0] ?? `the rules found ${strongRule?.title ?? strongRule?.id}`}: kept for an analyst.`,
+      );
+      classification = 'NEEDS_REVIEW';
+    } else if (injection) {
+      notes.push(
+        'Gemini proposed FALSE_POSITIVE for an alert that contains instructions aimed at the model: kept for review.',
+      );
+      classification = 'NEEDS_REVIEW';
+    } else if (critical && rules.classification !== 'FALSE_POSITIVE' && confidence >= 70) {
+      notes.push(
+        'Gemini alone may not close a Critical alert with high confidence; the rules do not agree it is noise.',
+      );
+      classification = 'NEEDS_REVIEW';
+    } else if (critical && rules.classification !== 'FALSE_POSITIVE') {
+      confidence = Math.min(confidence, 69);
+    } else if (alert.severity === 'High' && rules.classification !== 'FALSE_POSITIVE') {
+      confidence = Math.min(confidence, 80);
+    }
+    if (classification === 'NEEDS_REVIEW') confidence = 60;
+  }
+  if (classification === 'TRUE_POSITIVE' && SEV_RANK[rules.severity] < SEV_RANK[severity]) {
+    severity = rules.severity;
+  }
+  if (classification === 'NEEDS_REVIEW' && SEV_RANK[alert.severity] < SEV_RANK[severity])
+    severity = alert.severity;
+  return { classification, confidence, severity, flags, notes };
+}

@@ -1,0 +1,68 @@
+import { matchesBenign } from '../net.ts';
+import type { Evidence, Rule } from './evidence.ts';
+
+/**
+ * Context an analyst applies before anything else: is this our own scanner or monitoring box,
+ * is it a housekeeping event, what does the detection's own name claim.
+ */
+
+/** Events that record normal operation. Matched on the alert name only. */
+const HOUSEKEEPING =
+  /database update|update process|(?:signature|definitions?) update|\bfreshclam\b|session (?:opened|closed)|logged (?:out|off)|\blog ?off\b|log rotation|\blogrotate\b|health ?check|heartbeat|agent (?:started|connected|restarted|stopped)|service (?:started|stopped)|backup (?:completed|succeeded|finished)|\bntp\b|time sync|package (?:installed|updated|removed)|\bdpkg\b|apt (?:update|upgrade)|yum (?:update|install)|selinux permission check|apparmor/i;
+
+/** Vendor-generated test alerts (Defender for Cloud "test alert (not a threat)", EICAR test files). */
+const TEST_ALERT =
+  /\btest alert\b.{0,20}\(?not a threat\)?|\(not a threat\)|\beicar\b(?:[ -]test)?|\bsample alert\b/i;
+
+/** What the detection's name says it found. A claim: weighs little on its own. */
+const THREAT_NAME =
+  /ransomware|malware|trojan|backdoor|\bc2\b|command and control|beacon|exfiltrat|credential (?:dump|theft|access)|lateral movement|privilege escalation|webshell|exploit|brute.?force|crypto.?min|phishing|impossible travel|password spray|credential stuffing|port scan|malicious/i;
+
+export const contextRules: Rule = ({ alert, features, settings }) => {
+  const out: Evidence[] = [];
+  const benignSrc = matchesBenign(features.srcIp, settings.knownBenign);
+  if (benignSrc) {
+    out.push({
+      id: 'context.known_benign_source',
+      weight: -4.5,
+      group: 'context.benign',
+      reason: `The source ${features.srcIp} is known-benign infrastructure (KNOWN_BENIGN entry ${benignSrc}), e.g. an authorised scanner or monitoring system.`,
+    });
+  }
+  const benignHost = matchesBenign(alert.host, settings.knownBenign);
+  if (benignHost) {
+    out.push({
+      id: 'context.known_benign_host',
+      weight: -3,
+      group: 'context.benign',
+      reason: `The host ${alert.host} is known-benign infrastructure (KNOWN_BENIGN entry ${benignHost}).`,
+    });
+  }
+  const test = TEST_ALERT.exec(`${features.name}\n${alert.description ?? ''}`);
+  if (test) {
+    out.push({
+      id: 'context.test_alert',
+      weight: -5,
+      group: 'context.benign',
+      reason: `The product labels this a test/sample alert ("${test[0]}"), generated to check the alert pipeline.`,
+    });
+  }
+  if (HOUSEKEEPING.test(features.name)) {
+    out.push({
+      id: 'context.housekeeping',
+      weight: -1,
+      reason: `"${features.name}" records routine system operation (housekeeping), not an attack.`,
+    });
+  }
+  const claim = THREAT_NAME.exec(features.name);
+  if (claim) {
+    out.push({
+      id: 'context.detection_claim',
+      prior: true,
+      weight: 1,
+      title: features.name,
+      reason: `The detection itself reports ${claim[0].toLowerCase()} ("${features.name}").`,
+    });
+  }
+  return out;
+};

@@ -1,0 +1,56 @@
+import type { Enrichment, NormalizedAlert, Severity } from '@triage/contracts';
+import type { AlertFeatures } from '../alert-features.ts';
+
+/**
+ * One piece of evidence. `weight` > 0 pushes toward TRUE_POSITIVE, < 0 toward FALSE_POSITIVE.
+ * `reason` is a sentence an analyst can check: it cites the concrete value (IP, score, command).
+ */
+export interface Evidence {
+  id: string;
+  weight: number;
+  reason: string;
+  /** Short label used for the verdict title when this is the strongest item. */
+  title?: string;
+  mitre?: string[];
+  /**
+   * Items in one group describe the same underlying fact (e.g. a Tor exit seen by AbuseIPDB and by
+   * the offline list): the strongest counts fully, each further one at half the previous rate.
+   */
+  group?: string;
+  /**
+   * A prior: what the detecting product claims about its rule in general (level, severity,
+   * classtype, rule name), not something observed in this alert. Direct evidence of at least 3 the
+   * other way halves priors: a generic low-level "sudo" rule says little once the command is
+   * `cat /etc/shadow` from a web directory.
+   */
+  prior?: boolean;
+  /** Scanning/recon behaviour: expected from KNOWN_BENIGN scanners, so dropped for them. */
+  recon?: boolean;
+  /** The verdict severity is at least this when the evidence holds and the verdict is a threat. */
+  severityFloor?: Severity;
+}
+
+/** The slice of configuration the rules read. */
+export interface RulesSettings {
+  knownBenign: readonly string[];
+  businessHoursUtc: string;
+  tpThreshold: number;
+  fpThreshold: number;
+  tpDecisive: number;
+  fpDecisive: number;
+}
+
+export interface RuleContext {
+  alert: NormalizedAlert;
+  enrichment: Enrichment;
+  features: AlertFeatures;
+  settings: RulesSettings;
+}
+
+export type Rule = (ctx: RuleContext) => Evidence[];
+
+/** Shortens a value quoted in a reason so one long command line cannot swamp the verdict. */
+export function quote(value: string, max = 80): string {
+  const one = value.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}

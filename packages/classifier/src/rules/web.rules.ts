@@ -1,0 +1,184 @@
+import { type Evidence, quote, type Rule } from './evidence.ts';
+
+/**
+ * Web attack signatures in requested URLs, recon tools in user agents, and the classic web-IDS
+ * false positive: an attack signature that matched the server's own response, not a request.
+ */
+
+interface WebPattern {
+  id: string;
+  re: RegExp;
+  weight: number;
+  title: string;
+  mitre: string[];
+}
+
+/** Matched against decoded URLs only: these strings are normal inside pages and logs. */
+const URL_PATTERNS: WebPattern[] = [
+  {
+    id: 'web.sqli',
+    re: /union(?:\s|\+|\/\*.*?\*\/)+(?:all(?:\s|\+)+)?select|'\s*(?:or|and)\s*'?\d+'?\s*=\s*'?\d|\bor\s+1\s*=\s*1\b|sleep\(\s*\d+\s*\)|benchmark\(|information_schema|xp_cmdshell|waitfor\s+delay|load_file\(|into\s+(?:out|dump)file/,
+    weight: 3,
+    title: 'SQL injection attempt',
+    mitre: ['T1190'],
+  },
+  {
+    id: 'web.xss',
+    re: /<script[\s>/]|javascript:|\bon(?:error|load|mouseover|focus)\s*=|<svg[^>]*onload|<img[^>]+src\s*=\s*x|document\.cookie/,
+    weight: 2,
+    title: 'Cross-site scripting attempt',
+    mitre: ['T1059.007'],
+  },
+  {
+    id: 'web.traversal',
+    re: /(?:\.\.\/|\.\.\\){2,}|(?:%2e%2e(?:%2f|\/|%5c)){2,}|\/etc\/passwd|\/proc\/self\/environ|win\.ini|boot\.ini/,
+    weight: 3,
+    title: 'Path traversal / local file inclusion',
+    mitre: ['T1190', 'T1083'],
+  },
+  {
+    id: 'web.rce',
+    re: /\$\{jndi:|\$\{\$\{|;\s*(?:wget|curl|id|uname|cat|nc)\b|\|\s*(?:id|whoami|uname)\b|`(?:id|whoami)`|\$\((?:id|whoami|curl|wget)|\/bin\/(?:ba)?sh\b|cmd\.exe|powershell(?:\.exe)?[\s+]/,
+    weight: 4,
+    title: 'Remote command injection attempt',
+    mitre: ['T1190'],
+  },
+  {
+    id: 'web.webshell',
+    re: /\/(?:c99|r57|b374k|wso|shell|cmd|webshell|backdoor|up|upload)\.(?:php\d?|aspx?|jsp)\b|[?&](?:cmd|exec|command|execute)=|eval\(base64_decode|assert\(\$_(?:post|get|request)/,
+    weight: 3.5,
+    title: 'Webshell access',
+    mitre: ['T1505.003'],
+  },
+  {
+    id: 'web.sensitive_file',
+    re: /\/\.(?:env|git|svn|htpasswd|htaccess|aws|ssh|docker)\b|wp-config\.php|\/backup|\.(?:bak|old|sql|swp)\b|phpinfo\.php|\/server-status|\/actuator\b|web\.config/,
+    weight: 1,
+    title: 'Probe for sensitive files',
+    mitre: ['T1595.003'],
+  },
+];
+
+/** Recon and attack tools that announce themselves (default user agents, rule names). */
+const TOOLS: Array<{ re: RegExp; name: string; weight: number; mitre: string[]; commercial?: boolean }> = [
+  { re: /nmap scripting engine|\bnmap\b/, name: 'Nmap', weight: 2.5, mitre: ['T1595.001', 'T1046'] },
+  { re: /\bmasscan\b|\bzgrab\b|\bzmap\b/, name: 'mass port scanner', weight: 2.5, mitre: ['T1595.001'] },
+  { re: /\bwpscan\b/, name: 'WPScan', weight: 2.5, mitre: ['T1595.002'] },
+  {
+    re: /\bdirb\b|dirbuster|gobuster|\bffuf\b|feroxbuster|\bwfuzz\b/,
+    name: 'directory brute-forcer',
+    weight: 2.5,
+    mitre: ['T1595.003'],
+  },
+  {
+    re: /\bnikto\b|\bw3af\b|whatweb|skipfish|arachni|\bnuclei\b|jaeles/,
+    name: 'web vulnerability scanner',
+    weight: 2.5,
+    mitre: ['T1595.002'],
+  },
+  { re: /\bsqlmap\b|\bcommix\b/, name: 'injection exploitation tool', weight: 3, mitre: ['T1190'] },
+  { re: /\bhydra\b|\bmedusa\b/, name: 'login brute-forcer', weight: 2.5, mitre: ['T1110'] },
+  {
+    re: /acunetix|netsparker|invicti|nessus|qualys|openvas|burp ?suite|\bzaproxy\b|owasp zap|rapid7|insightvm/,
+    name: 'commercial vulnerability scanner',
+    weight: 1.5,
+    mitre: ['T1595.002'],
+    commercial: true,
+  },
+];
+
+const OBSOLETE_UA = /msie [2-6]\.0|windows nt 5\.[01]\b|windows 9[58]\b/;
+const SCRIPTED_UA =
+  /^(?:curl|wget|python-requests|python-urllib|go-http-client|libwww-perl|java\/|okhttp|httpclient)/;
+const WEB_PORTS = new Set([80, 443, 8000, 8008, 8080, 8443, 8888]);
+
+function decode(u: string): string {
+  let s = u;
+  for (let i = 0; i < 2; i++) {
+    try {
+      const next = decodeURIComponent(s.replace(/\+/g, ' '));
+      if (next === s) break;
+      s = next;
+    } catch {
+      break;
+    }
+  }
+  return s.toLowerCase();
+}
+
+export const webRules: Rule = ({ features }) => {
+  const out: Evidence[] = [];
+  const urls = features.urls.map(decode);
+  for (const p of URL_PATTERNS) {
+    const hit = urls.find((u) => p.re.test(u));
+    if (!hit) continue;
+    out.push({
+      id: p.id,
+      weight: p.weight,
+      group: p.id,
+      ...(p.id === 'web.sensitive_file' ? { recon: true } : {}),
+      title: p.title,
+      mitre: p.mitre,
+      reason: `${p.title}: the requested URL contains \`${quote(hit)}\`.`,
+      ...(p.weight >= 3 ? { severityFloor: 'Medium' as const } : {}),
+    });
+  }
+
+  const uas = features.userAgents.map((u) => u.toLowerCase());
+  const haystack = [...uas, features.text];
+  for (const t of TOOLS) {
+    const where = haystack.find((h) => t.re.test(h));
+    if (!where) continue;
+    const inUa = uas.includes(where);
+    out.push({
+      id: t.commercial ? 'web.commercial_scanner' : 'web.scanner',
+      weight: t.weight,
+      recon: true,
+      group: 'web.tool',
+      title: `${t.name} activity${features.srcIp ? ` from ${features.srcIp}` : ''}`,
+      mitre: t.mitre,
+      reason: t.commercial
+        ? `A ${t.name} is identified${inUa ? ` by the user agent "${quote(where, 60)}"` : ' in the alert'}; confirm it is an authorised scan (add it to KNOWN_BENIGN if so).`
+        : `${t.name} identified${inUa ? ` by the user agent "${quote(where, 60)}"` : ' in the alert text'}${features.srcIp ? ` from ${features.srcIp}` : ''}: active reconnaissance.`,
+    });
+  }
+  const old = uas.find((u) => OBSOLETE_UA.test(u));
+  if (old) {
+    out.push({
+      id: 'web.obsolete_ua',
+      weight: 1,
+      recon: true,
+      group: 'web.ua',
+      reason: `The user agent "${quote(old, 60)}" claims a browser retired two decades ago, the default of scanners such as dirb.`,
+      mitre: ['T1595'],
+    });
+  } else {
+    const scripted = uas.find((u) => SCRIPTED_UA.test(u));
+    if (scripted) {
+      out.push({
+        id: 'web.scripted_ua',
+        weight: 0.5,
+        recon: true,
+        group: 'web.ua',
+        reason: `The request came from a scripted client ("${quote(scripted, 50)}"), not a browser.`,
+      });
+    }
+  }
+
+  // Content signatures (XSS/SQLi) that fire on traffic *from* the web server to a client port are
+  // matching the site's own HTML/JavaScript: the best-known source of web-IDS false positives.
+  const webSig = /web application attack|xss|cross.site|sql injection|sqli/i.test(
+    `${features.category ?? ''} ${features.signature ?? ''} ${features.name}`,
+  );
+  const fromServer =
+    features.direction === 'to_client' ||
+    (features.srcPort !== undefined && WEB_PORTS.has(features.srcPort) && (features.dstPort ?? 0) >= 1024);
+  if (webSig && fromServer && !out.some((e) => URL_PATTERNS.some((p) => p.id === e.id && e.weight >= 2))) {
+    out.push({
+      id: 'web.response_side_match',
+      weight: -3,
+      reason: `The web-attack signature matched traffic from the server${features.srcIp ? ` ${features.srcIp}` : ''}${features.srcPort ? ` port ${features.srcPort}` : ''} to a client port${features.dstPort ? ` ${features.dstPort}` : ''} — the site's own response content, not an attacker's request.`,
+    });
+  }
+  return out;
+};

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEval } from './eval.ts';
+import { attachLabels, parseAlerts, parseCsv, parseLabels } from './eval-input.ts';
+import { scoreEval } from './eval-score.ts';
+
+const fixture = (p: string) => new URL(`../../../test/fixtures/${p}`, import.meta.url);
+
+describe('eval inputs', () => {
+  it('reads JSON arrays, {alerts}, NDJSON and labelled wrappers', () => {
+    expect(parseAlerts('[{"a":1},{"a":2}]', 'x.json')).toHaveLength(2);
+    expect(parseAlerts('{"alerts":[{"a":1}]}', 'x.json')).toHaveLength(1);
+    expect(parseAlerts('{"a":1}\n\n{"a":2}\n', 'x.ndjson').map((i) => i.line)).toEqual([1, 3]);
+    const nshot = parseAlerts(
+      readFileSync(fixture('wazuh/wazuh_alerts_aitads_nshot_16_labeled.ndjson'), 'utf8'),
+      'n.ndjson',
+    );
+    expect(nshot).toHaveLength(16);
+    expect(nshot[0]!.inlineLabel).toBe('TP');
+    expect((nshot[0]!.payload as { rule: unknown }).rule).toBeDefined();
+    const seed = parseAlerts('[{"name":"Brute","alert":{"user":"a"},"expected":"TRUE_POSITIVE"}]', 's.json');
+    expect(seed[0]).toMatchObject({
+      payload: { name: 'Brute', alert: { user: 'a' } },
+      inlineLabel: 'TRUE_POSITIVE',
+    });
+  });
+
+  it('parses quoted CSV and maps labels by file + line when the label file has them', () => {
+    expect(parseCsv('a,b\n"x, y","say ""hi"""\n')).toEqual([
+      ['a', 'b'],
+      ['x, y', 'say "hi"'],
+    ]);
+    const suri = parseLabels(
+      readFileSync(fixture('suricata-ecs/suricata_alerts_ecs_malcolm_6.labels.csv'), 'utf8'),
+    );
+    expect(suri.ordered).toEqual([
+      'FALSE_POSITIVE',
+      'FALSE_POSITIVE',
+      'TRUE_POSITIVE',
+      'TRUE_POSITIVE',
+      'TRUE_POSITIVE',
+      'TRUE_POSITIVE',
+    ]);
+
+    const wz = parseLabels(readFileSync(fixture('wazuh/wazuh_alerts_aitads_200.labels.csv'), 'utf8'));
+    expect(wz.column).toBe('ground_truth');
+    const items = [
+      ...parseAlerts(
+        readFileSync(fixture('wazuh/wazuh_alerts_aitads_no_attack_100.ndjson'), 'utf8'),
+        'wazuh_alerts_aitads_no_attack_100.ndjson',
+      ),
+      ...parseAlerts(
+        readFileSync(fixture('wazuh/wazuh_alerts_aitads_attack_window_100.ndjson'), 'utf8'),
+        'wazuh_alerts_aitads_attack_window_100.ndjson',
+      ),
+    ];
+    // Given in the "wrong" order, the file/line columns still label each alert correctly.
+    const labels = attachLabels(items, wz);
+    expect(labels.slice(0, 100).every((l) => l === 'no_attack')).toBe(true);
+    expect(labels.slice(100).every((l) => l === 'attack_window')).toBe(true);
+  });
+});
+
+describe('runEval against a batch API', () => {
+  let url = '';
+  let dir = '';
+  const server = createServer((req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.headers.authorization !== 'Bearer k') return send(401, { error: { code: 'UNAUTHORIZED' } });
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v1/alerts/batch') {
+        const { alerts } = JSON.parse(body) as { alerts: Array<{ kind?: string }> };
+        const rejected = alerts.flatMap((a, i) =>
+          a.kind === 'bad' ? [{ index: i, error: { code: 'VALIDATION_FAILED' } }] : [],
+        );
+        const ids = alerts.flatMap((a, i) => (a.kind === 'bad' ? [] : [`id-${i}-${a.kind}`]));
+        polls = 0;
+        return send(202, { batch_id: 'b1', accepted: ids.length, ids, rejected });
+      }
+      const m = /^\/v1\/batches\/b1\?limit=(\d+)(?:&cursor=(\d+))?$/.exec(req.url ?? '');
+      if (!m) return send(404, {});
+      polls += 1;
+      const all = ['id-0-attack', 'id-1-noise', 'id-3-attack'];
+      const done = polls >= 2;
+      const limit = Number(m[1]);
+      const cursor = Number(m[2] ?? 0);
+      const page = all.slice(cursor, cursor + Math.min(limit, 2)).map((id) => ({
+        id,
+        status: done ? 'completed' : 'classifying',
+        ...(done
+          ? {
+              result: {
+                classification: id.endsWith('attack')
+                  ? id.startsWith('id-3')
+                    ? 'FALSE_POSITIVE'
+                    : 'TRUE_POSITIVE'
+                  : 'FALSE_POSITIVE',
+                confidence: 77,
+                title: id,
+              },
+            }
+          : {}),
+      }));
+      const next = cursor + page.length < all.length ? String(cursor + page.length) : null;
+      send(200, {
+        batch_id: 'b1',
+        summary: { total: 3, completed: done ? 3 : 1, failed: 0 },
+        results: page,
+        next_cursor: next,
+      });
+    });
+  });
+  let polls = 0;
+
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    dir = await mkdtemp(join(tmpdir(), 'eval-'));
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('submits, waits for completion, pages results and maps them back to input order', async () => {
+    const alerts = join(dir, 'a.ndjson');
+    await writeFile(
+      alerts,
+      ['{"kind":"attack"}', '{"kind":"noise"}', '{"kind":"bad"}', '{"kind":"attack"}'].join('\n'),
+    );
+    const labels = join(dir, 'l.csv');
+    await writeFile(labels, 'line,label\n1,TP\n2,FP\n3,TP\n4,TP\n');
+    const rows = await runEval({
+      files: [alerts],
+      labels,
+      url,
+      apiKey: 'k',
+      batchSize: 100,
+      timeoutMs: 10_000,
+      pollMs: 10,
+      log: () => undefined,
+    });
+    expect(rows.map((r) => r.outcome)).toEqual([
+      'TRUE_POSITIVE',
+      'FALSE_POSITIVE',
+      'failed',
+      'FALSE_POSITIVE',
+    ]);
+    const report = scoreEval(rows);
+    expect(report.recall).toBe(0.5);
+    expect(report.falsePositiveRate).toBe(0);
+    expect(report.worstMisses[0]).toMatchObject({ index: 3, confidence: 77 });
+  });
+});

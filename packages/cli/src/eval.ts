@@ -1,0 +1,184 @@
+import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { attachLabels, type EvalItem, parseAlerts, parseLabels } from './eval-input.ts';
+import { type EvalRow, formatReport, normalizeLabel, type Outcome, scoreEval } from './eval-score.ts';
+
+/**
+ * `pnpm eval <alerts...> [--labels labels.csv]`: posts labelled alerts to a RUNNING pipeline
+ * (TRIAGE_URL, default http://127.0.0.1:3000; TRIAGE_API_KEY as Bearer), waits for every verdict
+ * and prints the confusion table. Imports only node builtins and relative files, so it runs before
+ * the workspace is installed.
+ */
+
+export interface EvalOptions {
+  files: string[];
+  labels?: string;
+  url: string;
+  apiKey?: string;
+  batchSize: number;
+  timeoutMs: number;
+  pollMs: number;
+  log?: (line: string) => void;
+}
+
+interface BatchAccepted {
+  batch_id: string;
+  ids: string[];
+  rejected?: Array<{ index: number; error?: { code?: string; message?: string } }>;
+}
+interface BatchView {
+  summary: { total: number; completed: number; failed: number };
+  results: Array<{
+    id: string;
+    status: string;
+    result?: { classification: string; confidence: number; title: string };
+  }>;
+  next_cursor: string | null;
+}
+
+async function http<T>(opts: EvalOptions, method: string, path: string, body?: unknown): Promise<T> {
+  const target = `${opts.url.replace(/\/+$/, '')}${path}`;
+  const res = await fetch(target, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  }).catch((err: unknown) => {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new Error(`cannot reach ${opts.url} (${cause}); start the pipeline (pnpm start) or set TRIAGE_URL`);
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} → HTTP ${res.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+/** Submits, waits, pages the results. Returns one row per input alert, in input order. */
+export async function runEval(opts: EvalOptions): Promise<EvalRow[]> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const items: EvalItem[] = [];
+  for (const f of opts.files) items.push(...parseAlerts(await readFile(f, 'utf8'), f));
+  const table = opts.labels ? parseLabels(await readFile(opts.labels, 'utf8')) : undefined;
+  const labels = attachLabels(items, table);
+  log(`${items.length} alerts, ${labels.filter((l) => l !== undefined).length} labelled → ${opts.url}`);
+
+  const idOf = new Array<string | undefined>(items.length);
+  const rejected = new Set<number>();
+  const batches: string[] = [];
+  for (let start = 0; start < items.length; start += opts.batchSize) {
+    const chunk = items.slice(start, start + opts.batchSize);
+    const acc = await http<BatchAccepted>(opts, 'POST', '/v1/alerts/batch', {
+      alerts: chunk.map((i) => i.payload),
+    });
+    const bad = new Set((acc.rejected ?? []).map((r) => r.index));
+    let next = 0;
+    chunk.forEach((_, i) => {
+      if (bad.has(i)) rejected.add(start + i);
+      else idOf[start + i] = acc.ids[next++];
+    });
+    batches.push(acc.batch_id);
+  }
+  if (rejected.size) log(`${rejected.size} alerts rejected by ingest (counted as failed)`);
+
+  const results = new Map<string, BatchView['results'][number]>();
+  const deadline = Date.now() + opts.timeoutMs;
+  for (const [n, batchId] of batches.entries()) {
+    for (;;) {
+      const peek = await http<BatchView>(opts, 'GET', `/v1/batches/${encodeURIComponent(batchId)}?limit=1`);
+      const s = peek.summary;
+      log(`batch ${n + 1}/${batches.length}: ${s.completed + s.failed}/${s.total} done`);
+      if (s.completed + s.failed >= s.total) break;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for batch ${batchId}`);
+      await new Promise((r) => setTimeout(r, opts.pollMs));
+    }
+    let cursor: string | null = '0';
+    while (cursor !== null) {
+      const page: BatchView = await http<BatchView>(
+        opts,
+        'GET',
+        `/v1/batches/${encodeURIComponent(batchId)}?limit=1000&cursor=${cursor}`,
+      );
+      for (const r of page.results) results.set(r.id, r);
+      cursor = page.results.length === 0 ? null : page.next_cursor;
+    }
+  }
+
+  return items.map((_, index) => {
+    const id = idOf[index];
+    const r = id ? results.get(id) : undefined;
+    const outcome: Outcome = rejected.has(index)
+      ? 'failed'
+      : !r
+        ? 'missing'
+        : r.status === 'failed'
+          ? 'failed'
+          : r.result && ['TRUE_POSITIVE', 'FALSE_POSITIVE', 'NEEDS_REVIEW'].includes(r.result.classification)
+            ? (r.result.classification as Outcome)
+            : 'missing';
+    const label = labels[index];
+    const truth = normalizeLabel(label);
+    return {
+      index,
+      ...(label !== undefined ? { label } : {}),
+      ...(truth ? { truth } : {}),
+      outcome,
+      ...(r?.result ? { confidence: r.result.confidence, title: r.result.title } : {}),
+    };
+  });
+}
+
+const USAGE = `usage: pnpm eval <alerts.json|ndjson> [more files...] [--labels labels.csv] [--url URL] [--batch-size N] [--timeout-s N] [--json]
+  env: TRIAGE_URL (default http://127.0.0.1:3000), TRIAGE_API_KEY`;
+
+export async function main(argv: string[]): Promise<number> {
+  const parse = () =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        labels: { type: 'string' },
+        url: { type: 'string' },
+        'batch-size': { type: 'string' },
+        'timeout-s': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.values.help || args.positionals.length === 0) {
+    process.stderr.write(`${USAGE}\n`);
+    return args.values.help ? 0 : 2;
+  }
+  const rows = await runEval({
+    files: args.positionals,
+    ...(args.values.labels ? { labels: args.values.labels } : {}),
+    url: args.values.url ?? process.env.TRIAGE_URL ?? 'http://127.0.0.1:3000',
+    ...(process.env.TRIAGE_API_KEY ? { apiKey: process.env.TRIAGE_API_KEY } : {}),
+    batchSize: Math.max(1, Number(args.values['batch-size'] ?? 1000)),
+    timeoutMs: Number(args.values['timeout-s'] ?? 1800) * 1000,
+    pollMs: 1000,
+  });
+  const report = scoreEval(rows);
+  process.stdout.write(
+    args.values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`,
+  );
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`eval failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

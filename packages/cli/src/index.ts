@@ -1,0 +1,11 @@
+export { type EvalOptions, main as evalMain, runEval } from './eval.ts';
+export { attachLabels, type EvalItem, parseAlerts, parseCsv, parseLabels } from './eval-input.ts';
+export {
+  type EvalReport,
+  type EvalRow,
+  formatReport,
+  normalizeLabel,
+  type Outcome,
+  scoreEval,
+  type Truth,
+} from './eval-score.ts';
