@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { redisFixture, startPipeline, waitFor } from '@triage/testing';
+import { readJson, redisFixture, startPipeline, waitFor } from '@triage/testing';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -99,7 +99,7 @@ async function pipeline() {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(alertAt(100_000 + i)),
       });
-      await res.json();
+      await readJson(res);
       lat.push(performance.now() - t);
     }
 
@@ -113,14 +113,14 @@ async function pipeline() {
         body: JSON.stringify({ alerts }),
       });
       if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
-      batches.push((await res.json()).batch_id);
+      batches.push((await readJson(res)).batch_id);
     }
     const tAccepted = performance.now();
     let summaries: Array<Record<string, number | string>> = [];
     await waitFor(
       async () => {
         summaries = await Promise.all(
-          batches.map(async (b) => (await (await fetch(`${p.url}/v1/batches/${b}`)).json()).summary),
+          batches.map(async (b) => (await readJson(await fetch(`${p.url}/v1/batches/${b}`))).summary),
         );
         return summaries.reduce((a, s) => a + Number(s.completed) + Number(s.failed), 0) >= N;
       },

@@ -1,6 +1,7 @@
 import {
   type RedisFixture,
   type RunningPipeline,
+  readJson,
   redisFixture,
   startPipeline,
   waitFor,
@@ -40,10 +41,10 @@ it('1,000 alerts complete exactly once although every worker is SIGKILLed mid-ba
     body: JSON.stringify({ alerts }),
   });
   expect(res.status).toBe(202);
-  const { batch_id, ids } = await res.json();
+  const { batch_id, ids } = await readJson(res);
   expect(ids).toHaveLength(1000);
 
-  const summary = async () => (await (await fetch(`${pipeline.url}/v1/batches/${batch_id}`)).json()).summary;
+  const summary = async () => (await readJson(await fetch(`${pipeline.url}/v1/batches/${batch_id}`))).summary;
   // Kill mid-flight: some verdicts written, most not.
   await waitFor(async () => (await summary()).completed >= 50, {
     timeoutMs: 20_000,
@@ -79,7 +80,7 @@ it('1,000 alerts complete exactly once although every worker is SIGKILLed mid-ba
     .then(async (c) => c + (await redis.llen(`${fx.prefix}:results:wait`)));
   redis.disconnect();
   expect(resultJobs).toBeLessThanOrEqual(1000);
-  const page = await (await fetch(`${pipeline.url}/v1/batches/${batch_id}?limit=1000`)).json();
+  const page = await readJson(await fetch(`${pipeline.url}/v1/batches/${batch_id}?limit=1000`));
   expect(new Set(page.results.map((r: { id: string }) => r.id)).size).toBe(1000);
   expect(page.results.every((r: { status: string }) => r.status === 'completed')).toBe(true);
 }, 180_000);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import {
   type RedisFixture,
   type RunningPipeline,
+  readJson,
   redisFixture,
   startPipeline,
   waitFor,
@@ -17,7 +18,7 @@ const post = (path: string, body: unknown) =>
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-const get = async (path: string) => (await fetch(`${pipeline.url}${path}`)).json();
+const get = async (path: string) => readJson(await fetch(`${pipeline.url}${path}`));
 
 beforeAll(async () => {
   fx = await redisFixture('e2e');
@@ -45,7 +46,7 @@ describe('the pipeline, end to end (separate processes, real Redis)', () => {
       },
     });
     expect(res.status).toBe(202);
-    const { id } = await res.json();
+    const { id } = await readJson(res);
     const view = await waitFor(
       async () => {
         const v = await get(`/v1/alerts/${id}`);
@@ -65,7 +66,7 @@ describe('the pipeline, end to end (separate processes, real Redis)', () => {
       alert: { source_ip: '10.0.0.7', ports_scanned: [22, 80], severity: 'Low' },
     });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ status: 'completed', alert_name: 'Port scan' });
     expect(typeof body.classification).toBe('string');
     expect(typeof body.confidence).toBe('number');
@@ -84,7 +85,7 @@ describe('the pipeline, end to end (separate processes, real Redis)', () => {
     ];
     const res = await post('/batch', { alerts });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.summary).toMatchObject({ total: 2, completed: 2, failed: 0 });
     expect(body.summary.true_positive + body.summary.false_positive + body.summary.needs_review).toBe(2);
     expect(body.results.map((r: { alert_name: string }) => r.alert_name)).toEqual(['a', 'b']);
@@ -101,7 +102,7 @@ describe('the pipeline, end to end (separate processes, real Redis)', () => {
       body: lines,
     });
     expect(res.status).toBe(202);
-    const { batch_id, accepted } = await res.json();
+    const { batch_id, accepted } = await readJson(res);
     expect(accepted).toBe(100);
     const batch = await waitFor(
       async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Enrichment, NormalizedAlert, ProviderResult, Severity } from '@triage/contracts';
-import { createLogger, loadConfig, type TriageConfig } from '@triage/runtime';
+import { createLogger, type Logger, loadConfig, type TriageConfig } from '@triage/runtime';
 import { extractFeatures } from './alert-features.ts';
 import { detectInjection, injectionEvidence } from './guardrails.ts';
 import type { RulesSettings } from './rules/evidence.ts';
@@ -160,7 +160,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): TriageConfi
   return loadConfig({}, overrides);
 }
 
-export const silentLogger = () => createLogger('classifier-test', 'silent');
+export const silentLogger = (): Logger => createLogger('classifier-test', 'silent');
 
 export function settingsFrom(c: TriageConfig): RulesSettings {
   return {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { AppDeps } from './app-deps.ts';
 import { registerAuth } from './plugins/auth.plugin.ts';
 import { registerBodyParsers } from './plugins/body.plugin.ts';
@@ -14,12 +14,15 @@ import { opsRoutes } from './routes/ops.routes.ts';
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: deps.config.LOG_LEVEL !== 'debug' && deps.config.LOG_LEVEL !== 'trace',
+    // Per-request lines only at debug: at SIEM-forwarding rates they would drown everything else.
+    logController: new LogController({
+      disableRequestLogging: deps.config.LOG_LEVEL !== 'debug' && deps.config.LOG_LEVEL !== 'trace',
+    }),
     bodyLimit: deps.config.ALERT_BODY_LIMIT_BYTES,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
   });
   registerErrorHandling(app);
   registerAuth(app, deps.config.TRIAGE_API_KEYS);
