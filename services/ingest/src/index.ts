@@ -1,1 +1,3 @@
-export {};
+export { buildApp } from './app.ts';
+export type { AppDeps } from './app-deps.ts';
+export { createIngestDeps } from './wiring.ts';

@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   const common = { redis: statusRedis, prefix: config.QUEUE_PREFIX, config, logger, metrics: statusMetrics };
   const intel = new IntelService({ ...common, connection: statusRedis });
   const classifier = new Classifier(common);
-  shutdown.add('status', 'queues', () => Promise.allSettled([intel.close(), classifier.close(), statusMetrics.close()]));
+  shutdown.add('status', 'queues', () =>
+    Promise.allSettled([intel.close(), classifier.close(), statusMetrics.close()]),
+  );
   shutdown.add('status-redis', 'redis', () => statusRedis.quit());
   const status = async () => ({ providers: await intel.status(), ...(await classifier.status()) });
   const deps = createIngestDeps(config, logger, shutdown, status);
