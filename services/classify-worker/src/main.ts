@@ -44,8 +44,8 @@ async function main(): Promise<void> {
       connection,
       prefix,
       concurrency: config.WORKER_CONCURRENCY,
-    lockDuration: config.WORKER_LOCK_MS,
-    stalledInterval: config.WORKER_LOCK_MS,
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: config.WORKER_LOCK_MS,
     },
   );
   onFinalFailure(worker, { store, deadLetter, metrics, logger });

@@ -1,0 +1,121 @@
+import { Classifier } from '@triage/classifier';
+import { type AlertJob, type Enrichment, JOBS, type ResultJob } from '@triage/contracts';
+import { AlertStore, createLogger, createQueue, createWorker, loadConfig, Metrics } from '@triage/runtime';
+import { type RedisFixture, redisFixture, waitFor } from '@triage/testing';
+import type { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { classifyProcessor } from './classify.processor.ts';
+
+let fx: RedisFixture;
+let conn: Redis;
+let store: AlertStore;
+let classifyQueue: Queue<AlertJob>;
+let resultsQueue: Queue<ResultJob>;
+let worker: Worker;
+let classifier: Classifier;
+let metrics: Metrics;
+
+const enrichment = (malicious: boolean): Enrichment => ({
+  observables: [{ type: 'ipv4', value: '203.0.113.9', scope: 'public' }],
+  intel: malicious
+    ? {
+        '203.0.113.9': {
+          type: 'ipv4',
+          providers: {
+            abuseipdb: {
+              provider: 'abuseipdb',
+              verdict: 'malicious',
+              checked_at: new Date().toISOString(),
+              abuseipdb: { abuse_score: 100, total_reports: 500, is_tor: false },
+            },
+          },
+        },
+      }
+    : {},
+  partial: false,
+  missing: [],
+  cache: { hits: 1, misses: 0 },
+});
+
+beforeAll(async () => {
+  fx = await redisFixture('classify-worker');
+  conn = new Redis(fx.url, { maxRetriesPerRequest: null });
+  const config = loadConfig({ REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix });
+  store = new AlertStore(fx.redis, fx.prefix, 600);
+  metrics = new Metrics(fx.redis, fx.prefix);
+  classifyQueue = createQueue(JOBS.classify, conn, fx.prefix) as Queue<AlertJob>;
+  resultsQueue = createQueue(JOBS.results, conn, fx.prefix) as Queue<ResultJob>;
+  classifier = new Classifier({
+    redis: fx.redis,
+    prefix: fx.prefix,
+    config,
+    logger: createLogger('test', 'silent'),
+    metrics,
+  });
+  worker = createWorker(JOBS.classify, classifyProcessor({ store, classifier, resultsQueue, metrics }), {
+    connection: conn,
+    prefix: fx.prefix,
+    concurrency: 4,
+  });
+});
+
+afterAll(async () => {
+  await worker.close();
+  await Promise.all([classifyQueue.close(), resultsQueue.close(), classifier.close(), metrics.close()]);
+  conn.disconnect();
+  await fx.close();
+});
+
+it('writes the verdict, counts it in the batch and queues the result', async () => {
+  const alert = {
+    format: 'original' as const,
+    name: 'Brute Force',
+    severity: 'High' as const,
+    src_ip: '203.0.113.9',
+    user: 'alice',
+    facts: { failed_logins: 25, success: true },
+    fingerprint: 'fp-c1',
+    raw: {},
+  };
+  await store.create([{ id: 'c1', alert, received_at: new Date().toISOString(), batch_id: 'b1' }], 'b1');
+  await store.saveEnrichment('c1', enrichment(true));
+  await classifyQueue.add(JOBS.classify.name, { alert_id: 'c1', batch_id: 'b1' }, { jobId: 'c1' });
+
+  const view = await waitFor(async () => {
+    const v = await store.get('c1');
+    return v?.status === 'completed' ? v : undefined;
+  });
+  expect(view.result?.classification).toBe('TRUE_POSITIVE');
+  expect(view.result?.threat_intel['203.0.113.9']?.abuseipdb).toMatchObject({ abuse_score: 100 });
+  const result = await resultsQueue.getJob('c1');
+  expect(result?.data.result.classification).toBe('TRUE_POSITIVE');
+  expect(await store.batchSummary('b1')).toMatchObject({
+    total: 1,
+    completed: 1,
+    true_positive: 1,
+    ti_cache_hit: 1,
+  });
+
+  // Delivered twice (a crash after the verdict): nothing changes, nothing is counted again.
+  await classifyQueue.add(JOBS.classify.name, { alert_id: 'c1', batch_id: 'b1' }, { jobId: 'c1-again' });
+  await waitFor(async () => (await classifyQueue.getJob('c1-again'))?.finishedOn);
+  expect(await store.batchSummary('b1')).toMatchObject({ total: 1, completed: 1, true_positive: 1 });
+});
+
+it('fails for good when the enrichment is missing', async () => {
+  await store.create([
+    {
+      id: 'c2',
+      alert: { format: 'generic', name: 'x', severity: 'Low', fingerprint: 'f', raw: {} },
+      received_at: 'now',
+    },
+  ]);
+  await classifyQueue.add(JOBS.classify.name, { alert_id: 'c2' }, { jobId: 'c2' });
+  const job = await waitFor(async () => {
+    const j = await classifyQueue.getJob('c2');
+    return j?.failedReason ? j : undefined;
+  });
+  expect(job.failedReason).toMatch(/not found/);
+  expect(job.attemptsMade).toBe(1);
+});
