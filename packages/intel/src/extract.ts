@@ -1,0 +1,232 @@
+import { isIPv4 } from 'node:net';
+import type { NormalizedAlert, Observable, ObservableType } from '@triage/contracts';
+import type { Allowlist } from './allowlist.ts';
+import { canonicalIp } from './cidr.ts';
+import { embeddedIpv4, ipScope } from './ip-scope.ts';
+import { FILE_LIKE_TLDS, hasKnownTld } from './tlds.ts';
+
+/** Default cap: an alert with more observables than this is a log dump, and every extra one costs quota. */
+export const MAX_OBSERVABLES = 100;
+
+export interface ExtractOptions {
+  /** INTEL_ALLOWLIST; matching observables are kept but flagged `allowlisted`. */
+  allowlist?: Allowlist;
+  /** INTEL_MAX_OBSERVABLES. Named fields are taken first, so they survive the cap. */
+  maxObservables?: number;
+}
+
+/** Bounds on the walk through `facts` and `raw`, so a hostile payload cannot make extraction slow. */
+const MAX_DEPTH = 12;
+const MAX_TOTAL_CHARS = 512 * 1024;
+const MAX_STRING_CHARS = 64 * 1024;
+
+/** Keys whose values are identifiers: a 32/64-hex id there is not a file hash. */
+const ID_KEY =
+  /(?:^|[_.\-\s])(?:_?id|ids|uuid|guid|fingerprint|session|trace|span|token|nonce|etag|correlation)$|^_?id$/i;
+/**
+ * Keys (and objects) holding account names: `maria.es` or `li.de` there is a person, not a host,
+ * and sending it to a provider would leak a user name. Emails in them are still taken.
+ * Covers ECS `user.name`, Windows `TargetUserName` / `SubjectUserName`, `UserPrincipalName`, `src_user`.
+ */
+const USER_KEY =
+  /(?:user|username|user_name|accountname|account_name|principalname|principal_name|samaccountname|upn)$|(?:^|_)(?:account|login|principal|actor)$/i;
+/** Our own fingerprint is a hash of the alert, never an observable. */
+const SKIP_KEYS = new Set(['fingerprint']);
+
+const DOMAIN_SYNTAX = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+
+const RE = {
+  url: /\b(?:https?|ftp):\/\/[^\s"'<>`\\{}|^]+/gi,
+  email:
+    /(?<![\w.%+-])[a-z0-9%+_-](?:[a-z0-9._%+-]{0,62}[a-z0-9_%+-])?@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?![\w-]|\.[a-z0-9])/gi,
+  hash: /\b[0-9a-f]{32,64}\b/gi,
+  ipv4: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)/g,
+  ipv6: /(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{0,4})(?![\w:])/gi,
+  domain:
+    /(?<![\w@.\-\\/])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})(?![\w-]|\.[a-z0-9])/gi,
+};
+
+const HASH_BY_LENGTH: Record<number, ObservableType> = { 32: 'md5', 40: 'sha1', 64: 'sha256' };
+
+/**
+ * Undoes the defanging analysts and feeds apply so an indicator is not clicked by accident:
+ * `hxxp://`, `evil[.]com`, `evil(.)com`, `1.2.3[.]4`, `http[:]//`, `user[@]host`.
+ */
+export function refang(text: string): string {
+  return text
+    .replace(/\bh(?:xx|\*\*)p(s?)(?=\[?:)/gi, 'http$1')
+    .replace(/\bfxp(?=\[?:)/gi, 'ftp')
+    .replace(/\[:\/\/\]/g, '://')
+    .replace(/\[:\]/g, ':')
+    .replace(/\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)/gi, '.')
+    .replace(/\[@\]|\[at\]/gi, '@');
+}
+
+/** Drops sentence / JSON punctuation glued to the end of a URL; a closing bracket stays when balanced. */
+function trimUrl(url: string): string {
+  let u = url;
+  for (;;) {
+    const last = u.at(-1);
+    if (!last) return u;
+    if (`"',;.!?:>`.includes(last)) u = u.slice(0, -1);
+    else if (last === ')' && count(u, '(') < count(u, ')')) u = u.slice(0, -1);
+    else if (last === ']' && count(u, '[') < count(u, ']')) u = u.slice(0, -1);
+    else if (last === '}' && count(u, '{') < count(u, '}')) u = u.slice(0, -1);
+    else return u;
+  }
+}
+
+function count(s: string, ch: string): number {
+  let n = 0;
+  for (const c of s) if (c === ch) n++;
+  return n;
+}
+
+function blank(text: string, re: RegExp): string {
+  return text.replace(re, (m) => ' '.repeat(m.length));
+}
+
+class Collector {
+  readonly items: Observable[] = [];
+  private readonly seen = new Set<string>();
+  private readonly allowlist: Allowlist | undefined;
+  private readonly max: number;
+  chars = 0;
+
+  constructor(options: ExtractOptions) {
+    this.allowlist = options.allowlist;
+    this.max = options.maxObservables ?? MAX_OBSERVABLES;
+  }
+
+  get full(): boolean {
+    return this.items.length >= this.max;
+  }
+
+  add(type: ObservableType, value: string): void {
+    const key = `${type}|${value}`;
+    if (this.full || this.seen.has(key)) return;
+    this.seen.add(key);
+    const obs: Observable = { type, value };
+    if (type === 'ipv4' || type === 'ipv6') obs.scope = ipScope(value);
+    if (this.allowlist?.has(type, value)) obs.allowlisted = true;
+    this.items.push(obs);
+  }
+
+  ip(text: string): boolean {
+    const canonical = canonicalIp(text.trim().replace(/^\[|\]$/g, ''));
+    if (!canonical) return false;
+    // ::ffff:a.b.c.d is the IPv4 host on a dual-stack socket: look it up as that IPv4.
+    const mapped = canonical.startsWith('::ffff:') ? embeddedIpv4(canonical) : undefined;
+    if (mapped) this.add('ipv4', mapped);
+    else this.add(isIPv4(canonical) ? 'ipv4' : 'ipv6', canonical);
+    return true;
+  }
+
+  /** `fromText`: found in free text, where `setup.py`-style names are files, not hosts. */
+  domain(text: string, fromText: boolean): boolean {
+    const d = text.trim().toLowerCase().replace(/\.$/, '');
+    if (d.length > 253 || !DOMAIN_SYNTAX.test(d) || !hasKnownTld(d)) return false;
+    const labels = d.split('.');
+    if (fromText && labels.length === 2 && FILE_LIKE_TLDS.has(labels[1]!)) return false;
+    this.add('domain', d);
+    return true;
+  }
+
+  url(text: string): boolean {
+    let u: URL;
+    try {
+      u = new URL(trimUrl(refang(text.trim())));
+    } catch {
+      return false;
+    }
+    if (!['http:', 'https:', 'ftp:'].includes(u.protocol)) return false;
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    if (!canonicalIp(host) && !(DOMAIN_SYNTAX.test(host) && hasKnownTld(host))) return false;
+    // Credentials in a URL are a secret of the victim, not part of the indicator: never send them out.
+    u.username = '';
+    u.password = '';
+    u.hash = '';
+    this.add('url', u.href);
+    // The host has its own reputation (a fresh URL is often unknown while its domain is not).
+    if (!this.ip(host)) this.domain(host, false);
+    return true;
+  }
+
+  hash(value: string, algorithm?: ObservableType): boolean {
+    const v = value.trim().toLowerCase();
+    const type = HASH_BY_LENGTH[v.length];
+    if (!type || !/^[0-9a-f]+$/.test(v) || /^\d+$/.test(v) || /^(.)\1+$/.test(v)) return false;
+    if (algorithm && algorithm !== type) return false;
+    this.add(type, v);
+    return true;
+  }
+
+  email(value: string): void {
+    this.add('email', value.toLowerCase());
+  }
+}
+
+interface ScanOptions {
+  hashes: boolean;
+  domains: boolean;
+}
+const ALL: ScanOptions = { hashes: true, domains: true };
+
+/** Finds every observable in one string. Order matters: URLs and emails are removed before hosts are searched. */
+function scanText(raw: string, c: Collector, opts: ScanOptions = ALL): void {
+  if (c.full || c.chars >= MAX_TOTAL_CHARS) return;
+  let text = refang(raw.length > MAX_STRING_CHARS ? raw.slice(0, MAX_STRING_CHARS) : raw);
+  c.chars += text.length;
+
+  for (const m of text.matchAll(RE.url)) c.url(m[0]);
+  text = blank(text, RE.url);
+  for (const m of text.matchAll(RE.email)) {
+    const domain = m[0].slice(m[0].lastIndexOf('@') + 1).toLowerCase();
+    if (hasKnownTld(domain)) c.email(m[0]);
+  }
+  // An email's domain is the mailbox provider, not an indicator: blank it before searching for hosts.
+  text = blank(text, RE.email);
+  if (opts.hashes) for (const m of text.matchAll(RE.hash)) c.hash(m[0]);
+  // IPv6 first: `::ffff:1.2.3.4` and `64:ff9b::1.2.3.4` end in a dotted quad the IPv4 pattern would take.
+  for (const m of text.matchAll(RE.ipv6)) if (/[0-9a-f]/i.test(m[0])) c.ip(m[0]);
+  text = blank(text, RE.ipv6);
+  for (const m of text.matchAll(RE.ipv4)) c.ip(m[0]);
+  text = blank(text, RE.ipv4);
+  if (opts.domains) for (const m of text.matchAll(RE.domain)) c.domain(m[0], true);
+}
+
+function walk(value: unknown, c: Collector, depth: number, key: string, inUser: boolean): void {
+  if (c.full || c.chars >= MAX_TOTAL_CHARS || depth > MAX_DEPTH) return;
+  if (typeof value === 'string') scanText(value, c, { hashes: !ID_KEY.test(key), domains: !inUser });
+  else if (Array.isArray(value)) for (const v of value) walk(v, c, depth + 1, key, inUser);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (!SKIP_KEYS.has(k.toLowerCase())) walk(v, c, depth + 1, k, inUser || USER_KEY.test(k));
+    }
+  }
+}
+
+/**
+ * Every observable in an alert: the named fields first (so the cap never drops them), then every
+ * string in the description, command lines, facts and the raw payload (bounded depth and size).
+ * Values are canonical (lowercase hosts and hashes, RFC 5952 IPv6) and de-duplicated. IPs carry
+ * their scope; allow-listed values are flagged, never dropped, so the classifier still sees them.
+ */
+export function extractObservables(alert: NormalizedAlert, options: ExtractOptions = {}): Observable[] {
+  const c = new Collector(options);
+  const noHashes = { hashes: false, domains: true };
+  for (const ip of [alert.src_ip, alert.dst_ip]) if (ip && !c.ip(ip)) scanText(ip, c, noHashes);
+  for (const u of alert.urls ?? []) if (!c.url(u)) scanText(u, c, noHashes);
+  for (const d of alert.domains ?? []) {
+    const host = refang(d);
+    if (!c.ip(host) && !c.domain(host, false)) scanText(d, c, noHashes);
+  }
+  for (const h of alert.hashes ?? []) c.hash(h.value, h.algorithm);
+  if (alert.user) scanText(alert.user, c, { hashes: false, domains: false });
+  for (const text of [alert.description, alert.process?.command_line, alert.process?.parent_command_line]) {
+    if (text) scanText(text, c);
+  }
+  walk(alert.facts, c, 0, 'facts', false);
+  walk(alert.raw, c, 0, 'raw', false);
+  return c.items;
+}

@@ -1,0 +1,37 @@
+export { Allowlist } from './allowlist.ts';
+export { type CacheRef, IntelCache } from './cache.ts';
+export {
+  CidrSet,
+  canonicalIp,
+  cidrContains,
+  formatIp,
+  type IpNumber,
+  type IpRange,
+  parseCidr,
+  parseIp,
+} from './cidr.ts';
+export { type ExtractOptions, extractObservables, MAX_OBSERVABLES, refang } from './extract.ts';
+export { intelKeys, nextUtcMidnight, utcDay } from './intel-keys.ts';
+export {
+  type GatherOptions,
+  type GatherResult,
+  IntelService,
+  type IntelServiceOptions,
+  type ProviderStatus,
+} from './intel-service.ts';
+export { embeddedIpv4, ipScope } from './ip-scope.ts';
+export { ProviderLimits, type ProviderLimitsOptions } from './limits.ts';
+export type { LookupOutcome } from './lookup.processor.ts';
+export * from './provider.ts';
+export {
+  type AbuseIpdbOptions,
+  AbuseIpdbProvider,
+  abuseIpdbOptions,
+} from './providers/abuseipdb.provider.ts';
+export { OfflineProvider } from './providers/offline.provider.ts';
+export {
+  type VirusTotalOptions,
+  VirusTotalProvider,
+  virusTotalOptions,
+  virusTotalUrlId,
+} from './providers/virustotal.provider.ts';
