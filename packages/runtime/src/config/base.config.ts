@@ -3,6 +3,7 @@ import { EnvInt } from './env.ts';
 
 /** Settings every process reads (DESIGN.md §3). */
 export const BaseConfig = z.object({
+  /** Redis connection (queues, caches, limits, results). Use `rediss://` for TLS. */
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'expected redis://host:port')
@@ -12,6 +13,7 @@ export const BaseConfig = z.object({
     .string()
     .regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, _ . - { } only')
     .default('triage'),
+  /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long alert records and verdicts stay queryable. */
   RESULT_TTL_SECONDS: EnvInt(60).default(7 * 24 * 3600),

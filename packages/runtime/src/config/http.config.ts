@@ -3,7 +3,9 @@ import { EnvInt, EnvList } from './env.ts';
 
 /** The ingest service's HTTP settings. */
 export const HttpConfig = z.object({
+  /** Ingest listen address. Loopback unless TRIAGE_API_KEYS is set. */
   HOST: z.string().default('127.0.0.1'),
+  /** Ingest listen port. */
   PORT: EnvInt(0, 65535).default(3000),
   /** Comma-separated API keys; empty = no auth (then the server refuses a non-loopback bind). */
   TRIAGE_API_KEYS: EnvList.default([]),
@@ -11,7 +13,9 @@ export const HttpConfig = z.object({
   ALERT_BODY_LIMIT_BYTES: EnvInt(1024).default(1024 * 1024),
   /** Largest body for a batch (JSON or NDJSON). */
   BATCH_BODY_LIMIT_BYTES: EnvInt(1024).default(64 * 1024 * 1024),
+  /** Most alerts in one batch request (JSON or NDJSON). */
   BATCH_MAX_ITEMS: EnvInt(1, 100_000).default(10_000),
+  /** Deepest JSON nesting accepted (checked before parsing). */
   MAX_JSON_DEPTH: EnvInt(2, 1000).default(64),
   /** Largest single string value inside an alert. */
   MAX_FIELD_BYTES: EnvInt(64).default(256 * 1024),

@@ -6,19 +6,26 @@ export const IntelConfig = z.object({
   /** Bundled Tor exit / Spamhaus DROP snapshots. */
   OFFLINE_INTEL: EnvBool.default(true),
 
+  /** AbuseIPDB v2 key; unset = AbuseIPDB is not used. */
   ABUSEIPDB_API_KEY: OptionalSecret,
+  /** AbuseIPDB endpoint (a proxy, a mirror, or a local fake in tests). */
   ABUSEIPDB_BASE_URL: HttpUrl.default('https://api.abuseipdb.com'),
+  /** Requests per window across all processes: `N/s`, `N/min` or `N/h`. */
   ABUSEIPDB_RATE_LIMIT: RateLimit.prefault('60/min'),
   /** Checks per UTC day; resets 00:00 UTC. 0 = no daily cap (the rate limit still applies). */
   ABUSEIPDB_DAILY_QUOTA: EnvInt(0).default(1000),
+  /** `maxAgeInDays` of the check: how far back reports count. */
   ABUSEIPDB_MAX_AGE_DAYS: EnvInt(1, 365).default(90),
   /** abuseConfidenceScore at or above → malicious. */
   ABUSEIPDB_MALICIOUS_SCORE: EnvInt(0, 100).default(75),
   /** abuseConfidenceScore at or above → suspicious. */
   ABUSEIPDB_SUSPICIOUS_SCORE: EnvInt(0, 100).default(25),
 
+  /** VirusTotal v3 key; unset = VirusTotal is not used. */
   VIRUSTOTAL_API_KEY: OptionalSecret,
+  /** VirusTotal endpoint. */
   VIRUSTOTAL_BASE_URL: HttpUrl.default('https://www.virustotal.com'),
+  /** Requests per window across all processes (public API: 4/min). */
   VIRUSTOTAL_RATE_LIMIT: RateLimit.prefault('4/min'),
   /** Lookups per UTC day; resets 00:00 UTC. 0 = no daily cap (the rate limit still applies). */
   VIRUSTOTAL_DAILY_QUOTA: EnvInt(0).default(500),
@@ -31,9 +38,13 @@ export const IntelConfig = z.object({
   INTEL_TIMEOUT_MS: EnvInt(100).default(10_000),
   /** The longest an alert waits for lookups before it is classified with `partial_intel`. */
   INTEL_WAIT_MS: EnvInt(0).default(60_000),
+  /** Cache TTL of an IP answer. */
   INTEL_TTL_IP_SECONDS: EnvInt(1).default(6 * 3600),
+  /** Cache TTL of a domain answer. */
   INTEL_TTL_DOMAIN_SECONDS: EnvInt(1).default(24 * 3600),
+  /** Cache TTL of a URL answer. */
   INTEL_TTL_URL_SECONDS: EnvInt(1).default(24 * 3600),
+  /** Cache TTL of a file-hash answer (verdicts on files change slowly). */
   INTEL_TTL_HASH_SECONDS: EnvInt(1).default(7 * 24 * 3600),
   /** TTL of "unknown / not found" answers (negative cache). */
   INTEL_NEGATIVE_TTL_SECONDS: EnvInt(1).default(3600),
