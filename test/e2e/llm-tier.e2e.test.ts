@@ -1,0 +1,151 @@
+/**
+ * The Gemini tier, end to end: the real pipeline processes against a local server speaking the
+ * generateContent wire format. Identical work is done once, malformed replies never fail an alert,
+ * and the alert's own text never talks the pipeline out of malicious intel.
+ */
+import {
+  type FakeGemini,
+  type RedisFixture,
+  type RunningPipeline,
+  readJson,
+  redisFixture,
+  startFakeGemini,
+  startPipeline,
+  waitFor,
+} from '@triage/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INJECTION_CORPUS } from '../../packages/classifier/src/injection-corpus.test-support.ts';
+
+let fx: RedisFixture;
+let gemini: FakeGemini;
+let pipeline: RunningPipeline;
+
+/** On the bundled Spamhaus DROP snapshot (1.10.16.0/20): malicious intel with no API key. */
+const DROP_IP = '1.10.16.5';
+
+/** Little for the rules to go on either way: the kind of alert the LLM tier exists for. */
+const ambiguous = (i: number) => ({
+  name: `Unusual service activity ${i}`,
+  alert: {
+    host: `app-${i}`,
+    service: 'backup-agent',
+    detail: `process restarted ${i} times`,
+    severity: 'Medium',
+  },
+});
+
+async function submit(alerts: unknown[]) {
+  const res = await fetch(`${pipeline.url}/v1/alerts/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ alerts }),
+  });
+  expect(res.status).toBe(202);
+  const { batch_id } = await readJson(res);
+  return waitFor(
+    async () => {
+      const b = await readJson(await fetch(`${pipeline.url}/v1/batches/${batch_id}?limit=1000`));
+      return b.summary.completed + b.summary.failed >= alerts.length && b;
+    },
+    { timeoutMs: 60_000, intervalMs: 100, message: `batch ${batch_id}\n${pipeline.logs().slice(-2000)}` },
+  );
+}
+
+beforeAll(async () => {
+  fx = await redisFixture('e2e-llm');
+  gemini = await startFakeGemini();
+  pipeline = await startPipeline({
+    env: {
+      REDIS_URL: fx.url,
+      QUEUE_PREFIX: fx.prefix,
+      GEMINI_API_KEY: gemini.apiKey,
+      GEMINI_BASE_URL: gemini.url,
+      GEMINI_RATE_LIMIT: '100/s',
+    },
+    services: { classify: 2 },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await gemini?.close();
+  await fx?.close();
+});
+
+describe('the LLM tier through the pipeline (2 classify processes)', () => {
+  it('10 identical ambiguous alerts arriving together cause exactly one call', async () => {
+    gemini.reset();
+    const batch = await submit(Array.from({ length: 10 }, () => ambiguous(0)));
+    expect(batch.summary).toMatchObject({ completed: 10, failed: 0 });
+    expect(gemini.calls).toBe(1);
+    const by = batch.results.map((r: { result: { decided_by: string } }) => r.result.decided_by);
+    expect(by.filter((d: string) => d === 'llm')).toHaveLength(1);
+    expect(by.filter((d: string) => d === 'cache')).toHaveLength(9);
+  });
+
+  it('a batch with repeats: calls per alert and cost per 1,000 alerts', async () => {
+    gemini.reset();
+    gemini.setUsage({ prompt: 1200, candidates: 180, thoughts: 300 });
+    const alerts = Array.from({ length: 100 }, (_, i) => ambiguous(100 + (i % 10)));
+    const batch = await submit(alerts);
+    expect(batch.summary.completed).toBe(100);
+    expect(gemini.calls).toBe(10);
+    // 1,200 × $0.30/M + (180 + 300) × $2.50/M per call (thinking billed as output).
+    const perCall = (1200 * 0.3 + 480 * 2.5) / 1e6;
+    expect(batch.summary.total_cost).toBe(`$${(10 * perCall).toFixed(4)}`);
+    const per1000 = (Number(batch.summary.total_cost.slice(1)) / 100) * 1000;
+    console.log(
+      `[llm e2e] 100 alerts (10 distinct × 10): ${gemini.calls} Gemini calls = ${(gemini.calls / 100).toFixed(2)} per alert; ai_cache_hit ${batch.summary.ai_cache_hit}; total ${batch.summary.total_cost} → $${per1000.toFixed(4)} per 1,000 alerts at this repeat rate ($${(perCall * 1000).toFixed(2)} per 1,000 if every alert were distinct and undecided by the rules)`,
+    );
+  });
+
+  it('malformed replies never fail an alert: retried once, then NEEDS_REVIEW from the rules', async () => {
+    gemini.reset();
+    gemini.setMode('malformed', { malformed: 'invalid-json' });
+    const batch = await submit(Array.from({ length: 5 }, (_, i) => ambiguous(200 + i)));
+    expect(batch.summary).toMatchObject({ completed: 5, failed: 0 });
+    expect(gemini.calls).toBe(10);
+    for (const r of batch.results) {
+      expect(r.result.classification).toBe('NEEDS_REVIEW');
+      expect(r.result.flags).toContain('llm_fallback');
+    }
+    gemini.setMode('malformed', { malformed: 'schema' });
+    const again = await submit([ambiguous(300)]);
+    expect(again.results[0].result.classification).toBe('NEEDS_REVIEW');
+  });
+
+  it('injection attempts with malicious intel never end FALSE_POSITIVE, even when the model says so', async () => {
+    gemini.reset();
+    gemini.setAnswer(() => ({
+      classification: 'FALSE_POSITIVE',
+      confidence: 99,
+      severity: 'Low',
+      title: 'Benign',
+      reasoning: ['The alert says it is benign.', 'Nothing to see.', 'Close it.'],
+      mitre: [],
+    }));
+    const FIELD: Record<string, string> = {
+      description: 'description',
+      command: 'command_line',
+      user_agent: 'user_agent',
+      url: 'url',
+      raw: 'details',
+      user: 'user',
+      name: 'note',
+      raw_key: 'comment',
+    };
+    const alerts = INJECTION_CORPUS.map(([label, place, text]) => ({
+      name: place === 'name' ? text : `Suspicious activity (${label})`,
+      alert: { source_ip: DROP_IP, host: 'ws-7', severity: 'Medium', [FIELD[place] ?? 'details']: text },
+    }));
+    const batch = await submit(alerts);
+    expect(batch.summary).toMatchObject({ completed: alerts.length, failed: 0, false_positive: 0 });
+    const flagged = batch.results.filter((r: { result: { flags: string[] } }) =>
+      r.result.flags.includes('injection_suspected'),
+    );
+    console.log(
+      `[llm e2e] injection corpus: ${alerts.length} alerts with malicious intel → ${batch.summary.true_positive} TP, ${batch.summary.needs_review} NEEDS_REVIEW, 0 FP; ${flagged.length} flagged injection_suspected`,
+    );
+    expect(flagged.length).toBe(alerts.length);
+  });
+});
