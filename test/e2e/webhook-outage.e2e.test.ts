@@ -1,0 +1,87 @@
+/**
+ * Verdicts out to a SOAR through a minute-long outage: the real pipeline with the default retry
+ * schedule of the results queue, a receiver that refuses connections for 60 s, then verifies every
+ * signature and counts each delivery id once.
+ */
+import {
+  type RedisFixture,
+  type RunningPipeline,
+  readJson,
+  redisFixture,
+  startPipeline,
+  WebhookReceiverFake,
+  waitFor,
+} from '@triage/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+const SECRET = 'e2e-webhook-secret';
+let fx: RedisFixture;
+let receiver: WebhookReceiverFake;
+let pipeline: RunningPipeline;
+
+beforeAll(async () => {
+  fx = await redisFixture('e2e-webhook');
+  receiver = await WebhookReceiverFake.start({ secret: SECRET });
+  pipeline = await startPipeline({
+    env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await receiver?.down();
+  await fx?.close();
+});
+
+it('the receiver down for a minute: every result arrives afterwards, signed, exactly once', async () => {
+  await receiver.down();
+  const downAt = Date.now();
+  const alerts = Array.from({ length: 20 }, (_, i) => ({
+    name: `Password spray ${i}`,
+    alert: { user: `u${i}`, source_ip: `91.200.${i}.7`, failed_logins: 30, success: i % 2 === 0, severity: 'High' },
+  }));
+  const res = await fetch(`${pipeline.url}/v1/alerts/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ alerts }),
+  });
+  const { batch_id, ids } = await readJson(res);
+  await waitFor(async () => (await readJson(await fetch(`${pipeline.url}/v1/batches/${batch_id}`))).summary.completed === 20, {
+    timeoutMs: 20_000,
+  });
+
+  await waitFor(() => Date.now() - downAt >= 60_000, { timeoutMs: 70_000, intervalMs: 500 });
+  await receiver.up();
+  const upAt = Date.now();
+  await waitFor(() => receiver.deliveries.length >= 20, {
+    timeoutMs: 90_000,
+    intervalMs: 200,
+    message: `20 deliveries (have ${receiver.deliveries.length})\n${pipeline.logs().slice(-2000)}`,
+  });
+  // Count only once the results queue is drained: then no further delivery attempt can happen.
+  const k = (s: string) => `${fx.prefix}:results:${s}`;
+  await waitFor(async () => {
+    const [done, delayed, waiting, active, prioritized] = await Promise.all([
+      fx.redis.zcard(k('completed')),
+      fx.redis.zcard(k('delayed')),
+      fx.redis.llen(k('wait')),
+      fx.redis.llen(k('active')),
+      fx.redis.zcard(k('prioritized')),
+    ]);
+    return done >= 20 && delayed + waiting + active + prioritized === 0;
+  });
+
+  expect(new Set(receiver.deliveries.map((d) => d.id))).toEqual(new Set(ids));
+  expect(receiver.duplicates).toHaveLength(0);
+  expect(receiver.rejectedSignatures).toBe(0);
+  for (const d of receiver.deliveries) {
+    const body = d.body as { alert_id: string; result: { classification: string }; mappings: { ocsf: { verdict_id: number } } };
+    expect(body.alert_id).toBe(d.id);
+    expect(['TRUE_POSITIVE', 'FALSE_POSITIVE', 'NEEDS_REVIEW']).toContain(body.result.classification);
+    expect(typeof body.mappings.ocsf.verdict_id).toBe('number');
+  }
+  const last = Math.max(...receiver.deliveries.map((d) => d.receivedAt));
+  console.log(
+    `[webhook e2e] receiver down ${((upAt - downAt) / 1000).toFixed(0)} s; all 20 delivered ${((last - upAt) / 1000).toFixed(1)} s after it came back; ${receiver.requests.length} requests reached it, 0 duplicates, 0 bad signatures`,
+  );
+}, 200_000);
