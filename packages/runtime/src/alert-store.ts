@@ -267,9 +267,9 @@ export class AlertStore {
   }
 
   /** Undoes `create` + `claimSourceIds` when enqueueing failed, so a retry of the request is not a "duplicate". */
-  async forget(alerts: NewAlert[]): Promise<void> {
-    if (alerts.length === 0) return;
+  async forget(alerts: NewAlert[], batchId?: string): Promise<void> {
     const pipe = this.redis.pipeline();
+    if (batchId) pipe.del(this.k.batch(batchId), this.k.batchIds(batchId));
     for (const a of alerts) {
       pipe.del(this.k.alert(a.id));
       if (a.alert.source_id) pipe.del(this.k.sourceId(a.alert.format, a.alert.source_id));

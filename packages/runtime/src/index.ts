@@ -9,3 +9,4 @@ export * from './metrics.ts';
 export * from './queue-factory.ts';
 export * from './redis.ts';
 export * from './shutdown.ts';
+export * from './worker-process.ts';

@@ -1,40 +1,20 @@
-import { type AlertJob, type DeadLetterJob, JOBS } from '@triage/contracts';
+import { type AlertJob, JOBS } from '@triage/contracts';
 import { IntelService } from '@triage/intel';
-import {
-  AlertStore,
-  createLogger,
-  createQueue,
-  createRedis,
-  createWorker,
-  loadConfig,
-  Metrics,
-  onFinalFailure,
-  Shutdown,
-  waitForRedis,
-} from '@triage/runtime';
+import { createQueue, createWorker, onFinalFailure, runMain, startWorkerProcess } from '@triage/runtime';
 import { Job, type Queue } from 'bullmq';
 import { enrichProcessor } from './processors/enrich.processor.ts';
 
 /** The enrich worker process: the enrich queue plus one rate-limited lookup queue per configured provider. */
-async function main(): Promise<void> {
-  const config = loadConfig(process.env);
-  const logger = createLogger('enrich-worker', config.LOG_LEVEL);
-  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
-  const prefix = config.QUEUE_PREFIX;
-  const connection = createRedis(config.REDIS_URL, 'worker');
-  const redis = createRedis(config.REDIS_URL, 'client');
-  await waitForRedis(redis, config.REDIS_URL, 15_000);
-
-  const store = new AlertStore(redis, prefix, config.RESULT_TTL_SECONDS);
-  const metrics = new Metrics(redis, prefix);
-  const enrichQueue = createQueue(JOBS.enrich, connection, prefix) as Queue<AlertJob>;
-  const classifyQueue = createQueue(JOBS.classify, connection, prefix) as Queue<AlertJob>;
-  const deadLetter = createQueue(JOBS.deadLetter, connection, prefix) as Queue<DeadLetterJob>;
+runMain('enrich-worker', async () => {
+  const p = await startWorkerProcess('enrich-worker', process.env);
+  const { config, logger, shutdown, store, metrics } = p;
+  const enrichQueue = createQueue(JOBS.enrich, p.connection, p.prefix) as Queue<AlertJob>;
+  const classifyQueue = createQueue(JOBS.classify, p.connection, p.prefix) as Queue<AlertJob>;
 
   const intel = new IntelService({
-    redis,
-    connection,
-    prefix,
+    redis: p.redis,
+    connection: p.connection,
+    prefix: p.prefix,
     config,
     logger: logger.child({ component: 'intel' }),
     metrics,
@@ -59,34 +39,18 @@ async function main(): Promise<void> {
       metrics,
       logger: logger.child({ queue: JOBS.enrich.name }),
     }),
-    {
-      connection,
-      prefix,
-      concurrency: config.WORKER_CONCURRENCY,
-      lockDuration: config.WORKER_LOCK_MS,
-      stalledInterval: config.WORKER_LOCK_MS,
-    },
+    p.workerOptions,
   );
-  onFinalFailure(worker, { store, deadLetter, metrics, logger });
+  onFinalFailure(worker, { store, deadLetter: p.deadLetter, metrics, logger });
   worker.on('error', (err) => logger.error({ err }, 'enrich worker error'));
 
   shutdown.add('enrich-worker', 'workers', () => worker.close());
   for (const w of lookupWorkers) shutdown.add(`lookup-worker:${w.name}`, 'workers', () => w.close());
   shutdown.add('intel', 'queues', () => intel.close());
-  shutdown.add('queues', 'queues', () =>
-    Promise.all([enrichQueue.close(), classifyQueue.close(), deadLetter.close()]),
-  );
-  shutdown.add('metrics', 'queues', () => metrics.close());
-  shutdown.add('redis', 'redis', () => Promise.allSettled([redis.quit(), connection.quit()]));
-  shutdown.add('logs', 'logs', () => logger.flush());
+  shutdown.add('queues', 'queues', () => Promise.all([enrichQueue.close(), classifyQueue.close()]));
   shutdown.installSignals();
   logger.info(
     { concurrency: config.WORKER_CONCURRENCY, lookups: lookupWorkers.map((w) => w.name) },
     'enrich worker running',
   );
-}
-
-main().catch((err: unknown) => {
-  console.error(`enrich-worker failed to start: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
 });

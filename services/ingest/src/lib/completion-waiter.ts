@@ -27,8 +27,8 @@ export class CompletionWaiter {
   }
 
   /**
-   * Resolves true when any of `ids` has finished... all of them, or false at the deadline.
-   * Register before enqueueing (or re-check the store after) so a fast verdict is not missed.
+   * Resolves true once every one of `ids` has finished, or false at the deadline. `isDone` reads the
+   * store after registering, so a verdict written before the subscription is not missed.
    */
   waitAll(ids: string[], timeoutMs: number, isDone: (ids: string[]) => Promise<boolean[]>): Promise<boolean> {
     return new Promise<boolean>((resolve) => {

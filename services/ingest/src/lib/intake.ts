@@ -121,7 +121,7 @@ export class Intake {
           })),
         );
       } catch (err) {
-        await this.store.forget(fresh).catch(() => undefined);
+        await this.store.forget(fresh, batchId).catch(() => undefined);
         throw new AppError('REDIS_UNAVAILABLE', {
           message: 'Could not enqueue the alerts; nothing was accepted',
           cause: err,

@@ -1,0 +1,79 @@
+import { type DeadLetterJob, JOBS } from '@triage/contracts';
+import type { Queue, WorkerOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import { AlertStore } from './alert-store.ts';
+import { loadConfig, type TriageConfig } from './config/load-config.ts';
+import { createLogger } from './logger.ts';
+import { Metrics } from './metrics.ts';
+import { createQueue } from './queue-factory.ts';
+import { createRedis, type Redis, waitForRedis } from './redis.ts';
+import { Shutdown } from './shutdown.ts';
+
+/** What every worker process starts from: config, logger, connections, store, metrics, dead letters. */
+export interface WorkerProcess {
+  config: TriageConfig;
+  logger: Logger;
+  shutdown: Shutdown;
+  prefix: string;
+  /** BullMQ connection (`maxRetriesPerRequest: null`). */
+  connection: Redis;
+  /** General commands (store, caches, ledgers). */
+  redis: Redis;
+  store: AlertStore;
+  metrics: Metrics;
+  deadLetter: Queue<DeadLetterJob>;
+  /** Options every Worker of the process shares (concurrency, lock, stalled check). */
+  workerOptions: WorkerOptions & { connection: Redis };
+}
+
+/**
+ * Boots a worker process: parses the environment once, connects (waiting for Redis a bounded time),
+ * and registers the shared shutdown steps (dead-letter queue, metrics, Redis, logs). The caller adds
+ * its workers (phase `workers`) and anything else it opens, then calls `shutdown.installSignals()`.
+ */
+export async function startWorkerProcess(
+  service: string,
+  env: Record<string, string | undefined>,
+): Promise<WorkerProcess> {
+  const config = loadConfig(env);
+  const logger = createLogger(service, config.LOG_LEVEL);
+  const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+  const prefix = config.QUEUE_PREFIX;
+  const connection = createRedis(config.REDIS_URL, 'worker');
+  const redis = createRedis(config.REDIS_URL, 'client');
+  await waitForRedis(redis, config.REDIS_URL, 15_000);
+  const metrics = new Metrics(redis, prefix);
+  const deadLetter = createQueue(JOBS.deadLetter, connection, prefix) as Queue<DeadLetterJob>;
+
+  shutdown.add('dead-letter', 'queues', () => deadLetter.close());
+  shutdown.add('metrics', 'queues', () => metrics.close());
+  shutdown.add('redis', 'redis', () => Promise.allSettled([redis.quit(), connection.quit()]));
+  shutdown.add('logs', 'logs', () => logger.flush());
+
+  return {
+    config,
+    logger,
+    shutdown,
+    prefix,
+    connection,
+    redis,
+    store: new AlertStore(redis, prefix, config.RESULT_TTL_SECONDS),
+    metrics,
+    deadLetter,
+    workerOptions: {
+      connection,
+      prefix,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: config.WORKER_LOCK_MS,
+    },
+  };
+}
+
+/** Runs a process's `main`, turning a startup failure into one clear line and exit code 1. */
+export function runMain(service: string, main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(`${service} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
