@@ -20,7 +20,39 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     producer: { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 },
     client: { maxRetriesPerRequest: 3 },
   };
-  return new Redis(url, { ...base, ...byRole[role], ...extra });
+  const redis = new Redis(url, { ...base, ...byRole[role], ...extra });
+  // Connection errors surface on the commands that need Redis (and in /health); without a listener
+  // ioredis would also print every reconnect attempt as an unhandled error event.
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+/**
+ * Bounds a Redis-backed operation on the request path: BullMQ waits for its connection to come back
+ * rather than failing, and an HTTP client must get a 503 instead of a hung request.
+ */
+export async function withRedisTimeout<T>(op: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      op,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new RedisTimeoutError(`${what}: Redis did not answer within ${ms} ms`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class RedisTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisTimeoutError';
+  }
 }
 
 /** Resolves once the connection is ready, or rejects after `timeoutMs` with a message saying how to get Redis. */

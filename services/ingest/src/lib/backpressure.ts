@@ -1,4 +1,4 @@
-import { AppError } from '@triage/runtime';
+import { AppError, withRedisTimeout } from '@triage/runtime';
 import type { Queue } from 'bullmq';
 
 /**
@@ -21,8 +21,11 @@ export class Backpressure {
 
   async backlog(): Promise<number> {
     if (Date.now() - this.readAt < this.ttlMs) return this.depth;
-    this.pending ??= this.queue
-      .getJobCounts('waiting', 'prioritized', 'delayed')
+    this.pending ??= withRedisTimeout(
+      this.queue.getJobCounts('waiting', 'prioritized', 'delayed'),
+      2000,
+      'backlog',
+    )
       .then((c) => Object.values(c).reduce((a, b) => a + b, 0))
       .finally(() => {
         this.pending = undefined;

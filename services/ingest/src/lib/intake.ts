@@ -8,7 +8,14 @@ import {
   SEVERITY_PRIORITY,
 } from '@triage/contracts';
 import { normalize } from '@triage/normalizers';
-import { type AlertStore, AppError, type Metrics, type NewAlert, validated } from '@triage/runtime';
+import {
+  type AlertStore,
+  AppError,
+  type Metrics,
+  type NewAlert,
+  validated,
+  withRedisTimeout,
+} from '@triage/runtime';
 import type { Queue } from 'bullmq';
 
 export interface IntakeItem {
@@ -113,12 +120,19 @@ export class Intake {
     if (fresh.length > 0 || batchId) {
       try {
         await this.store.create(fresh, batchId);
-        await this.enrich.addBulk(
-          fresh.map((a) => ({
-            name: JOBS.enrich.name,
-            data: validated(JOBS.enrich, { alert_id: a.id, ...(a.batch_id ? { batch_id: a.batch_id } : {}) }),
-            opts: { jobId: a.id, priority: SEVERITY_PRIORITY[a.alert.severity] },
-          })),
+        await withRedisTimeout(
+          this.enrich.addBulk(
+            fresh.map((a) => ({
+              name: JOBS.enrich.name,
+              data: validated(JOBS.enrich, {
+                alert_id: a.id,
+                ...(a.batch_id ? { batch_id: a.batch_id } : {}),
+              }),
+              opts: { jobId: a.id, priority: SEVERITY_PRIORITY[a.alert.severity] },
+            })),
+          ),
+          10_000,
+          'enqueue',
         );
       } catch (err) {
         await this.store.forget(fresh, batchId).catch(() => undefined);

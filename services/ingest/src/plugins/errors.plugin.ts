@@ -32,7 +32,10 @@ export function toAppError(err: unknown): AppError {
   if (mapped) return new AppError(mapped, { cause: err });
   if (e.validation)
     return new AppError('VALIDATION_FAILED', { message: e.message ?? 'invalid request', cause: err });
-  if (/enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries per request/i.test(e.message ?? '')) {
+  if (
+    (err as Error)?.name === 'RedisTimeoutError' ||
+    /enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries per request/i.test(e.message ?? '')
+  ) {
     return new AppError('REDIS_UNAVAILABLE', { cause: err, retryable: true });
   }
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
