@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Enrichment, TriageResult } from '@triage/contracts';
+import { evalScript } from '@triage/runtime';
 import type { Redis } from 'ioredis';
 
 /**
@@ -88,13 +89,15 @@ export class VerdictCache {
           // The previous holder may have finished between our read and our lock.
           const again = await this.read(key);
           if (again) return { result: again, source: 'cache' };
+          const landed = await this.read(flightKey);
+          if (landed) return { result: landed, source: 'flight' };
           const { result, cacheable } = await compute();
           const body = JSON.stringify(result);
           if (cacheable) await this.redis.set(key, body, 'EX', this.opts.ttlSeconds);
           else await this.redis.set(flightKey, body, 'PX', this.opts.flightTtlMs);
           return { result, source: 'self' };
         } finally {
-          if (locked) await this.redis.eval(RELEASE_LUA, 1, lockKey, token).catch(() => undefined);
+          if (locked) await evalScript(this.redis, RELEASE_LUA, 1, lockKey, token).catch(() => undefined);
         }
       }
       await new Promise((r) => setTimeout(r, poll + Math.random() * poll));

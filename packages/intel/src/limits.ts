@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderName } from '@triage/contracts';
 import type { RateLimit, Redis } from '@triage/runtime';
+import { evalScript } from '@triage/runtime';
 import { type IntelKeys, intelKeys, nextUtcMidnight, utcDay } from './intel-keys.ts';
 import { type CallGate, LimitWaitError, ProviderQuotaExhaustedError } from './provider.ts';
 
@@ -131,7 +132,8 @@ export class ProviderLimits {
   readonly gate: CallGate = async () => {
     const windowKey = this.keys.window(this.provider);
     const member = randomUUID();
-    const [status, n] = (await this.redis.eval(
+    const [status, n] = (await evalScript(
+      this.redis,
       RESERVE_LUA,
       2,
       windowKey,
@@ -146,7 +148,7 @@ export class ProviderLimits {
     if (status === 1) throw new LimitWaitError(n);
     if (status === 2) throw new ProviderQuotaExhaustedError(this.provider);
     return async () => {
-      await this.redis.eval(RELEASE_LUA, 1, windowKey, member);
+      await evalScript(this.redis, RELEASE_LUA, 1, windowKey, member);
     };
   };
 
@@ -163,7 +165,7 @@ export class ProviderLimits {
   /** Records a 429 pause; returns the (possibly later, from another process) pause end. */
   async throttle(forMs: number, now = Date.now()): Promise<number> {
     const until = now + forMs;
-    return Number(await this.redis.eval(THROTTLE_LUA, 1, this.throttleKey(), until, forMs));
+    return Number(await evalScript(this.redis, THROTTLE_LUA, 1, this.throttleKey(), until, forMs));
   }
 
   /** Quota numbers for /health. */

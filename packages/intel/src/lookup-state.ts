@@ -1,5 +1,6 @@
 import type { MissingIntel, ProviderName } from '@triage/contracts';
 import type { Redis } from '@triage/runtime';
+import { evalScript } from '@triage/runtime';
 import type { ChainableCommander } from 'ioredis';
 import type { z } from 'zod';
 import type { CacheRef } from './cache.ts';
@@ -50,7 +51,8 @@ export class LookupState {
 
   /** Removes and returns the waiters of a finished lookup. */
   async takeWaiters(ref: CacheRef): Promise<string[]> {
-    return (await this.redis.eval(
+    return (await evalScript(
+      this.redis,
       TAKE_LUA,
       1,
       this.keys.waiters(ref.provider, ref.type, ref.value),

@@ -8,6 +8,7 @@ import {
 } from '@triage/contracts';
 import type { Redis } from 'ioredis';
 import { keys } from './keys.ts';
+import { evalScript } from './lua.ts';
 
 export interface NewAlert {
   id: string;
@@ -119,7 +120,8 @@ export class AlertStore {
     id: string,
     status: Extract<AlertStatus, 'enriching' | 'classifying'>,
   ): Promise<number | undefined> {
-    const started = (await this.redis.eval(
+    const started = (await evalScript(
+      this.redis,
       STAGE_LUA,
       1,
       this.k.alert(id),
@@ -150,7 +152,8 @@ export class AlertStore {
     batchId?: string,
     opts: { tiCacheHit?: boolean } = {},
   ): Promise<boolean> {
-    const done = await this.redis.eval(
+    const done = await evalScript(
+      this.redis,
       COMPLETE_LUA,
       3,
       this.k.alert(id),
@@ -170,7 +173,8 @@ export class AlertStore {
 
   /** Marks the alert failed once (after its last attempt). */
   async fail(id: string, error: string, batchId?: string): Promise<boolean> {
-    const done = await this.redis.eval(
+    const done = await evalScript(
+      this.redis,
       FAIL_LUA,
       3,
       this.k.alert(id),

@@ -5,6 +5,7 @@ export * from './config/load-config.ts';
 export * from './final-failure.ts';
 export * from './keys.ts';
 export * from './logger.ts';
+export * from './lua.ts';
 export * from './metrics.ts';
 export * from './queue-factory.ts';
 export * from './redis.ts';

@@ -18,7 +18,8 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
   const byRole: Record<RedisRole, RedisOptions> = {
     worker: { maxRetriesPerRequest: null, enableReadyCheck: false },
     producer: { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 },
-    client: { maxRetriesPerRequest: 3 },
+    // Commands issued in the same tick go out in one write (store, cache and ledger calls per job).
+    client: { maxRetriesPerRequest: 3, enableAutoPipelining: true },
   };
   const redis = new Redis(url, { ...base, ...byRole[role], ...extra });
   // Connection errors surface on the commands that need Redis (and in /health); without a listener

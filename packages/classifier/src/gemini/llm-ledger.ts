@@ -1,3 +1,4 @@
+import { evalScript } from '@triage/runtime';
 import type { Redis } from 'ioredis';
 
 /**
@@ -80,7 +81,8 @@ export class LlmLedger {
   async tryAcquire(): Promise<Grant> {
     const day = utcDay();
     const member = `${process.pid}:${Date.now()}:${this.seq++}:${Math.random().toString(36).slice(2, 8)}`;
-    const [reason, retry] = (await this.redis.eval(
+    const [reason, retry] = (await evalScript(
+      this.redis,
       ACQUIRE_LUA,
       4,
       `${this.ns}:rate`,
@@ -115,7 +117,7 @@ export class LlmLedger {
   /** After a 429: every process stops calling until Retry-After has passed. */
   async pause(ms: number): Promise<number> {
     return Number(
-      await this.redis.eval(PAUSE_LUA, 1, `${this.ns}:paused_until`, Math.max(1, Math.round(ms))),
+      await evalScript(this.redis, PAUSE_LUA, 1, `${this.ns}:paused_until`, Math.max(1, Math.round(ms))),
     );
   }
 
