@@ -38,7 +38,13 @@ it('the receiver down for a minute: every result arrives afterwards, signed, exa
   const downAt = Date.now();
   const alerts = Array.from({ length: 20 }, (_, i) => ({
     name: `Password spray ${i}`,
-    alert: { user: `u${i}`, source_ip: `91.200.${i}.7`, failed_logins: 30, success: i % 2 === 0, severity: 'High' },
+    alert: {
+      user: `u${i}`,
+      source_ip: `91.200.${i}.7`,
+      failed_logins: 30,
+      success: i % 2 === 0,
+      severity: 'High',
+    },
   }));
   const res = await fetch(`${pipeline.url}/v1/alerts/batch`, {
     method: 'POST',
@@ -46,9 +52,13 @@ it('the receiver down for a minute: every result arrives afterwards, signed, exa
     body: JSON.stringify({ alerts }),
   });
   const { batch_id, ids } = await readJson(res);
-  await waitFor(async () => (await readJson(await fetch(`${pipeline.url}/v1/batches/${batch_id}`))).summary.completed === 20, {
-    timeoutMs: 20_000,
-  });
+  await waitFor(
+    async () =>
+      (await readJson(await fetch(`${pipeline.url}/v1/batches/${batch_id}`))).summary.completed === 20,
+    {
+      timeoutMs: 20_000,
+    },
+  );
 
   await waitFor(() => Date.now() - downAt >= 60_000, { timeoutMs: 70_000, intervalMs: 500 });
   await receiver.up();
@@ -75,7 +85,11 @@ it('the receiver down for a minute: every result arrives afterwards, signed, exa
   expect(receiver.duplicates).toHaveLength(0);
   expect(receiver.rejectedSignatures).toBe(0);
   for (const d of receiver.deliveries) {
-    const body = d.body as { alert_id: string; result: { classification: string }; mappings: { ocsf: { verdict_id: number } } };
+    const body = d.body as {
+      alert_id: string;
+      result: { classification: string };
+      mappings: { ocsf: { verdict_id: number } };
+    };
     expect(body.alert_id).toBe(d.id);
     expect(['TRUE_POSITIVE', 'FALSE_POSITIVE', 'NEEDS_REVIEW']).toContain(body.result.classification);
     expect(typeof body.mappings.ocsf.verdict_id).toBe('number');
