@@ -40,6 +40,11 @@ export interface AlertFeatures {
   direction?: string;
   /** IPs quoted in the raw log line (`rip=`, `from X port`), used when the alert has no src_ip. */
   logIps: string[];
+  /**
+   * Suricata's per-flow protocol-anomaly counter (`flowints.<proto>.anomaly.count`). Each decoder
+   * event fires at most once per flow, so 2+ means distinct violations in one connection.
+   */
+  anomalyCount?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -137,6 +142,36 @@ export function collectByKey(root: unknown, re: RegExp, limit = 20): string[] {
 /** Suricata/Snort fast.log: `[**] [1:2230003:1] SIGNATURE [**] [Classification: X] [Priority: 3]`. */
 const FAST_LOG =
   /\[\*\*\]\s*\[\d+:\d+:\d+\]\s*(.+?)\s*\[\*\*\](?:\s*\[Classification:\s*([^\]]+)\])?(?:\s*\[Priority:\s*(\d)\])?/;
+/**
+ * An IDS signature quoted in an alert name ("Suricata: Alert - ET POLICY ...", a SIEM rule named
+ * after the signature). The ruleset prefixes are upper case by convention, which keeps ordinary
+ * words ("et", "Suricata: Alert") out.
+ */
+const SIGNATURE_IN_NAME = /(?:^|[-–:]\s*)((?:ET|ETPRO|GPL|SURICATA)\s+[A-Z][A-Z0-9_]*\s+\S.*)$/;
+
+/** Largest `...anomaly.count` under Suricata `metadata.flowints`, nested or dotted keys. */
+function anomalyCountOf(raw: unknown): number | undefined {
+  const flowints = first(raw, ['data.metadata.flowints', 'metadata.flowints', 'suricata.metadata.flowints']);
+  let best: number | undefined;
+  const walk = (v: unknown, path: string, depth: number) => {
+    if (depth > 4) return;
+    if (isObj(v)) {
+      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k, depth + 1);
+      return;
+    }
+    const n = num(Array.isArray(v) ? v[0] : v);
+    if (n !== undefined && /(?:^|\.)anomaly\.count$/.test(path)) best = Math.max(best ?? 0, n);
+  };
+  walk(flowints, '', 0);
+  return best;
+}
+
+/** Entra ID (Azure AD) sign-in logs: `status.errorCode` 0 is a success, anything else a failure. */
+function entraSignInSuccess(raw: unknown): boolean | undefined {
+  const code = num(first(raw, ['status.errorCode', 'properties.status.errorCode']));
+  return code === undefined ? undefined : code === 0;
+}
+
 /** Apache/Nginx combined log: the last quoted field is the user agent. */
 const COMBINED_LOG =
   /"(?:GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|PROPFIND|CONNECT|TRACE) ([^" ]+)[^"]*" \d{3} \S+ "[^"]*" "([^"]*)"/;
@@ -158,7 +193,8 @@ export function extractFeatures(alert: NormalizedAlert, enrichment?: Enrichment)
       ),
     ) ??
     fast?.[1] ??
-    (alert.format === 'suricata' ? alert.name : undefined);
+    (alert.format === 'suricata' ? alert.name : undefined) ??
+    SIGNATURE_IN_NAME.exec(alert.name)?.[1];
   const category =
     str(f(['category', 'alert_category'], ['data.alert.category', 'alert.category', 'rule.category'])) ??
     fast?.[2];
@@ -230,12 +266,15 @@ export function extractFeatures(alert: NormalizedAlert, enrichment?: Enrichment)
     failedLogins: num(f(['failed_logins', 'failed_attempts', 'failures', 'failure_count'])),
     // ECS `event.outcome` says whether *any* action succeeded; it is a login outcome only for
     // authentication events.
-    success: bool(
-      first(facts, ['success', 'succeeded', 'login_success', 'outcome']) ??
-        (strings(pick(raw, 'event.category')).includes('authentication')
-          ? pick(raw, 'event.outcome')
-          : undefined),
-    ),
+    success:
+      bool(
+        first(facts, ['success', 'succeeded', 'login_success', 'outcome']) ??
+          (strings(pick(raw, 'event.category')).includes('authentication')
+            ? pick(raw, 'event.outcome')
+            : undefined) ??
+          // Okta System Log: outcome.result SUCCESS / FAILURE.
+          pick(raw, 'outcome.result'),
+      ) ?? entraSignInSuccess(raw),
     hourUtc: hourOf(
       f(['time']),
       alert.first_seen ?? alert.last_seen ?? first(raw, ['@timestamp', 'timestamp']),
@@ -266,6 +305,7 @@ export function extractFeatures(alert: NormalizedAlert, enrichment?: Enrichment)
     pwd: str(f(['pwd', 'cwd'], ['data.pwd'])),
     direction: str(f(['direction'], ['suricata.direction', 'data.direction'])),
     logIps,
+    anomalyCount: anomalyCountOf(raw),
   };
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEval } from './eval.ts';
-import { attachLabels, parseAlerts, parseCsv, parseLabels } from './eval-input.ts';
+import { attachLabels, attackStepTruth, parseAlerts, parseCsv, parseLabels } from './eval-input.ts';
 import { scoreEval } from './eval-score.ts';
 
 const fixture = (p: string) => new URL(`../../../test/fixtures/${p}`, import.meta.url);
@@ -28,6 +28,79 @@ describe('eval inputs', () => {
       payload: { name: 'Brute', alert: { user: 'a' } },
       inlineLabel: 'TRUE_POSITIVE',
     });
+  });
+
+  it('reads inline labels of flat rows by key, mapping attack steps and verdict words', () => {
+    const rows = parseAlerts(
+      [
+        '{"name":"a","event_label":"-","time_label":"false_positive"}',
+        '{"name":"b","event_label":"escalated_sudo_command"}',
+        '{"name":"c","label":"malicious"}',
+        '{"name":"d","ground_truth":"FALSE_POSITIVE","ground_truth_note":"xss on own js"}',
+        '{"name":"e","expected":"TRUE_POSITIVE"}',
+        '{"name":"f","label":"Suspicious PowerShell"}',
+        '{"name":"g","time_label":"dnsteal"}',
+        '{"name":"h","author_label":"FP"}',
+      ].join('\n'),
+      'rows.ndjson',
+    );
+    expect(rows.map((r) => r.inlineTruth)).toEqual([
+      'benign',
+      'threat',
+      'threat',
+      'benign',
+      'threat',
+      undefined,
+      undefined,
+      'benign',
+    ]);
+    expect(rows.map((r) => r.inlineLabel)).toEqual([
+      '-',
+      'escalated_sudo_command',
+      'malicious',
+      'FALSE_POSITIVE',
+      'TRUE_POSITIVE',
+      undefined,
+      undefined,
+      'FP',
+    ]);
+    // Label keys are never posted; an unmappable `label` is alert content and stays.
+    expect(rows.map((r) => r.payload)).toEqual([
+      { name: 'a' },
+      { name: 'b' },
+      { name: 'c' },
+      { name: 'd' },
+      { name: 'e' },
+      { name: 'f', label: 'Suspicious PowerShell' },
+      { name: 'g' },
+      { name: 'h' },
+    ]);
+    expect(attackStepTruth('-')).toBe('benign');
+    expect(attackStepTruth('  ')).toBeUndefined();
+    expect(attackStepTruth('No attack')).toBe('benign');
+    expect(attackStepTruth('service_scan')).toBe('threat');
+  });
+
+  it('reads the AIT-ADS per-alert labelled file: 3000 noise, the rest attack steps', () => {
+    const items = parseAlerts(
+      readFileSync(fixture('wazuh/aitads_russellmitchell_event_labeled.ndjson'), 'utf8'),
+      'e.ndjson',
+    );
+    expect(items).toHaveLength(13_961);
+    expect(items.filter((i) => i.inlineTruth === 'benign')).toHaveLength(3000);
+    expect(items.filter((i) => i.inlineTruth === 'threat')).toHaveLength(10_961);
+    expect(items.some((i) => /label/.test(JSON.stringify(i.payload)))).toBe(false);
+  });
+
+  it('a label file covers only the alerts without inline labels, whatever the file order', () => {
+    const inline = parseAlerts(
+      '{"name":"x","event_label":"dirb"}\n{"name":"y","event_label":"-"}',
+      'ev.ndjson',
+    );
+    const plain = parseAlerts('{"name":"p"}\n{"name":"q"}', 'p.ndjson');
+    const table = parseLabels('label\nTP\nFP\n');
+    expect(attachLabels([...inline, ...plain], table)).toEqual(['dirb', '-', 'TP', 'FP']);
+    expect(attachLabels([...plain, ...inline], table)).toEqual(['TP', 'FP', 'dirb', '-']);
   });
 
   it('parses quoted CSV and maps labels by file + line when the label file has them', () => {
@@ -80,6 +153,7 @@ describe('runEval against a batch API', () => {
     req.on('end', () => {
       if (req.method === 'POST' && req.url === '/v1/alerts/batch') {
         const { alerts } = JSON.parse(body) as { alerts: Array<{ kind?: string }> };
+        posted = alerts;
         const rejected = alerts.flatMap((a, i) =>
           a.kind === 'bad' ? [{ index: i, error: { code: 'VALIDATION_FAILED' } }] : [],
         );
@@ -87,6 +161,13 @@ describe('runEval against a batch API', () => {
         polls = 0;
         return send(202, { batch_id: 'b1', accepted: ids.length, ids, rejected });
       }
+      const one = /^\/v1\/alerts\/(id-\d+-dup)$/.exec(req.url ?? '');
+      if (one)
+        return send(200, {
+          id: one[1],
+          status: 'completed',
+          result: { classification: 'NEEDS_REVIEW', confidence: 50, title: 'seen before' },
+        });
       const m = /^\/v1\/batches\/b1\?limit=(\d+)(?:&cursor=(\d+))?$/.exec(req.url ?? '');
       if (!m) return send(404, {});
       polls += 1;
@@ -121,6 +202,7 @@ describe('runEval against a batch API', () => {
     });
   });
   let polls = 0;
+  let posted: unknown[] = [];
 
   beforeAll(async () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -160,5 +242,37 @@ describe('runEval against a batch API', () => {
     expect(report.recall).toBe(0.5);
     expect(report.falsePositiveRate).toBe(0);
     expect(report.worstMisses[0]).toMatchObject({ index: 3, confidence: 77 });
+  });
+
+  it('scores inline event_label rows without a label file and never posts the labels', async () => {
+    const alerts = join(dir, 'ev.ndjson');
+    await writeFile(
+      alerts,
+      [
+        '{"kind":"attack","name":"Web server 400 error code.","event_label":"dirb","time_label":"dirb"}',
+        '{"kind":"noise","name":"Dovecot Authentication Success.","event_label":"-","time_label":"false_positive"}',
+        '{"kind":"bad","event_label":"-"}',
+        '{"kind":"attack","name":"AMiner: New event type.","event_label":"wpscan","hierarchical_event_label":"x"}',
+        '{"kind":"dup","name":"Submitted in an earlier run","event_label":"dirb"}',
+      ].join('\n'),
+    );
+    const rows = await runEval({
+      files: [alerts],
+      url,
+      apiKey: 'k',
+      batchSize: 100,
+      timeoutMs: 10_000,
+      pollMs: 10,
+      log: () => undefined,
+    });
+    expect(rows.map((r) => r.truth)).toEqual(['threat', 'benign', 'benign', 'threat', 'threat']);
+    expect(rows.map((r) => r.label)).toEqual(['dirb', '-', '-', 'wpscan', 'dirb']);
+    // A duplicate of an earlier submission answers with the earlier id: read on its own.
+    expect(rows[4]).toMatchObject({ outcome: 'NEEDS_REVIEW', title: 'seen before' });
+    expect(JSON.stringify(posted)).not.toMatch(/label/);
+    expect(posted[0]).toEqual({ kind: 'attack', name: 'Web server 400 error code.' });
+    const report = scoreEval(rows);
+    expect(report).toMatchObject({ threats: 3, benign: 1, falsePositiveRate: 0 });
+    expect(report.recall).toBeCloseTo(2 / 3);
   });
 });

@@ -105,6 +105,8 @@ export async function runEval(opts: EvalOptions): Promise<EvalRow[]> {
     }
   }
 
+  await fetchStrays(opts, idOf, results, deadline, log);
+
   return items.map((_, index) => {
     const id = idOf[index];
     const r = id ? results.get(id) : undefined;
@@ -118,7 +120,9 @@ export async function runEval(opts: EvalOptions): Promise<EvalRow[]> {
             ? (r.result.classification as Outcome)
             : 'missing';
     const label = labels[index];
-    const truth = normalizeLabel(label);
+    // An inline label whose key defines its vocabulary (event_label: "-" or a step name) wins.
+    const truth =
+      (label === items[index]!.inlineLabel ? items[index]!.inlineTruth : undefined) ?? normalizeLabel(label);
     return {
       index,
       ...(label !== undefined ? { label } : {}),
@@ -127,6 +131,42 @@ export async function runEval(opts: EvalOptions): Promise<EvalRow[]> {
       ...(r?.result ? { confidence: r.result.confidence, title: r.result.title } : {}),
     };
   });
+}
+
+/**
+ * Alerts the ingest recognised as already submitted (same source and source id, e.g. a second
+ * run against the same pipeline) answer with the earlier alert's id, which belongs to an earlier
+ * batch: their verdicts are read one by one, a few at a time, instead of counting as missing.
+ */
+async function fetchStrays(
+  opts: EvalOptions,
+  idOf: Array<string | undefined>,
+  results: Map<string, BatchView['results'][number]>,
+  deadline: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const strays = [...new Set(idOf.filter((id): id is string => id !== undefined && !results.has(id)))];
+  if (strays.length === 0) return;
+  log(`${strays.length} alerts were submitted before (duplicates); reading their verdicts one by one`);
+  const queue = [...strays];
+  const worker = async () => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      for (;;) {
+        const view = await http<BatchView['results'][number]>(
+          opts,
+          'GET',
+          `/v1/alerts/${encodeURIComponent(id)}`,
+        ).catch(() => undefined); // expired: stays "missing"
+        if (!view) break;
+        if (view.status === 'completed' || view.status === 'failed' || Date.now() > deadline) {
+          results.set(id, view);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, opts.pollMs));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, strays.length) }, worker));
 }
 
 const USAGE = `usage: pnpm eval <alerts.json|ndjson> [more files...] [--labels labels.csv] [--url URL] [--batch-size N] [--timeout-s N] [--json]

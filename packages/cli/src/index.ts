@@ -1,5 +1,12 @@
 export { type EvalOptions, main as evalMain, runEval } from './eval.ts';
-export { attachLabels, type EvalItem, parseAlerts, parseCsv, parseLabels } from './eval-input.ts';
+export {
+  attachLabels,
+  attackStepTruth,
+  type EvalItem,
+  parseAlerts,
+  parseCsv,
+  parseLabels,
+} from './eval-input.ts';
 export {
   type EvalReport,
   type EvalRow,

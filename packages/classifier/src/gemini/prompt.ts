@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Enrichment, NormalizedAlert } from '@triage/contracts';
+import { withoutGroundTruth } from '../ground-truth.ts';
 import type { RulesVerdict } from '../rules/rules-engine.ts';
 
 /**
@@ -86,7 +87,8 @@ export function buildPrompt(
       hashes: alert.hashes?.slice(0, 5),
       mitre: alert.mitre,
       description: clip(alert.description, 2000),
-      facts: alert.facts,
+      // Labels and analyst dispositions are the answer, not evidence (ground-truth.ts).
+      facts: withoutGroundTruth(alert.facts),
     },
     threat_intel: intelView(enrichment),
     intel_partial: enrichment.partial,
@@ -102,12 +104,15 @@ export function buildPrompt(
   let data = JSON.stringify(view);
   if (data.length > maxChars) {
     // Facts are the first thing to shrink; the alert header, intel and rules always fit.
-    view.alert.facts = { truncated: clip(JSON.stringify(alert.facts ?? {}), Math.max(200, maxChars / 4)) };
+    view.alert.facts = {
+      truncated: clip(JSON.stringify(withoutGroundTruth(alert.facts) ?? {}), Math.max(200, maxChars / 4)),
+    };
     data = JSON.stringify(view);
   }
   const rawBudget = maxChars - data.length;
   if (rawBudget > 500) {
-    data = JSON.stringify({ ...view, raw_excerpt: clip(JSON.stringify(alert.raw ?? null), rawBudget - 100) });
+    const raw = JSON.stringify(withoutGroundTruth(alert.raw) ?? null);
+    data = JSON.stringify({ ...view, raw_excerpt: clip(raw, rawBudget - 100) });
   }
   data = clip(data, maxChars)!.replace(/<<</g, '‹‹‹').replace(/>>>/g, '›››');
   const contents = [

@@ -7,7 +7,7 @@ import type { Evidence, Rule, RuleContext } from './evidence.ts';
  */
 
 /** Accounts whose compromise hands over the domain or the box. */
-const PRIVILEGED =
+export const PRIVILEGED =
   /^(?:admin|administrator|root|krbtgt|sa|sysadmin|superuser|domain admins?|enterprise admins?|schema admins?)$|(?:^|[._-])admin(?:[._-]|$)|^adm[._-]|admin$/i;
 /** Service accounts: run unattended, often at night, rarely log in interactively. */
 const SERVICE = /^(?:svc|srv|service|sa)[._-]|[._-]svc$|\$$/i;
@@ -16,7 +16,7 @@ const MAIL_PROTOCOL = /\b(?:imap|pop3?|dovecot|smtp auth|sasl|postfix|exchange a
 const TRAVEL =
   /impossible travel|atypical travel|unfamiliar (?:sign-?in|location)|unusual (?:location|country|sign-?in)|new country|anonymous (?:ip|proxy)|sign-?in from (?:a )?(?:tor|anonymi[sz]er)/i;
 
-const localPart = (u: string) => u.split('@')[0]!.split('\\').pop()!;
+export const localPart = (u: string) => u.split('@')[0]!.split('\\').pop()!;
 
 function isAuthEvent(ctx: RuleContext): boolean {
   const f = ctx.features;

@@ -10,6 +10,13 @@ const WEB_ROOT =
   /(?:\/var\/www\b|\/srv\/www\b|\/usr\/share\/nginx\b|\bhtdocs\b|\bwwwroot\b|\/wp-content\/uploads\b|\/uploads?\/)/;
 const WEB_ACCOUNT =
   /(?:^|[\s:=<(])(?:www-data|www|apache2?|nginx|httpd|tomcat\d*|iusr|iis apppool\\[^\s]+|nobody)(?=$|[\s:>)])/i;
+/**
+ * The same accounts where a log line names the ACTOR: su's `www-data:bob` transition, sudo's
+ * `www-data : TTY=...`, PAM's `by www-data(uid=33)`. A bare word is not enough: "systemctl
+ * restart nginx" names a service, not who ran it.
+ */
+const WEB_ACCOUNT_ACTOR =
+  /(?:^|[\s(])(?:www-data|apache2?|nginx|httpd|tomcat\d*|nobody)(?=:\S|\s+:\s|\(uid=)/i;
 
 /** Evidence from command lines: the pattern table, encoded PowerShell, masquerading, webshell pivots. */
 export const commandRules: Rule = ({ alert, features }) => {
@@ -82,14 +89,16 @@ export const commandRules: Rule = ({ alert, features }) => {
       severityFloor: 'High',
     });
   }
-  const webUser = [...features.users, features.text].find((u) => WEB_ACCOUNT.test(u));
+  const webUser =
+    features.users.find((u) => WEB_ACCOUNT.test(u)) ??
+    (WEB_ACCOUNT_ACTOR.test(features.text) ? features.text : undefined);
   if (sudoLike && webUser) {
     out.push({
       id: 'cmd.web_account_switch',
       weight: 4,
       group: 'webshell',
       title: 'Web server account escalating privileges',
-      reason: `The web server account (${quote(WEB_ACCOUNT.exec(webUser)?.[0]?.trim() ?? webUser, 40)}) used su/sudo; service accounts of web servers never log in interactively.`,
+      reason: `The web server account (${quote((WEB_ACCOUNT.exec(webUser) ?? WEB_ACCOUNT_ACTOR.exec(webUser))?.[0]?.trim() ?? webUser, 40)}) used su/sudo; service accounts of web servers never log in interactively.`,
       mitre: ['T1505.003', 'T1548'],
       severityFloor: 'High',
     });

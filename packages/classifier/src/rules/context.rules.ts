@@ -2,13 +2,10 @@ import { matchesBenign } from '../net.ts';
 import type { Evidence, Rule } from './evidence.ts';
 
 /**
- * Context an analyst applies before anything else: is this our own scanner or monitoring box,
- * is it a housekeeping event, what does the detection's own name claim.
+ * Context an analyst applies before anything else: is this our own scanner or monitoring box, a
+ * vendor test alert, what does the detection's own name claim. (What kind of event the name
+ * describes, housekeeping included, is detection-kinds.ts.)
  */
-
-/** Events that record normal operation. Matched on the alert name only. */
-const HOUSEKEEPING =
-  /database update|update process|(?:signature|definitions?) update|\bfreshclam\b|session (?:opened|closed)|logged (?:out|off)|\blog ?off\b|log rotation|\blogrotate\b|health ?check|heartbeat|agent (?:started|connected|restarted|stopped)|service (?:started|stopped)|backup (?:completed|succeeded|finished)|\bntp\b|time sync|package (?:installed|updated|removed)|\bdpkg\b|apt (?:update|upgrade)|yum (?:update|install)|selinux permission check|apparmor/i;
 
 /** Vendor-generated test alerts (Defender for Cloud "test alert (not a threat)", EICAR test files). */
 const TEST_ALERT =
@@ -47,19 +44,13 @@ export const contextRules: Rule = ({ alert, features, settings }) => {
       reason: `The product labels this a test/sample alert ("${test[0]}"), generated to check the alert pipeline.`,
     });
   }
-  if (HOUSEKEEPING.test(features.name)) {
-    out.push({
-      id: 'context.housekeeping',
-      weight: -1,
-      reason: `"${features.name}" records routine system operation (housekeeping), not an attack.`,
-    });
-  }
   const claim = THREAT_NAME.exec(features.name);
   if (claim) {
     out.push({
       id: 'context.detection_claim',
       prior: true,
       weight: 1,
+      group: 'detection.claim',
       title: features.name,
       reason: `The detection itself reports ${claim[0].toLowerCase()} ("${features.name}").`,
     });

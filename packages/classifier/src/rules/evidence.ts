@@ -28,6 +28,23 @@ export interface Evidence {
   recon?: boolean;
   /** The verdict severity is at least this when the evidence holds and the verdict is a threat. */
   severityFloor?: Severity;
+  /**
+   * Why this activity may never be closed on benign-leaning evidence alone (reconnaissance,
+   * unsupervised anomaly output, privilege changes): a FALSE_POSITIVE becomes NEEDS_REVIEW while
+   * this item stands. Dropped with the item (recon from a KNOWN_BENIGN scanner).
+   */
+  keepOpen?: string;
+  /**
+   * Ceiling on the confidence of a verdict that rests on this item (it would not stand without
+   * it): for evidence that leans one way but is known to be often wrong, e.g. protocol-decoder
+   * anomalies, which are mostly broken clients but also what scans and tunnels look like.
+   */
+  maxConfidence?: number;
+  /**
+   * Groups whose supporting priors this item explains away: a web-attack signature shown to have
+   * matched the server's own response says nothing any more through its classtype or severity.
+   */
+  explainsAway?: string[];
 }
 
 /** The slice of configuration the rules read. */

@@ -46,11 +46,7 @@ const ET_CLASSES: Array<{ re: RegExp; weight: number; label: string; mitre?: str
     label: 'policy signature (allowed software, not an attack)',
   },
   { re: /^(?:et|etpro) info\b|^gpl icmp_info\b|^gpl icmp\b/, weight: -1, label: 'informational signature' },
-  {
-    re: /^suricata (?:stream|tls|http|smtp|dns|ssh|ftp|applayer|ipv4|ipv6|tcp|udp|icmp|decoder|smb|nfs|dcerpc|kerberos|ntp|snmp)\b/,
-    weight: -1,
-    label: 'protocol-decoder anomaly (malformed traffic, not a detection)',
-  },
+  // `SURICATA <proto> ...` decoder events are judged by protocol-anomaly.rules.ts.
 ];
 
 /** Snort/Suricata classtypes (classification.config), by how often they mean an attack. */
@@ -108,14 +104,20 @@ export const idsRules: Rule = ({ alert, features }) => {
         id: 'ids.priority',
         prior: true,
         weight: p === 1 ? 1 : -0.5,
-        group: 'ids.priority',
+        // The IDS priority is the source's severity (ECS event.severity is derived from it).
+        group: 'source.severity',
         reason: `The IDS rates "${sig}" priority ${p} (1 = highest, 3 = lowest).`,
       });
     }
   }
 
   const level = features.ruleLevel;
-  if (level !== undefined && alert.format === 'wazuh') {
+  const g = new Set(features.ruleGroups);
+  // Wazuh relays every Suricata/Snort alert through one generic rule (86601 "Suricata: Alert -
+  // <signature>" at level 3, 20101 "IDS event." at 6): that level is the relay's, the same for
+  // ET TROJAN and ET POLICY, and says nothing about the signature, which is judged above.
+  const relayed = sig !== undefined && (g.has('ids') || g.has('suricata') || g.has('snort'));
+  if (level !== undefined && alert.format === 'wazuh' && !relayed) {
     // Wazuh rule classification: 0-3 successful/low-priority system events, 4-7 errors and
     // low-relevance attacks, 8-11 first-time/multiple-attack events, 12-15 high-importance attacks.
     const w =
@@ -134,7 +136,6 @@ export const idsRules: Rule = ({ alert, features }) => {
       });
     }
   }
-  const g = new Set(features.ruleGroups);
   const groupHits: Array<[boolean, number, string, string[]?]> = [
     [g.has('exploit_attempt'), 3, 'exploit attempt', ['T1190']],
     [

@@ -288,3 +288,111 @@ describe('verdict shape and calibration', () => {
     expect(partial.confidence).toBeLessThan(full.confidence);
   });
 });
+
+describe('engine safeguards for kinds of evidence', () => {
+  const benign = (weight: number) => ({ id: 'test.benign', weight, reason: 'benign' });
+
+  it('keepOpen: an item that may not be closed blindly turns a FALSE_POSITIVE into NEEDS_REVIEW', () => {
+    const a = alertOf({ name: 'Something routine' });
+    const ctx = { alert: a, enrichment: enrichmentOf(), features: extractFeatures(a), settings };
+    expect(runRules(ctx, [benign(-5)]).classification).toBe('FALSE_POSITIVE');
+    const r = runRules(ctx, [
+      benign(-5),
+      { id: 'test.recon', weight: 1, reason: 'r', keepOpen: 'recon stays open' },
+    ]);
+    expect(r).toMatchObject({ classification: 'NEEDS_REVIEW', decisive: false });
+    expect(r.reasons[0]).toMatch(/recon stays open/);
+  });
+
+  it('maxConfidence caps a verdict only when the verdict rests on the capped item', () => {
+    const a = alertOf({ name: 'Something routine' });
+    const ctx = { alert: a, enrichment: enrichmentOf(), features: extractFeatures(a), settings };
+    const capped = { id: 'test.capped', weight: -3, reason: 'c', maxConfidence: 55, group: 'g1' };
+    expect(runRules(ctx, [capped, benign(-0.5)]).confidence).toBeLessThanOrEqual(55);
+    // With decisive independent evidence the ceiling does not apply.
+    expect(runRules(ctx, [capped, benign(-5)]).confidence).toBeGreaterThan(55);
+  });
+
+  it('explainsAway drops the opposite priors of the named groups, nothing else', () => {
+    const a = alertOf({ name: 'Something' });
+    const ctx = { alert: a, enrichment: enrichmentOf(), features: extractFeatures(a), settings };
+    const r = runRules(ctx, [
+      { id: 'test.claim', weight: 3, reason: 'c', prior: true, group: 'ids.signature' },
+      { id: 'test.direct', weight: 2, reason: 'd', group: 'ids.signature' },
+      { id: 'test.explainer', weight: -3, reason: 'x', explainsAway: ['ids.signature'] },
+    ]);
+    expect(ids(r)).not.toContain('test.claim');
+    expect(ids(r)).toContain('test.direct');
+  });
+
+  it('an XSS signature that matched the server response to a clean request is closed', () => {
+    const a = alertOf({
+      format: 'suricata',
+      name: 'Possible XSS attack, script tag',
+      severity: 'High',
+      src_ip: '10.0.0.10',
+      src_port: 80,
+      dst_ip: '10.0.0.20',
+      dst_port: 52000,
+      urls: ['/index.html'],
+      facts: {
+        signature: 'Possible XSS attack, script tag',
+        category: 'Web Application Attack',
+        ids_priority: 1,
+      },
+    });
+    const r = rules(a);
+    expect(r.classification).toBe('FALSE_POSITIVE');
+    expect(ids(r)).toEqual(expect.arrayContaining(['web.response_side_match', 'web.clean_request']));
+    // The same signature with the script in the request is reflected XSS, not the site's own code.
+    const reflected = rules({ ...a, urls: ['/search?q=<script>alert(1)</script>'] });
+    expect(reflected.classification).not.toBe('FALSE_POSITIVE');
+  });
+});
+
+describe('ground truth never reaches the verdict', () => {
+  const LABELS = {
+    event_label: 'dirb',
+    time_label: 'false_positive',
+    hierarchical_event_label: 'attack/recon/dirb',
+    label: 'TRUE_POSITIVE',
+    ground_truth: 'benign',
+    author_label: 'TP',
+    expected: 'FALSE_POSITIVE',
+    classification: 'TruePositive',
+    determination: 'Malware',
+    disposition_label: 'True Positive',
+  };
+  it('the rules read no label or disposition key, in raw or in facts', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          'Wazuh: Web server 400 error code.',
+          'Wazuh: Dovecot Authentication Success.',
+          'Suricata: Alert - SURICATA TLS invalid record/traffic',
+          'AMiner: New event type.',
+        ),
+        fc.subarray(Object.keys(LABELS)),
+        fc.constantFrom('-', 'dirb', 'TP', 'FP', 'benign', 'malicious'),
+        (name, keys, value) => {
+          const row = { name, ip: '172.16.5.5', host: 'web01' };
+          const labelled = Object.fromEntries(keys.map((k) => [k, value]));
+          const plain = alertOf({
+            name,
+            src_ip: '172.16.5.5',
+            host: 'web01',
+            severity_inferred: true,
+            raw: row,
+          });
+          const leaky = { ...plain, raw: { ...row, ...labelled }, facts: { ...labelled } };
+          const a = rules(plain);
+          const b = rules(leaky);
+          expect(b.classification).toBe(a.classification);
+          expect(b.score).toBe(a.score);
+          expect(b.evidence.map((e) => e.id)).toEqual(a.evidence.map((e) => e.id));
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+});

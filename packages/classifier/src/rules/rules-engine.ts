@@ -2,12 +2,23 @@ import { type Classification, type ResultFlag, SEVERITY_ORDER, type Severity } f
 import { authRules } from './auth.rules.ts';
 import { commandRules } from './command.rules.ts';
 import { contextRules } from './context.rules.ts';
-import type { Evidence, Rule, RuleContext } from './evidence.ts';
+import type { Evidence, Rule, RuleContext, RulesSettings } from './evidence.ts';
 import { idsRules } from './ids.rules.ts';
 import { intelRules, maliciousIntel } from './intel.rules.ts';
+import { kindRules } from './kind.rules.ts';
+import { protocolAnomalyRules } from './protocol-anomaly.rules.ts';
 import { webRules } from './web.rules.ts';
 
-export const RULES: readonly Rule[] = [intelRules, authRules, commandRules, webRules, idsRules, contextRules];
+export const RULES: readonly Rule[] = [
+  intelRules,
+  authRules,
+  commandRules,
+  webRules,
+  idsRules,
+  protocolAnomalyRules,
+  kindRules,
+  contextRules,
+];
 
 /** Evidence with the weight it actually contributed after same-group damping. */
 export interface ScoredEvidence extends Evidence {
@@ -123,6 +134,7 @@ export function runRules(ctx: RuleContext, extra: Evidence[] = []): RulesVerdict
   if (evidence.some((e) => e.id.startsWith('context.known_benign'))) {
     evidence = evidence.filter((e) => !(e.recon && e.weight > 0));
   }
+  evidence = explainAway(evidence);
   const { score, scored } = scoreEvidence(evidence);
   const s = ctx.settings;
   const malicious = maliciousIntel(ctx.enrichment.intel);
@@ -148,6 +160,9 @@ export function runRules(ctx: RuleContext, extra: Evidence[] = []): RulesVerdict
       notes.push('Benign-looking, but the alert text tries to instruct the classifier: kept for review.');
     } else if (highSev && !decisive) {
       notes.push(`Benign-leaning evidence is not strong enough to close a ${ctx.alert.severity} alert.`);
+    } else {
+      const open = scored.find((e) => e.keepOpen && e.effective > 0);
+      if (open) notes.push(`Benign-leaning, but ${open.keepOpen}: kept for review.`);
     }
     if (notes.length) {
       classification = 'NEEDS_REVIEW';
@@ -155,7 +170,12 @@ export function runRules(ctx: RuleContext, extra: Evidence[] = []): RulesVerdict
     }
   }
 
-  const confidence = notes.length ? 60 : calibrate(classification, score, scored, ctx.enrichment.partial);
+  const confidence = notes.length
+    ? 60
+    : Math.min(
+        calibrate(classification, score, scored, ctx.enrichment.partial),
+        ceilingFor(classification, score, scored, s),
+      );
   const severity = severityFor(ctx, classification, score, scored);
   const mitre = [...new Set(scored.filter((e) => e.effective > 0).flatMap((e) => e.mitre ?? []))];
   return {
@@ -171,6 +191,42 @@ export function runRules(ctx: RuleContext, extra: Evidence[] = []): RulesVerdict
     malicious,
     flags,
   };
+}
+
+/**
+ * Drops priors that an item explains away: once a web-attack signature is shown to have matched
+ * the server's response, its classtype, severity and name no longer support an attack.
+ */
+function explainAway(evidence: Evidence[]): Evidence[] {
+  const explainers = evidence.filter((e) => e.explainsAway?.length);
+  if (explainers.length === 0) return evidence;
+  return evidence.filter(
+    (e) =>
+      !(
+        e.prior &&
+        explainers.some(
+          (x) =>
+            x !== e &&
+            Math.sign(x.weight) !== Math.sign(e.weight) &&
+            x.explainsAway!.includes(e.group ?? e.id),
+        )
+      ),
+  );
+}
+
+/**
+ * The lowest `maxConfidence` among items the verdict rests on: those without which the score
+ * would no longer reach the verdict's threshold. A capped item beside decisive other evidence
+ * does not drag the confidence down.
+ */
+function ceilingFor(c: Classification, score: number, scored: ScoredEvidence[], s: RulesSettings): number {
+  if (c === 'NEEDS_REVIEW') return 99;
+  const dir = c === 'TRUE_POSITIVE' ? 1 : -1;
+  const capped = scored.filter((e) => e.maxConfidence !== undefined && Math.sign(e.effective) === dir);
+  if (capped.length === 0) return 99;
+  const without = score - capped.reduce((sum, e) => sum + e.effective, 0);
+  const stands = dir === 1 ? without >= s.tpThreshold : without <= s.fpThreshold;
+  return stands ? 99 : Math.min(...capped.map((e) => e.maxConfidence!));
 }
 
 function titleFor(ctx: RuleContext, c: Classification, scored: ScoredEvidence[]): string {

@@ -173,12 +173,26 @@ export const webRules: Rule = ({ features }) => {
   const fromServer =
     features.direction === 'to_client' ||
     (features.srcPort !== undefined && WEB_PORTS.has(features.srcPort) && (features.dstPort ?? 0) >= 1024);
-  if (webSig && fromServer && !out.some((e) => URL_PATTERNS.some((p) => p.id === e.id && e.weight >= 2))) {
+  const attackInUrl = out.some((e) => URL_PATTERNS.some((p) => p.id === e.id && e.weight >= 2));
+  if (webSig && fromServer && !attackInUrl) {
     out.push({
       id: 'web.response_side_match',
       weight: -3,
       reason: `The web-attack signature matched traffic from the server${features.srcIp ? ` ${features.srcIp}` : ''}${features.srcPort ? ` port ${features.srcPort}` : ''} to a client port${features.dstPort ? ` ${features.dstPort}` : ''} — the site's own response content, not an attacker's request.`,
+      // The signature's class, severity and name claimed an attack in a request; shown to have
+      // matched the response, they no longer say anything.
+      explainsAway: ['ids.signature', 'source.severity', 'detection.claim'],
+      maxConfidence: 85,
     });
+    // Reflected XSS/SQLi would show in the request; stored XSS is the residual risk the
+    // confidence ceiling above leaves room for.
+    if (urls.length > 0) {
+      out.push({
+        id: 'web.clean_request',
+        weight: -1.5,
+        reason: `The request it answered (\`${quote(urls[0]!)}\`) carries no script, injection or traversal content.`,
+      });
+    }
   }
   return out;
 };
