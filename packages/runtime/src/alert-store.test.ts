@@ -86,6 +86,19 @@ describe('AlertStore', () => {
     expect(again).toEqual(['n2', undefined]);
   });
 
+  it('takes over a claim whose alert never got stored, but not one still being stored', async () => {
+    const key = `${fx.prefix}:source:elastic:E-1`;
+    await fx.redis.set(key, `ghost|${Date.now() - 120_000}`);
+    expect(await store.claimSourceIds([{ format: 'elastic', sourceId: 'E-1', id: 'real' }])).toEqual([
+      undefined,
+    ]);
+    expect((await fx.redis.get(key))?.startsWith('real|')).toBe(true);
+    await fx.redis.set(`${fx.prefix}:source:elastic:E-2`, `inflight|${Date.now()}`);
+    expect(await store.claimSourceIds([{ format: 'elastic', sourceId: 'E-2', id: 'late' }])).toEqual([
+      'inflight',
+    ]);
+  });
+
   it('pages batch ids and reports statuses with names', async () => {
     const alerts = Array.from({ length: 5 }, (_, i) => ({
       id: `p${i}`,

@@ -55,6 +55,22 @@ redis.call('PUBLISH', KEYS[3], ARGV[4])
 return 1
 `;
 
+/*
+ * Source-id claim: value `<alert id>|<claimed at ms>`. An existing claim stands when its alert record
+ * exists or it is younger than the grace period (the first request is still storing it).
+ */
+const CLAIM_LUA = `
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local sep = string.find(cur, '|', 1, true)
+  local id = sep and string.sub(cur, 1, sep - 1) or cur
+  local at = sep and tonumber(string.sub(cur, sep + 1)) or 0
+  if redis.call('EXISTS', ARGV[4] .. id) == 1 or tonumber(ARGV[3]) - at < 60000 then return id end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[3], 'EX', ARGV[2])
+return false
+`;
+
 const STAGE_LUA = `
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st or st == 'completed' or st == 'failed' then return -1 end
@@ -248,24 +264,36 @@ export class AlertStore {
   }
 
   /**
-   * Remembers which alert a SIEM's own id became, so a re-sent alert is recognised. One pipeline
-   * for the whole request. Returns, per entry, the id already stored for it (or undefined when
-   * this one is the first).
+   * Remembers which alert a SIEM's own id became, so a re-sent alert is recognised. Returns, per
+   * entry, the id already stored for it, or undefined when this one is the first. A claim whose alert
+   * record never appeared (the accepting process died between the two steps, so the SIEM never got a
+   * 202) is taken over after a grace period instead of turning the re-send into a phantom duplicate.
    */
   async claimSourceIds(
     entries: Array<{ format: string; sourceId: string; id: string } | undefined>,
   ): Promise<Array<string | undefined>> {
-    const todo = entries.flatMap((e, i) => (e ? [{ ...e, i }] : []));
     const out: Array<string | undefined> = entries.map(() => undefined);
+    const todo = entries.flatMap((e, i) => (e ? [{ ...e, i }] : []));
     if (todo.length === 0) return out;
-    const pipe = this.redis.pipeline();
-    for (const e of todo) pipe.set(this.k.sourceId(e.format, e.sourceId), e.id, 'EX', this.ttl, 'NX');
-    const set = (await pipe.exec()) ?? [];
-    const taken = todo.filter((_, j) => set[j]?.[1] !== 'OK');
-    if (taken.length === 0) return out;
-    const values = await this.redis.mget(...taken.map((e) => this.k.sourceId(e.format, e.sourceId)));
-    taken.forEach((e, j) => {
-      out[e.i] = values[j] ?? undefined;
+    const now = String(Date.now());
+    const alertPrefix = this.k.alert('');
+    const results = await Promise.all(
+      todo.map((e) =>
+        evalScript(
+          this.redis,
+          CLAIM_LUA,
+          1,
+          this.k.sourceId(e.format, e.sourceId),
+          e.id,
+          this.ttl,
+          now,
+          alertPrefix,
+        ),
+      ),
+    );
+    todo.forEach((e, j) => {
+      const prior = results[j];
+      if (typeof prior === 'string') out[e.i] = prior;
     });
     return out;
   }
