@@ -3,6 +3,7 @@
  * schedule of the results queue, a receiver that refuses connections for 60 s, then verifies every
  * signature and counts each delivery id once.
  */
+import { WebhookPayload } from '@triage/contracts';
 import {
   type RedisFixture,
   type RunningPipeline,

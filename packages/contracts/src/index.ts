@@ -5,3 +5,4 @@ export * from './intel.schema.ts';
 export * from './observable.schema.ts';
 export * from './queues.ts';
 export * from './result.schema.ts';
+export * from './webhook.schema.ts';

@@ -1,35 +1,6 @@
-import type { Classification } from '@triage/contracts';
+import type { Classification, VerdictMappings } from '@triage/contracts';
 
-/**
- * OCSF `verdict_id` (Detection Finding / Incident Finding, OCSF 1.1+): 0 Unknown, 1 False Positive,
- * 2 True Positive, 3 Disregard, 4 Suspicious, 5 Benign, 6 Test, 7 Insufficient Data, 8 Security
- * Risk, 9 Managed Externally, 10 Duplicate, 99 Other. `verdict` carries the caption.
- */
-export interface OcsfVerdict {
-  verdict_id: 1 | 2 | 4;
-  verdict: 'False Positive' | 'True Positive' | 'Suspicious';
-}
-
-/** Microsoft Sentinel incident `classification` values (IncidentClassification). */
-export type SentinelClassification = 'TruePositive' | 'FalsePositive' | 'BenignPositive' | 'Undetermined';
-
-/** Microsoft Sentinel `classificationReason` (IncidentClassificationReason). */
-export type SentinelClassificationReason =
-  | 'SuspiciousActivity'
-  | 'SuspiciousButExpected'
-  | 'IncorrectAlertLogic'
-  | 'InaccurateData';
-
-export interface SentinelVerdict {
-  classification: SentinelClassification;
-  /** Sentinel only accepts a reason with TruePositive / FalsePositive / BenignPositive; absent for Undetermined. */
-  classificationReason?: SentinelClassificationReason;
-}
-
-export interface VerdictMappings {
-  ocsf: OcsfVerdict;
-  sentinel: SentinelVerdict;
-}
+export type { OcsfVerdict, SentinelVerdict, VerdictMappings } from '@triage/contracts';
 
 /*
  * NEEDS_REVIEW is "Suspicious" in OCSF (an analyst must look), not "Insufficient Data": the triage

@@ -1,26 +1,7 @@
-import type { AlertFormat, NormalizedAlert, ResultJob, TriageResult } from '@triage/contracts';
-import { type VerdictMappings, verdictMappings } from './verdict-mappings.ts';
+import type { NormalizedAlert, ResultJob, WebhookPayload } from '@triage/contracts';
+import { verdictMappings } from './verdict-mappings.ts';
 
-/**
- * The JSON body of one webhook delivery. Additive changes only: receivers parse it long after a
- * deploy. `source` and `alert_name` come from the stored alert and are omitted (never invented)
- * when its record has expired before delivery.
- */
-export interface WebhookPayload {
-  /** Delivery id = alert id; also sent as `X-Triage-Delivery`. */
-  id: string;
-  alert_id: string;
-  batch_id?: string;
-  /** The normalized format the alert arrived in (`sentinel`, `splunk`, ...). */
-  source?: AlertFormat;
-  /** The SIEM's own id for the alert, to update the record there. */
-  source_id?: string;
-  alert_name?: string;
-  result: TriageResult;
-  mappings: VerdictMappings;
-  /** When this attempt was sent (ISO-8601). */
-  delivered_at: string;
-}
+export type { WebhookPayload } from '@triage/contracts';
 
 export function buildPayload(job: ResultJob, alert: NormalizedAlert | undefined, now: Date): WebhookPayload {
   return {

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { AlertFormat } from './alert.schema.ts';
+import { TriageResult } from './result.schema.ts';
+
+/**
+ * OCSF `verdict_id` (Detection Finding / Incident Finding, OCSF 1.1+): 0 Unknown, 1 False Positive,
+ * 2 True Positive, 3 Disregard, 4 Suspicious, 5 Benign, 6 Test, 7 Insufficient Data, 8 Security
+ * Risk, 9 Managed Externally, 10 Duplicate, 99 Other. We send 1, 2 or 4; `verdict` is the caption.
+ */
+export const OcsfVerdict = z.object({
+  verdict_id: z.union([z.literal(1), z.literal(2), z.literal(4)]),
+  verdict: z.enum(['False Positive', 'True Positive', 'Suspicious']),
+});
+export type OcsfVerdict = z.infer<typeof OcsfVerdict>;
+
+/** Microsoft Sentinel incident `classification` (IncidentClassification). */
+export const SentinelClassification = z.enum([
+  'TruePositive',
+  'FalsePositive',
+  'BenignPositive',
+  'Undetermined',
+]);
+export type SentinelClassification = z.infer<typeof SentinelClassification>;
+
+/** Microsoft Sentinel `classificationReason` (IncidentClassificationReason). */
+export const SentinelClassificationReason = z.enum([
+  'SuspiciousActivity',
+  'SuspiciousButExpected',
+  'IncorrectAlertLogic',
+  'InaccurateData',
+]);
+export type SentinelClassificationReason = z.infer<typeof SentinelClassificationReason>;
+
+export const SentinelVerdict = z.object({
+  classification: SentinelClassification,
+  /** Sentinel only accepts a reason with TruePositive / FalsePositive / BenignPositive; absent for Undetermined. */
+  classificationReason: SentinelClassificationReason.optional(),
+});
+export type SentinelVerdict = z.infer<typeof SentinelVerdict>;
+
+export const VerdictMappings = z.object({ ocsf: OcsfVerdict, sentinel: SentinelVerdict });
+export type VerdictMappings = z.infer<typeof VerdictMappings>;
+
+/**
+ * The JSON body of one webhook delivery. Additive changes only: receivers parse it long after a
+ * deploy. `source` and `alert_name` come from the stored alert and are omitted (never invented)
+ * when its record has expired before delivery.
+ */
+export const WebhookPayload = z.object({
+  /** Delivery id = alert id; also sent as `X-Triage-Delivery`. */
+  id: z.string(),
+  alert_id: z.string(),
+  batch_id: z.string().optional(),
+  /** The normalized format the alert arrived in (`sentinel`, `splunk`, ...). */
+  source: AlertFormat.optional(),
+  /** The SIEM's own id for the alert, to update the record there. */
+  source_id: z.string().optional(),
+  alert_name: z.string().optional(),
+  result: TriageResult,
+  mappings: VerdictMappings,
+  /** When this attempt was sent (ISO-8601). */
+  delivered_at: z.string(),
+});
+export type WebhookPayload = z.infer<typeof WebhookPayload>;
