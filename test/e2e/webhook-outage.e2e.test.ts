@@ -86,11 +86,7 @@ it('the receiver down for a minute: every result arrives afterwards, signed, exa
   expect(receiver.duplicates).toHaveLength(0);
   expect(receiver.rejectedSignatures).toBe(0);
   for (const d of receiver.deliveries) {
-    const body = d.body as {
-      alert_id: string;
-      result: { classification: string };
-      mappings: { ocsf: { verdict_id: number } };
-    };
+    const body = WebhookPayload.parse(d.body);
     expect(body.alert_id).toBe(d.id);
     expect(['TRUE_POSITIVE', 'FALSE_POSITIVE', 'NEEDS_REVIEW']).toContain(body.result.classification);
     expect(typeof body.mappings.ocsf.verdict_id).toBe('number');
