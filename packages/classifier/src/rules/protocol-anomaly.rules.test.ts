@@ -61,15 +61,28 @@ describe('protocol-decoder anomalies', () => {
     expect(v.reasons.join(' ')).toMatch(/low confidence/);
   });
 
-  it('a name-only row (no flow context) leans the same way', () => {
+  it('a name-only TLS row (no flow context) leans the same way', () => {
     const v = verdictOf(
       alertOf({
-        name: 'Suricata: Alert - SURICATA HTTP unable to match response to request',
+        name: 'Suricata: Alert - SURICATA TLS invalid handshake message',
         severity_inferred: true,
       }),
     );
     expect(v.classification).toBe('FALSE_POSITIVE');
     expect(v.confidence).toBeLessThanOrEqual(60);
+  });
+
+  it('cleartext application-protocol anomalies stay open even without corroboration', () => {
+    for (const name of [
+      'Suricata: Alert - SURICATA HTTP unable to match response to request',
+      'SURICATA SMTP invalid reply',
+      'SURICATA FTP too many transactions',
+      'SURICATA SSH invalid banner',
+    ]) {
+      const v = verdictOf(alertOf({ name }));
+      expect(v.classification, name).toBe('NEEDS_REVIEW');
+      expect(ids(v), name).toContain('ids.cleartext_protocol_anomaly');
+    }
   });
 
   it('TCP stream noise leans benign a little more firmly, still capped', () => {
@@ -98,7 +111,7 @@ describe('protocol-decoder anomalies', () => {
     expect(v.reasons.join(' ')).toMatch(/3 distinct protocol anomalies/);
   });
 
-  it('the protocol on a port that is not its own keeps it open (TLS on 4444, HTTP on 8443 is fine for TLS only)', () => {
+  it('TLS on a port that is not its own keeps it open', () => {
     const tls = withPorts(
       eve('SURICATA TLS invalid handshake message', {
         src: '10.0.0.5',
@@ -110,17 +123,17 @@ describe('protocol-decoder anomalies', () => {
       4444,
     );
     expect(verdictOf(tls).classification).toBe('NEEDS_REVIEW');
-    const http = withPorts(
-      eve('SURICATA HTTP invalid response chunk len', {
-        src: '198.51.100.20',
-        sport: 8080,
-        dst: '10.0.0.5',
-        dport: 50123,
+    const usual = withPorts(
+      eve('SURICATA TLS invalid handshake message', {
+        src: '10.0.0.5',
+        sport: 50123,
+        dst: '198.51.100.20',
+        dport: 8443,
       }),
-      8080,
       50123,
+      8443,
     );
-    expect(verdictOf(http).classification).toBe('FALSE_POSITIVE');
+    expect(verdictOf(usual).classification).toBe('FALSE_POSITIVE');
   });
 
   it('suspicious or malicious intel on the peer keeps it open', () => {

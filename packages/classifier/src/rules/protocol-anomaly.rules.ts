@@ -14,6 +14,9 @@ import type { Evidence, Rule } from './evidence.ts';
  * covert channels (non-TLS data on 443) and evasion attempts look like. So the benign reading
  * holds only without corroboration, and the confidence of a verdict resting on it is capped.
  *
+ * Anomalies of cleartext application protocols (HTTP, SMTP, FTP, DNS, SMB, SSH, ...) always stay
+ * open; the benign reading is for TLS record-layer and TCP/IP decoding events.
+ *
  * Corroboration that keeps the alert open (NEEDS_REVIEW):
  * - threat intel rates the peer suspicious or worse;
  * - the protocol runs on a port that is not its own (TLS outside 443/993/..., HTTP outside 80/8080/...);
@@ -45,6 +48,32 @@ const TRANSPORT = new Set([
   'teredo',
 ]);
 const SCANNER_ARTEFACT = /\bsslv2\b/i;
+/**
+ * Cleartext application protocols. Their parsers see the requests themselves, so an anomaly there
+ * is most often a tool that does not speak the protocol the way real clients do (scanners, brute
+ * forcers, request smuggling, tunnels), not a quirk inside encrypted records. They stay open.
+ */
+const CLEARTEXT = new Set([
+  'http',
+  'http2',
+  'smtp',
+  'ftp',
+  'dns',
+  'smb',
+  'ssh',
+  'imap',
+  'pop3',
+  'sip',
+  'rdp',
+  'dcerpc',
+  'krb5',
+  'nfs',
+  'tftp',
+  'snmp',
+  'mqtt',
+  'modbus',
+  'dnp3',
+]);
 
 /** Server ports each application protocol normally uses (IANA + common alternates). */
 const PORTS: Record<string, ReadonlySet<number>> = {
@@ -112,6 +141,19 @@ export const protocolAnomalyRules: Rule = ({ features: f, enrichment }) => {
         keepOpen:
           'a protocol anomaly with corroborating signs of scanning or tunnelling needs a look at the flow',
         mitre: ['T1046', 'T1572'],
+      } satisfies Evidence,
+    ];
+  }
+  if (CLEARTEXT.has(proto)) {
+    return [
+      {
+        id: 'ids.cleartext_protocol_anomaly',
+        prior: true,
+        weight: 0.5,
+        group: 'ids.signature',
+        reason: `"${sig}" is a ${proto.toUpperCase()} parser anomaly: on a cleartext protocol these come mostly from tools that do not follow it (scanners, brute forcers, smuggling, tunnels), so it stays open even without corroboration.`,
+        keepOpen: `a ${proto.toUpperCase()} protocol anomaly is how scanning and brute-force tools show up; look at the flow before closing`,
+        maxConfidence: 60,
       } satisfies Evidence,
     ];
   }
