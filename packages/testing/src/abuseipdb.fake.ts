@@ -1,11 +1,5 @@
 import { isIP } from 'node:net';
-import {
-  FakeHttpServer,
-  type FakeMode,
-  type FakeRateLimit,
-  type FakeStats,
-  stableNumber,
-} from './fake-server.ts';
+import { FakeHttpServer, type FakeRateLimit, stableNumber, VendorFake } from './fake-server.ts';
 
 export interface AbuseIpdbFakeOptions {
   apiKey?: string;
@@ -24,14 +18,15 @@ export interface AbuseIpdbFakeOptions {
  * answering in the documented shape (see test/fixtures/intel/abuseipdb_v2). Errors use AbuseIPDB's
  * `{"errors": [{detail, status}]}` body; 429s carry Retry-After and X-RateLimit-* headers.
  */
-export class AbuseIpdbFake {
+export class AbuseIpdbFake extends VendorFake {
   readonly apiKey: string;
-  private readonly server: FakeHttpServer;
+  protected readonly server: FakeHttpServer;
   private readonly scores: Map<string, number>;
   private readonly tor: Set<string>;
   private readonly whitelisted: Set<string>;
 
   constructor(opts: AbuseIpdbFakeOptions = {}) {
+    super();
     this.apiKey = opts.apiKey ?? 'abuseipdb-test-key';
     this.scores = new Map(Object.entries(opts.scores ?? {}));
     this.tor = new Set(opts.tor ?? []);
@@ -115,33 +110,5 @@ export class AbuseIpdbFake {
         : [];
     }
     return data;
-  }
-
-  start(): Promise<{ url: string }> {
-    return this.server.start();
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  setMode(mode: FakeMode): void {
-    this.server.setMode(mode);
-  }
-
-  queueModes(...modes: FakeMode[]): void {
-    this.server.queueModes(...modes);
-  }
-
-  stats(): FakeStats {
-    return this.server.stats();
-  }
-
-  resetStats(): void {
-    this.server.resetStats();
   }
 }

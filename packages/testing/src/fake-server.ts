@@ -203,3 +203,36 @@ export class FakeHttpServer {
     res.end(body);
   }
 }
+
+/** The control surface every vendor fake shares, delegated to its FakeHttpServer. */
+export abstract class VendorFake {
+  protected abstract readonly server: FakeHttpServer;
+
+  start(): Promise<{ url: string }> {
+    return this.server.start();
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  setMode(mode: FakeMode): void {
+    this.server.setMode(mode);
+  }
+
+  queueModes(...modes: FakeMode[]): void {
+    this.server.queueModes(...modes);
+  }
+
+  stats(): FakeStats {
+    return this.server.stats();
+  }
+
+  resetStats(): void {
+    this.server.resetStats();
+  }
+}

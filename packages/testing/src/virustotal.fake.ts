@@ -1,10 +1,4 @@
-import {
-  FakeHttpServer,
-  type FakeMode,
-  type FakeRateLimit,
-  type FakeStats,
-  stableNumber,
-} from './fake-server.ts';
+import { FakeHttpServer, type FakeRateLimit, stableNumber, VendorFake } from './fake-server.ts';
 
 export interface VirusTotalStats {
   malicious: number;
@@ -42,14 +36,15 @@ function decodeUrlId(id: string): string {
  * decoded, so `seen` holds the URLs themselves. A POST to /api/v3/urls (a scan submission) is
  * answered but counted in `submissions`: the pipeline must never make one.
  */
-export class VirusTotalFake {
+export class VirusTotalFake extends VendorFake {
   readonly apiKey: string;
-  private readonly server: FakeHttpServer;
+  protected readonly server: FakeHttpServer;
   private readonly detections: Map<string, Partial<VirusTotalStats>>;
   private readonly notFound: Set<string>;
   private submissionCount = 0;
 
   constructor(opts: VirusTotalFakeOptions = {}) {
+    super();
     this.apiKey = opts.apiKey ?? 'virustotal-test-key';
     this.detections = new Map(Object.entries(opts.detections ?? {}));
     this.notFound = new Set(opts.notFound ?? []);
@@ -145,33 +140,5 @@ export class VirusTotalFake {
   /** URL scan submissions received (must stay 0). */
   get submissions(): number {
     return this.submissionCount;
-  }
-
-  start(): Promise<{ url: string }> {
-    return this.server.start();
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  setMode(mode: FakeMode): void {
-    this.server.setMode(mode);
-  }
-
-  queueModes(...modes: FakeMode[]): void {
-    this.server.queueModes(...modes);
-  }
-
-  stats(): FakeStats {
-    return this.server.stats();
-  }
-
-  resetStats(): void {
-    this.server.resetStats();
   }
 }
