@@ -8,7 +8,7 @@ import {
 } from '@triage/contracts';
 import type { Redis } from 'ioredis';
 import { keys } from './keys.ts';
-import { evalScript } from './lua.ts';
+import { evalScript, evalScriptMany } from './lua.ts';
 
 export interface NewAlert {
   id: string;
@@ -277,19 +277,11 @@ export class AlertStore {
     if (todo.length === 0) return out;
     const now = String(Date.now());
     const alertPrefix = this.k.alert('');
-    const results = await Promise.all(
-      todo.map((e) =>
-        evalScript(
-          this.redis,
-          CLAIM_LUA,
-          1,
-          this.k.sourceId(e.format, e.sourceId),
-          e.id,
-          this.ttl,
-          now,
-          alertPrefix,
-        ),
-      ),
+    const results = await evalScriptMany(
+      this.redis,
+      CLAIM_LUA,
+      1,
+      todo.map((e) => [this.k.sourceId(e.format, e.sourceId), e.id, this.ttl, now, alertPrefix]),
     );
     todo.forEach((e, j) => {
       const prior = results[j];

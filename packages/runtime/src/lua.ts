@@ -4,6 +4,15 @@ import type { Redis } from 'ioredis';
 type Arg = string | number | Buffer;
 const shas = new Map<string, string>();
 
+function shaOf(lua: string): string {
+  let sha = shas.get(lua);
+  if (!sha) {
+    sha = createHash('sha1').update(lua).digest('hex');
+    shas.set(lua, sha);
+  }
+  return sha;
+}
+
 /**
  * Runs a Lua script by its SHA1 (EVALSHA), loading it with EVAL only when Redis does not know it yet
  * (first call, restart, SCRIPT FLUSH). Hot paths call scripts per job: sending the source every time
@@ -15,15 +24,37 @@ export async function evalScript(
   numKeys: number,
   ...args: Arg[]
 ): Promise<unknown> {
-  let sha = shas.get(lua);
-  if (!sha) {
-    sha = createHash('sha1').update(lua).digest('hex');
-    shas.set(lua, sha);
-  }
   try {
-    return await redis.evalsha(sha, numKeys, ...args);
+    return await redis.evalsha(shaOf(lua), numKeys, ...args);
   } catch (err) {
     if ((err as Error).message?.startsWith('NOSCRIPT')) return redis.eval(lua, numKeys, ...args);
     throw err;
   }
+}
+
+/**
+ * Runs the same script for many key/argument sets in one pipeline (one round trip), loading it
+ * first when Redis does not know it. Results are in call order; a failed call rejects the whole batch.
+ */
+export async function evalScriptMany(
+  redis: Redis,
+  lua: string,
+  numKeys: number,
+  calls: Arg[][],
+): Promise<unknown[]> {
+  if (calls.length === 0) return [];
+  const sha = shaOf(lua);
+  const run = async () => {
+    const pipe = redis.pipeline();
+    for (const args of calls) pipe.evalsha(sha, numKeys, ...args);
+    return (await pipe.exec()) ?? [];
+  };
+  let res = await run();
+  if (res.some(([err]) => err?.message?.startsWith('NOSCRIPT'))) {
+    await redis.script('LOAD', lua);
+    res = await run();
+  }
+  const failed = res.find(([err]) => err);
+  if (failed) throw failed[0];
+  return res.map(([, v]) => v);
 }
