@@ -5,12 +5,6 @@ import { AlertStatus, BatchSummary, TriageResult } from './result.schema.ts';
 /** `?format=` on the alert routes forces a normalizer instead of auto-detection. */
 export const FormatQuery = z.object({ format: AlertFormat.optional() });
 
-/** The original service's wrapped alert: `{"name", "alert": {...}}`. */
-export const OriginalEnvelope = z.object({
-  name: z.string().max(1024),
-  alert: z.record(z.string(), z.unknown()),
-});
-
 /** `POST /v1/alerts` → 202. */
 export const AlertAccepted = z.object({
   id: z.string(),

@@ -38,10 +38,6 @@ export class ValidationError extends AppError {
   }
 }
 
-export function isAppError(err: unknown): err is AppError {
-  return err instanceof AppError;
-}
-
 /** zod issues → error details with dotted paths. */
 export function zodDetails(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): ErrorDetail[] {
   return issues.slice(0, 20).map((i) => ({

@@ -2,7 +2,7 @@ import { AppError } from '@triage/runtime';
 import type { FastifyInstance } from 'fastify';
 import { decodeUtf8, type GuardLimits, parseGuarded, parseNdjson } from '../lib/body-guard.ts';
 
-export const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
+const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
 /**
  * Replaces Fastify's body parsers: strict UTF-8, a depth limit before parsing, and a walk that

@@ -7,7 +7,6 @@ import {
   BatchView,
   ErrorBody,
   LegacyBatchResponse,
-  OriginalEnvelope,
 } from '@triage/contracts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -35,7 +34,16 @@ const anyAlert = {
           'One alert in any supported format (Sentinel, Splunk, Elastic, Wazuh, OCSF, Suricata, original, generic JSON)',
         type: 'object',
       },
-      example: schema(OriginalEnvelope).example,
+      example: {
+        name: 'Brute Force',
+        alert: {
+          user: 'alice',
+          source_ip: '185.220.101.52',
+          failed_logins: 12,
+          success: true,
+          severity: 'High',
+        },
+      },
     },
   },
 };
