@@ -6,7 +6,6 @@ import {
   startPipeline,
   waitFor,
 } from '@triage/testing';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 let fx: RedisFixture;
@@ -73,13 +72,23 @@ it('1,000 alerts complete exactly once although every worker is SIGKILLed mid-ba
   expect(done).toMatchObject({ total: 1000, completed: 1000, failed: 0 });
   expect(done.true_positive + done.false_positive + done.needs_review).toBe(1000);
 
-  // Exactly once: one result job per alert, and every alert record completed.
-  const redis = new Redis(fx.url);
-  const resultJobs = await redis
-    .zcard(`${fx.prefix}:results:completed`)
-    .then(async (c) => c + (await redis.llen(`${fx.prefix}:results:wait`)));
-  redis.disconnect();
-  expect(resultJobs).toBeLessThanOrEqual(1000);
+  // Exactly once: one result job per alert (the job id is the alert id), each delivered, none left over.
+  const resultIds = await waitFor(
+    async () => {
+      const ids = await fx.redis.zrange(`${fx.prefix}:results:completed`, '0', '-1');
+      return ids.length >= 1000 && ids;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, message: 'all results delivered' },
+  );
+  expect(new Set(resultIds)).toEqual(new Set(ids));
+  const leftover = await Promise.all(
+    ['wait', 'active', 'prioritized', 'delayed', 'failed'].map((s) =>
+      s === 'wait' || s === 'active'
+        ? fx.redis.llen(`${fx.prefix}:results:${s}`)
+        : fx.redis.zcard(`${fx.prefix}:results:${s}`),
+    ),
+  );
+  expect(leftover).toEqual([0, 0, 0, 0, 0]);
   const page = await readJson(await fetch(`${pipeline.url}/v1/batches/${batch_id}?limit=1000`));
   expect(new Set(page.results.map((r: { id: string }) => r.id)).size).toBe(1000);
   expect(page.results.every((r: { status: string }) => r.status === 'completed')).toBe(true);
