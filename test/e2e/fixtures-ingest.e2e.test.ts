@@ -213,6 +213,13 @@ describe('re-sent source alerts', () => {
       await app.inject({ method: 'POST', url: '/v1/alerts/batch', payload: { alerts: [raw, raw] } })
     ).json();
     expect(batch.ids).toEqual([first.id, first.id]);
+    // A new source alert repeated inside one batch: queued once, both positions answer its id.
+    const fresh = { ...raw, SystemAlertId: 'never-seen-before-1', ProviderAlertId: 'never-seen-before-1' };
+    const twice = (
+      await app.inject({ method: 'POST', url: '/v1/alerts/batch', payload: { alerts: [fresh, fresh] } })
+    ).json();
+    expect(twice.ids[0]).toBe(twice.ids[1]);
+    expect(twice.ids[0]).not.toBe(first.id);
   });
 });
 

@@ -89,8 +89,8 @@ export class Intake {
     const fresh: NewAlert[] = [];
     const ids: string[] = [];
     const duplicate: boolean[] = [];
-    const seenInRequest = new Map<string, string>();
     candidates.forEach((c, i) => {
+      // Claims run in request order, so a source alert repeated inside one request is caught here too.
       const prior = existing[i];
       if (prior) {
         ids.push(prior);
@@ -98,15 +98,6 @@ export class Intake {
         this.metrics.inc('triage_alerts_duplicate_total', { format: c.alert.format });
         return;
       }
-      // The same source alert twice inside one request: the second answers with the first id.
-      const sk = c.alert.source_id ? `${c.alert.format}\u0000${c.alert.source_id}` : undefined;
-      const inRequest = sk ? seenInRequest.get(sk) : undefined;
-      if (inRequest) {
-        ids.push(inRequest);
-        duplicate.push(true);
-        return;
-      }
-      if (sk) seenInRequest.set(sk, c.id);
       fresh.push({
         id: c.id,
         alert: c.alert,
