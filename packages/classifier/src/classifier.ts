@@ -7,7 +7,7 @@ import { type Denial, LlmLedger, utcDay } from './gemini/llm-ledger.ts';
 import { buildPrompt } from './gemini/prompt.ts';
 import { detectInjection, guardLlmVerdict, injectionEvidence } from './guardrails.ts';
 import { type BuildContext, fromCache, llmResult, rulesResult } from './result-builder.ts';
-import type { RulesSettings } from './rules/evidence.ts';
+import { type RulesSettings, rulesSettings } from './rules/evidence.ts';
 import { runRules } from './rules/rules-engine.ts';
 import { VerdictCache } from './verdict-cache.ts';
 
@@ -75,14 +75,7 @@ export class Classifier {
     this.config = c;
     this.logger = opts.logger.child({ component: 'classifier' });
     this.metrics = opts.metrics;
-    this.settings = {
-      knownBenign: c.KNOWN_BENIGN,
-      businessHoursUtc: c.BUSINESS_HOURS_UTC,
-      tpThreshold: c.RULES_TP_THRESHOLD,
-      fpThreshold: c.RULES_FP_THRESHOLD,
-      tpDecisive: c.RULES_TP_DECISIVE,
-      fpDecisive: c.RULES_FP_DECISIVE,
-    };
+    this.settings = rulesSettings(c);
     const k = keys(opts.prefix);
     // A flight may make two calls (malformed reply → one retry) after waiting for a rate slot.
     const lockTtlMs = 2 * c.GEMINI_TIMEOUT_MS + c.GEMINI_RATE_WAIT_MS + 5_000;

@@ -3,7 +3,7 @@ import type { Enrichment, NormalizedAlert, ProviderResult, Severity } from '@tri
 import { createLogger, type Logger, loadConfig, type TriageConfig } from '@triage/runtime';
 import { extractFeatures } from './alert-features.ts';
 import { detectInjection, injectionEvidence } from './guardrails.ts';
-import type { RulesSettings } from './rules/evidence.ts';
+import { type RulesSettings, rulesSettings } from './rules/evidence.ts';
 import { runRules } from './rules/rules-engine.ts';
 
 /*
@@ -162,16 +162,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): TriageConfi
 
 export const silentLogger = (): Logger => createLogger('classifier-test', 'silent');
 
-export function settingsFrom(c: TriageConfig): RulesSettings {
-  return {
-    knownBenign: c.KNOWN_BENIGN,
-    businessHoursUtc: c.BUSINESS_HOURS_UTC,
-    tpThreshold: c.RULES_TP_THRESHOLD,
-    fpThreshold: c.RULES_FP_THRESHOLD,
-    tpDecisive: c.RULES_TP_DECISIVE,
-    fpDecisive: c.RULES_FP_DECISIVE,
-  };
-}
+export const settingsFrom = (c: TriageConfig): RulesSettings => rulesSettings(c);
 
 /** The rules verdict for an alert, as the chain computes it (injection evidence included). */
 export function verdictOf(

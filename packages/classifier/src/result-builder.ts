@@ -5,6 +5,13 @@ import type { GuardedVerdict } from './guardrails.ts';
 import { resolveMitre } from './mitre.ts';
 import type { RulesVerdict } from './rules/rules-engine.ts';
 
+type ProviderAnswer = Enrichment['intel'][string]['providers'][string];
+
+/** One provider's answer as shown to people and to the model: its verdict and normalized fields. */
+export function providerFields(r: ProviderAnswer): Record<string, unknown> {
+  return { verdict: r.verdict, ...(r.abuseipdb ?? {}), ...(r.virustotal ?? {}), ...(r.offline ?? {}) };
+}
+
 /** value → provider → that provider's normalized fields plus its verdict (DESIGN.md §4). */
 export function threatIntelView(enrichment: Enrichment): TriageResult['threat_intel'] {
   const out: TriageResult['threat_intel'] = {};
@@ -12,10 +19,7 @@ export function threatIntelView(enrichment: Enrichment): TriageResult['threat_in
     const providers: Record<string, Record<string, unknown>> = {};
     for (const [name, r] of Object.entries(entry.providers)) {
       providers[name] = {
-        verdict: r.verdict,
-        ...(r.abuseipdb ?? {}),
-        ...(r.virustotal ?? {}),
-        ...(r.offline ?? {}),
+        ...providerFields(r),
         ...(r.not_found ? { not_found: true } : {}),
         checked_at: r.checked_at,
       };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Enrichment, NormalizedAlert } from '@triage/contracts';
 import { withoutGroundTruth } from '../ground-truth.ts';
+import { providerFields } from '../result-builder.ts';
 import type { RulesVerdict } from '../rules/rules-engine.ts';
 
 /**
@@ -35,12 +36,7 @@ function intelView(enrichment: Enrichment): Record<string, Record<string, unknow
   for (const [value, entry] of Object.entries(enrichment.intel).slice(0, 20)) {
     const providers: Record<string, unknown> = {};
     for (const [name, r] of Object.entries(entry.providers)) {
-      providers[name] = {
-        verdict: r.verdict,
-        ...(r.abuseipdb ?? {}),
-        ...(r.virustotal ?? {}),
-        ...(r.offline ?? {}),
-      };
+      providers[name] = providerFields(r);
     }
     out[value] = { type: entry.type, ...providers };
   }

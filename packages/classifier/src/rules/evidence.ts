@@ -1,4 +1,5 @@
 import type { Enrichment, NormalizedAlert, Severity } from '@triage/contracts';
+import type { TriageConfig } from '@triage/runtime';
 import type { AlertFeatures } from '../alert-features.ts';
 
 /**
@@ -55,6 +56,18 @@ export interface RulesSettings {
   fpThreshold: number;
   tpDecisive: number;
   fpDecisive: number;
+}
+
+/** The rules' settings as configured (classifier.config.ts). */
+export function rulesSettings(c: TriageConfig): RulesSettings {
+  return {
+    knownBenign: c.KNOWN_BENIGN,
+    businessHoursUtc: c.BUSINESS_HOURS_UTC,
+    tpThreshold: c.RULES_TP_THRESHOLD,
+    fpThreshold: c.RULES_FP_THRESHOLD,
+    tpDecisive: c.RULES_TP_DECISIVE,
+    fpDecisive: c.RULES_FP_DECISIVE,
+  };
 }
 
 export interface RuleContext {
