@@ -14,6 +14,7 @@ import {
   vt,
   wazuhAlert,
 } from './fixtures.test-support.ts';
+import { rulesSettings } from './rules/evidence.ts';
 import { runRules } from './rules/rules-engine.ts';
 
 /*
@@ -23,14 +24,7 @@ import { runRules } from './rules/rules-engine.ts';
  * noise closed, the scanner and webshell activity flagged.
  */
 const c = testConfig();
-const settings = {
-  knownBenign: c.KNOWN_BENIGN,
-  businessHoursUtc: c.BUSINESS_HOURS_UTC,
-  tpThreshold: c.RULES_TP_THRESHOLD,
-  fpThreshold: c.RULES_FP_THRESHOLD,
-  tpDecisive: c.RULES_TP_DECISIVE,
-  fpDecisive: c.RULES_FP_DECISIVE,
-};
+const settings = rulesSettings(c);
 const verdict = (alert: NormalizedAlert, enrichment: Enrichment = enrichmentOf()) =>
   runRules({ alert, enrichment, features: extractFeatures(alert, enrichment), settings });
 

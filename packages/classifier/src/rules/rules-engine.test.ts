@@ -13,18 +13,11 @@ import {
   vt,
   wazuhAlert,
 } from '../fixtures.test-support.ts';
-import type { RulesSettings } from './evidence.ts';
+import { rulesSettings } from './evidence.ts';
 import { calibrate, runRules, scoreEvidence } from './rules-engine.ts';
 
 const c = testConfig({ KNOWN_BENIGN: '10.9.9.9,10.50.0.0/16,vulnscan-01' });
-const settings: RulesSettings = {
-  knownBenign: c.KNOWN_BENIGN,
-  businessHoursUtc: c.BUSINESS_HOURS_UTC,
-  tpThreshold: c.RULES_TP_THRESHOLD,
-  fpThreshold: c.RULES_FP_THRESHOLD,
-  tpDecisive: c.RULES_TP_DECISIVE,
-  fpDecisive: c.RULES_FP_DECISIVE,
-};
+const settings = rulesSettings(c);
 
 function rules(alert: NormalizedAlert, enrichment: Enrichment = enrichmentOf()) {
   return runRules({ alert, enrichment, features: extractFeatures(alert, enrichment), settings });
