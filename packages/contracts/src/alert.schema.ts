@@ -1,10 +1,6 @@
 import { z } from 'zod';
-
-/** Severity as a SOC reads it; also drives BullMQ priority (Critical first). */
-export const Severity = z.enum(['Critical', 'High', 'Medium', 'Low', 'Informational']);
-export type Severity = z.infer<typeof Severity>;
-
-export const SEVERITY_ORDER: readonly Severity[] = ['Critical', 'High', 'Medium', 'Low', 'Informational'];
+import { FileHash, Severity } from './primitives.schema.ts';
+import { AlertSignals } from './signals.schema.ts';
 
 /** Formats the normalizers understand. `generic` is the fallback for any JSON object. */
 export const AlertFormat = z.enum([
@@ -18,12 +14,6 @@ export const AlertFormat = z.enum([
   'generic',
 ]);
 export type AlertFormat = z.infer<typeof AlertFormat>;
-
-export const HashAlgorithm = z.enum(['md5', 'sha1', 'sha256']);
-export type HashAlgorithm = z.infer<typeof HashAlgorithm>;
-
-export const FileHash = z.object({ algorithm: HashAlgorithm, value: z.string().min(32).max(64) });
-export type FileHash = z.infer<typeof FileHash>;
 
 export const ProcessInfo = z.object({
   name: z.string().max(1024).optional(),
@@ -66,6 +56,11 @@ export const NormalizedAlert = z.object({
   description: z.string().optional(),
   /** Source-specific facts the rules use (e.g. failed_logins, success, location, rule_level, groups). */
   facts: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Typed signals with provenance: the only alert input of the verdict engine (see signals.schema.ts).
+   * Optional because records stored before signals existed do not have them.
+   */
+  signals: AlertSignals.optional(),
   fingerprint: z.string(),
   raw: z.unknown(),
 });

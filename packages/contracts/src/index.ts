@@ -3,6 +3,8 @@ export * from './error.schema.ts';
 export * from './http.schema.ts';
 export * from './intel.schema.ts';
 export * from './observable.schema.ts';
+export * from './primitives.schema.ts';
 export * from './queues.ts';
 export * from './result.schema.ts';
+export * from './signals.schema.ts';
 export * from './webhook.schema.ts';

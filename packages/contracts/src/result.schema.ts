@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { NormalizedAlert, Severity } from './alert.schema.ts';
+import { NormalizedAlert } from './alert.schema.ts';
+import { Severity } from './primitives.schema.ts';
 
 export const Classification = z.enum(['TRUE_POSITIVE', 'FALSE_POSITIVE', 'NEEDS_REVIEW']);
 export type Classification = z.infer<typeof Classification>;
