@@ -10,6 +10,10 @@ export function keys(prefix: string) {
     sourceId: (format: string, sourceId: string) => `${prefix}:source:${format}:${sourceId}`,
     metrics: `${prefix}:metrics`,
     completedChannel: `${prefix}:events:completed`,
+    /** ZSET worker instance → last heartbeat (ms) of the processes working one queue (Heartbeat). */
+    workers: (queue: string) => `${prefix}:workers:${queue}`,
+    /** JSON status snapshot a component publishes for /health and /metrics (TTL: a few heartbeats). */
+    status: (component: string) => `${prefix}:status:${component}`,
     /** Namespace for package-owned keys (intel cache, ledgers, verdict cache): `${prefix}:<area>:...`. */
     ns: (area: string) => `${prefix}:${area}`,
   };

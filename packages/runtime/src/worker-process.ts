@@ -3,6 +3,7 @@ import type { Queue, WorkerOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { AlertStore } from './alert-store.ts';
 import { loadConfig, type TriageConfig } from './config/load-config.ts';
+import { Heartbeat } from './heartbeat.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { createQueue } from './queue-factory.ts';
@@ -22,14 +23,17 @@ export interface WorkerProcess {
   store: AlertStore;
   metrics: Metrics;
   deadLetter: Queue<DeadLetterJob>;
+  /** Reports this process's workers and component status to Redis (`watch` each worker). */
+  heartbeat: Heartbeat;
   /** Options every Worker of the process shares (concurrency, lock, stalled check). */
   workerOptions: WorkerOptions & { connection: Redis };
 }
 
 /**
  * Boots a worker process: parses the environment once, connects (waiting for Redis a bounded time),
- * and registers the shared shutdown steps (dead-letter queue, metrics, Redis, logs). The caller adds
- * its workers (phase `workers`) and anything else it opens, then calls `shutdown.installSignals()`.
+ * starts the heartbeat and registers the shared shutdown steps (heartbeat, dead-letter queue,
+ * metrics, Redis, logs). The caller adds its workers (phase `workers`, and `heartbeat.watch`) and
+ * anything else it opens, then calls `shutdown.installSignals()`.
  */
 export async function startWorkerProcess(
   service: string,
@@ -44,7 +48,11 @@ export async function startWorkerProcess(
   await waitForRedis(redis, config.REDIS_URL, 15_000);
   const metrics = new Metrics(redis, prefix);
   const deadLetter = createQueue(JOBS.deadLetter, connection, prefix) as Queue<DeadLetterJob>;
+  const heartbeat = new Heartbeat({ redis, prefix, logger });
+  heartbeat.start();
 
+  // Out of the worker counts as soon as the workers have stopped taking jobs.
+  shutdown.add('heartbeat', 'queues', () => heartbeat.close());
   shutdown.add('dead-letter', 'queues', () => deadLetter.close());
   shutdown.add('metrics', 'queues', () => metrics.close());
   shutdown.add('redis', 'redis', () => Promise.allSettled([redis.quit(), connection.quit()]));
@@ -60,6 +68,7 @@ export async function startWorkerProcess(
     store: new AlertStore(redis, prefix, config.RESULT_TTL_SECONDS),
     metrics,
     deadLetter,
+    heartbeat,
     workerOptions: {
       connection,
       prefix,

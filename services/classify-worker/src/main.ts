@@ -24,6 +24,9 @@ runMain('classify-worker', async () => {
   );
   onFinalFailure(worker, { store, deadLetter: p.deadLetter, metrics, logger });
   worker.on('error', (err) => logger.error({ err }, 'classify worker error'));
+  p.heartbeat.watch(worker);
+  // /health reads this snapshot instead of building a Classifier in the ingest process.
+  p.heartbeat.report('llm', async () => (await classifier.status()).llm);
 
   shutdown.add('classify-worker', 'workers', () => worker.close());
   shutdown.add('classifier', 'queues', () => classifier.close());

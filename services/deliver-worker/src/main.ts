@@ -19,6 +19,7 @@ runMain('deliver-worker', async () => {
   // No store: the alert itself completed; only its delivery failed, and the dead-letter copy keeps it replayable.
   onFinalFailure(worker, { deadLetter: p.deadLetter, metrics, logger });
   worker.on('error', (err) => logger.error({ err }, 'deliver worker error'));
+  p.heartbeat.watch(worker);
 
   shutdown.add('deliver-worker', 'workers', () => worker.close());
   shutdown.installSignals();

@@ -43,6 +43,9 @@ runMain('enrich-worker', async () => {
   );
   onFinalFailure(worker, { store, deadLetter: p.deadLetter, metrics, logger });
   worker.on('error', (err) => logger.error({ err }, 'enrich worker error'));
+  for (const w of [worker, ...lookupWorkers]) p.heartbeat.watch(w);
+  // /health reads this snapshot instead of building an IntelService in the ingest process.
+  p.heartbeat.report('intel', () => intel.status());
 
   shutdown.add('enrich-worker', 'workers', () => worker.close());
   for (const w of lookupWorkers) shutdown.add(`lookup-worker:${w.name}`, 'workers', () => w.close());

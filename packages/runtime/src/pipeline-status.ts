@@ -1,0 +1,81 @@
+import { HEARTBEAT_STALE_MS, type StatusReport } from './heartbeat.ts';
+import { keys } from './keys.ts';
+import { type QueueStats, readQueueStats } from './queue-stats.ts';
+import { type Redis, withRedisTimeout } from './redis.ts';
+
+export interface PipelineStatusOptions {
+  /** A fail-fast client (`producer` role): a reader must answer "Redis down", not hang. */
+  redis: Redis;
+  /** QUEUE_PREFIX. */
+  prefix: string;
+  /** Queues to report on. */
+  queues: readonly string[];
+  /** Components whose snapshots (`Heartbeat.report`) to read, e.g. `intel`, `llm`. */
+  components: readonly string[];
+  /** A snapshot is served this long before Redis is read again. Default 1000 ms. */
+  cacheMs?: number;
+  /** Bound on one read. Default 2000 ms. */
+  timeoutMs?: number;
+}
+
+export interface PipelineSnapshot {
+  /** Epoch ms of the read. */
+  at: number;
+  /** Round trip of the read, ms. */
+  latencyMs: number;
+  queues: Map<string, QueueStats>;
+  /** Worker processes with a fresh heartbeat, per queue. */
+  workers: Map<string, number>;
+  /** Latest snapshot per component, or undefined when no process reported recently. */
+  components: Map<string, StatusReport | undefined>;
+}
+
+/**
+ * The pipeline as Redis shows it, for `GET /health`, `/metrics` and anything else that watches:
+ * queue counts and the oldest waiting job (one EVALSHA per queue), live workers (one ZCOUNT per
+ * queue on the heartbeat sets) and component snapshots (one MGET), in two pipelines sent together.
+ * Readers share one read per `cacheMs` (single flight), so a dashboard refreshing every second, a
+ * load balancer probing and Prometheus scraping cost the same as one of them.
+ */
+export class PipelineStatus {
+  private readonly opts: Required<PipelineStatusOptions>;
+  private last: { at: number; value: Promise<PipelineSnapshot> } | undefined;
+
+  constructor(opts: PipelineStatusOptions) {
+    this.opts = { cacheMs: 1000, timeoutMs: 2000, ...opts };
+  }
+
+  /** The cached snapshot, or a fresh read when it is older than `cacheMs`. Rejects when Redis is away. */
+  read(now = Date.now()): Promise<PipelineSnapshot> {
+    if (this.last && now - this.last.at < this.opts.cacheMs) return this.last.value;
+    const value = withRedisTimeout(this.fetch(), this.opts.timeoutMs, 'pipeline status');
+    this.last = { at: now, value };
+    // A failed read is not served again: the next caller retries at once.
+    value.catch(() => {
+      if (this.last?.value === value) this.last = undefined;
+    });
+    return value;
+  }
+
+  private async fetch(): Promise<PipelineSnapshot> {
+    const { redis, prefix, queues, components } = this.opts;
+    const k = keys(prefix);
+    const started = Date.now();
+    const pipe = redis.pipeline();
+    for (const q of queues) pipe.zcount(k.workers(q), started - HEARTBEAT_STALE_MS, '+inf');
+    if (components.length) pipe.mget(...components.map((c) => k.status(c)));
+    const [stats, replies] = await Promise.all([readQueueStats(redis, prefix, queues), pipe.exec()]);
+    const results = (replies ?? []).map(([err, v]) => {
+      if (err) throw err;
+      return v;
+    });
+    const workers = new Map(queues.map((q, i) => [q, Number(results[i] ?? 0)]));
+    const raw = (components.length ? results[queues.length] : []) as Array<string | null>;
+    const reports = new Map<string, StatusReport | undefined>();
+    components.forEach((c, i) => {
+      const text = raw[i];
+      reports.set(c, text ? (JSON.parse(text) as StatusReport) : undefined);
+    });
+    return { at: started, latencyMs: Date.now() - started, queues: stats, workers, components: reports };
+  }
+}
