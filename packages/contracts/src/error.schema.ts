@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   FIELD_TOO_LARGE: { status: 400, message: 'A field exceeds the size limit' },
   TOO_MANY_ITEMS: { status: 400, message: 'The batch has more items than allowed' },
   UNAUTHORIZED: { status: 401, message: 'A valid API key is required' },
+  FORBIDDEN: { status: 403, message: 'The API key does not allow this request' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },

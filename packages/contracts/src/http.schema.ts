@@ -3,7 +3,47 @@ import { AlertFormat } from './alert.schema.ts';
 import { AlertStatus, BatchSummary, TriageResult } from './result.schema.ts';
 
 /** `?format=` on the alert routes forces a normalizer instead of auto-detection. */
-export const FormatQuery = z.object({ format: AlertFormat.optional() });
+export const FormatQuery = z.object({
+  format: AlertFormat.optional().describe('Force a normalizer instead of auto-detection'),
+});
+
+/** `:id` of `GET /v1/alerts/:id`. */
+export const AlertIdParams = z.object({ id: z.string().describe('The alert id answered by a submission') });
+/** `:id` of `GET /v1/batches/:id`. */
+export const BatchIdParams = z.object({ id: z.string().describe('The batch id answered by a submission') });
+
+/**
+ * One alert in any supported format. Documentation of the body: the guarded JSON parser (size,
+ * depth, forbidden keys, NUL bytes) and the normalizers validate it, with the error codes they own.
+ */
+export const AlertSubmission = z
+  .record(z.string(), z.unknown())
+  .describe(
+    'One alert in any supported format: Microsoft Sentinel, Splunk, Elastic Security, Wazuh, Suricata EVE, OCSF, the original service format or generic JSON (auto-detected)',
+  )
+  .meta({
+    examples: [
+      {
+        name: 'Brute Force',
+        alert: {
+          user: 'alice',
+          source_ip: '185.220.101.52',
+          failed_logins: 12,
+          success: true,
+          severity: 'High',
+        },
+      },
+    ],
+  });
+
+/**
+ * `{"alerts": [...]}`. Documentation of the body: each item is validated on its own, so the good
+ * items of a batch are accepted when some are bad (a whole-body schema could not express that).
+ */
+export const BatchSubmission = z.object({ alerts: z.array(AlertSubmission) });
+
+/** The NDJSON form of a batch: one alert per line; a bad line is rejected alone. */
+export const NdjsonSubmission = z.string().describe('One alert (JSON object) per line');
 
 /** `POST /v1/alerts` → 202. */
 export const AlertAccepted = z.object({
@@ -52,6 +92,8 @@ export const AnalyzeResponse = TriageResult.partial().extend({
   id: z.string(),
   status: AlertStatus,
   alert_name: z.string(),
+  /** Present on 202 (still running): where to poll. */
+  links: z.object({ self: z.string() }).optional(),
 });
 
 /** `POST /batch` (original shape). */
@@ -59,4 +101,26 @@ export const LegacyBatchResponse = z.object({
   batch_id: z.string(),
   summary: BatchSummary,
   results: z.array(z.record(z.string(), z.unknown())),
+  rejected: z.array(Rejected),
+  links: z.object({ self: z.string() }),
 });
+
+/** `GET /health`. Pipeline state as Redis shows it, at most a second old. */
+export const HealthView = z.object({
+  status: z.enum(['ok', 'backpressure', 'unavailable']),
+  redis: z.object({ ok: z.boolean(), latency_ms: z.number().optional() }),
+  /** Jobs per queue and BullMQ state. */
+  queues: z.record(z.string(), z.record(z.string(), z.number().int())).optional(),
+  /** Age of the oldest job waiting to run, per queue (0 when none waits). */
+  oldest_waiting_seconds: z.record(z.string(), z.number()).optional(),
+  /** Worker processes with a fresh heartbeat, per queue. */
+  workers: z.record(z.string(), z.number().int()).optional(),
+  backlog: z.object({ enrich: z.number().int(), limit: z.number().int() }).optional(),
+  /** Threat-intel providers, as the enrich workers last reported them (null: no enrich worker reported). */
+  providers: z.array(z.record(z.string(), z.unknown())).nullable().optional(),
+  /** The LLM tier, as the classify workers last reported it (null: no classify worker reported). */
+  llm: z.record(z.string(), z.unknown()).nullable().optional(),
+  /** When Redis was read for this answer (answers are shared for a second). */
+  read_at: z.string().optional(),
+});
+export type HealthView = z.infer<typeof HealthView>;

@@ -1,5 +1,5 @@
 import type { AlertJob, QueueName } from '@triage/contracts';
-import type { AlertStore, Logger, Metrics, Redis, TriageConfig } from '@triage/runtime';
+import type { AlertStore, Logger, Metrics, PipelineStatus, Redis, TriageConfig } from '@triage/runtime';
 import type { Queue } from 'bullmq';
 import type { Backpressure } from './lib/backpressure.ts';
 import type { CompletionWaiter } from './lib/completion-waiter.ts';
@@ -18,6 +18,6 @@ export interface AppDeps {
   waiter: CompletionWaiter;
   backpressure: Backpressure;
   metrics: Metrics;
-  /** Provider and LLM status for /health (from the intel and classifier packages). */
-  status: () => Promise<Record<string, unknown>>;
+  /** Queue counts, workers and component snapshots from Redis, for /health and /metrics. */
+  pipeline: PipelineStatus;
 }

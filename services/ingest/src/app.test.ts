@@ -277,7 +277,7 @@ describe('accepting alerts', () => {
   });
 
   it('serves OpenAPI, metrics and Bull Board', async () => {
-    const docs = await app.inject({ method: 'GET', url: '/docs' });
+    const docs = await app.inject({ method: 'GET', url: '/docs/json' });
     expect(docs.json().openapi).toBe('3.1.0');
     expect(Object.keys(docs.json().paths)).toContain('/v1/alerts/batch');
     await deps.metrics.flush();

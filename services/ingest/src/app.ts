@@ -3,11 +3,12 @@ import type { AppDeps } from './app-deps.ts';
 import { registerAuth } from './plugins/auth.plugin.ts';
 import { registerBodyParsers } from './plugins/body.plugin.ts';
 import { registerBullBoard } from './plugins/bull-board.plugin.ts';
+import { registerDocs } from './plugins/docs.plugin.ts';
 import { registerErrorHandling } from './plugins/errors.plugin.ts';
+import { registerValidation } from './plugins/validation.plugin.ts';
 import { alertRoutes } from './routes/alerts.routes.ts';
 import { batchRoutes } from './routes/batches.routes.ts';
 import { compatRoutes } from './routes/compat.routes.ts';
-import { docsRoutes } from './routes/docs.routes.ts';
 import { opsRoutes } from './routes/ops.routes.ts';
 
 /** Builds the HTTP app without listening (tests use `inject()`; main.ts calls `listen()`). */
@@ -25,16 +26,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 256 },
   });
   registerErrorHandling(app);
+  registerValidation(app);
   registerAuth(app, deps.config.TRIAGE_API_KEYS);
   registerBodyParsers(app, {
     maxDepth: deps.config.MAX_JSON_DEPTH,
     maxFieldBytes: deps.config.MAX_FIELD_BYTES,
   });
+  // Before the routes: the OpenAPI document is collected as they are added (docs/api.md).
+  await registerDocs(app);
   await app.register(alertRoutes(deps));
   await app.register(batchRoutes(deps));
   await app.register(compatRoutes(deps));
   await app.register(opsRoutes(deps));
-  await app.register(docsRoutes());
   await registerBullBoard(app, [...deps.queues.values()]);
   return app;
 }

@@ -1,7 +1,5 @@
 import { isIP } from 'node:net';
-import { Classifier } from '@triage/classifier';
-import { IntelService } from '@triage/intel';
-import { createLogger, createRedis, loadConfig, Metrics, Shutdown, waitForRedis } from '@triage/runtime';
+import { createLogger, loadConfig, Shutdown, waitForRedis } from '@triage/runtime';
 import { buildApp } from './app.ts';
 import { createIngestDeps } from './wiring.ts';
 
@@ -20,18 +18,7 @@ async function main(): Promise<void> {
     );
   }
   const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
-  // Read-only views of the intel and LLM ledgers in Redis, for /health (no lookup workers here).
-  const statusRedis = createRedis(config.REDIS_URL, 'client');
-  const statusMetrics = new Metrics(statusRedis, config.QUEUE_PREFIX);
-  const common = { redis: statusRedis, prefix: config.QUEUE_PREFIX, config, logger, metrics: statusMetrics };
-  const intel = new IntelService({ ...common, connection: statusRedis });
-  const classifier = new Classifier(common);
-  shutdown.add('status', 'queues', () =>
-    Promise.allSettled([intel.close(), classifier.close(), statusMetrics.close()]),
-  );
-  shutdown.add('status-redis', 'redis', () => statusRedis.quit());
-  const status = async () => ({ providers: await intel.status(), ...(await classifier.status()) });
-  const deps = createIngestDeps(config, logger, shutdown, status);
+  const deps = createIngestDeps(config, logger, shutdown);
   await waitForRedis(deps.redis, config.REDIS_URL, 15_000);
   const app = await buildApp(deps);
   shutdown.add('http', 'http', () => app.close());

@@ -5,6 +5,7 @@ import {
   createRedis,
   type Logger,
   Metrics,
+  PipelineStatus,
   type Shutdown,
   type TriageConfig,
 } from '@triage/runtime';
@@ -16,14 +17,10 @@ import { Intake } from './lib/intake.ts';
 
 /**
  * Builds the ingest service's dependencies from config: a fail-fast producer connection for the
- * request path, a subscriber for /analyze, every queue for Bull Board. Registers their shutdown.
+ * request path, a subscriber for /analyze, every queue for Bull Board, the pipeline status reader
+ * for /health and /metrics. Registers their shutdown.
  */
-export function createIngestDeps(
-  config: TriageConfig,
-  logger: Logger,
-  shutdown: Shutdown,
-  status: AppDeps['status'] = async () => ({}),
-): AppDeps {
+export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown: Shutdown): AppDeps {
   const redis = createRedis(config.REDIS_URL, 'producer');
   const sub = createRedis(config.REDIS_URL, 'worker');
   // BullMQ's own connection for queue reads and adds; it fails fast too (no offline queue).
@@ -55,6 +52,12 @@ export function createIngestDeps(
     waiter,
     backpressure: new Backpressure(enrichQueue, config.ENRICH_MAX_BACKLOG),
     metrics,
-    status,
+    // Status the workers publish (Heartbeat.report): ingest never builds IntelService or Classifier.
+    pipeline: new PipelineStatus({
+      redis,
+      prefix,
+      queues: [...queues.keys()],
+      components: ['intel', 'llm'],
+    }),
   };
 }

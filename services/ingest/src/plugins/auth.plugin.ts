@@ -31,7 +31,9 @@ export function registerAuth(app: FastifyInstance, apiKeys: string[]): void {
     if (OPEN.has(path)) return;
     const key = presented(req);
     if (key && matches(key, keys)) return;
-    if (path.startsWith('/admin/queues')) reply.header('www-authenticate', 'Basic realm="triage"');
+    // Browser pages (Bull Board, the API docs): let the browser ask for the key as a Basic password.
+    if (path.startsWith('/admin/queues') || path.startsWith('/docs'))
+      reply.header('www-authenticate', 'Basic realm="triage"');
     // Answered here rather than thrown: Bull Board's plugin has an error handler of its own.
     const err = new AppError('UNAUTHORIZED');
     return reply.status(err.status).send(err.toBody());

@@ -12,15 +12,16 @@ const FASTIFY_CODES: Record<string, AppError['code']> = {
   FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
-/** Routes and their methods, to tell 405 (known path, wrong method) from 404. */
-const KNOWN_PATHS: Array<{ re: RegExp; methods: string[] }> = [
-  { re: /^\/v1\/alerts\/batch$/, methods: ['POST'] },
-  { re: /^\/v1\/alerts$/, methods: ['POST'] },
-  { re: /^\/v1\/alerts\/[^/]+$/, methods: ['GET', 'HEAD'] },
-  { re: /^\/v1\/batches\/[^/]+$/, methods: ['GET', 'HEAD'] },
-  { re: /^\/(analyze|batch)$/, methods: ['POST'] },
-  { re: /^\/(health|metrics|docs|docs\/openapi\.json)$/, methods: ['GET', 'HEAD'] },
-];
+/** Route url pattern (`/v1/alerts/:id`, `/docs/static/*`) → a matcher for concrete paths. */
+function pathMatcher(url: string): RegExp {
+  const re = url
+    .split(/(:[A-Za-z0-9_]+|\*)/)
+    .map((part) =>
+      part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('');
+  return new RegExp(`^${re}$`);
+}
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -50,8 +51,18 @@ export function toAppError(err: unknown): AppError {
   return new AppError('INTERNAL', { cause: err });
 }
 
-/** The one root error handler and the not-found handler (404 vs 405). */
+/**
+ * The one root error handler and the not-found handler (404 vs 405). Call before registering any
+ * route: the paths that answer 405 (known path, wrong method) are collected as routes are added.
+ */
 export function registerErrorHandling(app: FastifyInstance): void {
+  const known = new Map<string, { re: RegExp; methods: Set<string> }>();
+  app.addHook('onRoute', (route) => {
+    const entry = known.get(route.url) ?? { re: pathMatcher(route.url), methods: new Set<string>() };
+    for (const m of [route.method].flat()) entry.methods.add(m);
+    known.set(route.url, entry);
+  });
+
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const e = toAppError(err);
     if (e.status >= 500) req.log.error({ err }, 'request failed');
@@ -62,13 +73,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    const known = KNOWN_PATHS.find((p) => p.re.test(path));
-    const e = known
+    const match = [...known.values()].find((p) => p.re.test(path));
+    const allow = match ? [...match.methods].join(', ') : '';
+    const e = match
       ? new AppError('METHOD_NOT_ALLOWED', {
-          message: `${req.method} is not allowed on ${path}; use ${known.methods.join(', ')}`,
+          message: `${req.method} is not allowed on ${path}; use ${allow}`,
         })
       : new AppError('NOT_FOUND', { message: `No route ${req.method} ${path}` });
-    if (known) reply.header('allow', known.methods.join(', '));
+    if (match) reply.header('allow', allow);
     return reply.status(e.status).send(e.toBody());
   });
 }

@@ -1,20 +1,33 @@
-import { BatchRequest, FormatQuery } from '@triage/contracts';
+import {
+  AlertAccepted,
+  AlertIdParams,
+  AlertSubmission,
+  AlertView,
+  BatchAccepted,
+  BatchRequest,
+  BatchSubmission,
+  FormatQuery,
+  NdjsonSubmission,
+} from '@triage/contracts';
 import { AppError, zodDetails } from '@triage/runtime';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app-deps.ts';
 import type { IntakeItem } from '../lib/intake.ts';
+import { BODY_ERRORS, errorResponses, json } from '../lib/openapi.ts';
 import { NdjsonBody } from '../plugins/body.plugin.ts';
+import { checkedByRoute, failsWith } from '../plugins/validation.plugin.ts';
 
-export function parseFormat(query: unknown) {
-  const q = FormatQuery.safeParse(query);
-  if (!q.success) {
-    throw new AppError('UNKNOWN_FORMAT', {
-      message: 'Unknown ?format=',
-      details: zodDetails(q.error.issues),
-    });
-  }
-  return q.data.format;
-}
+/** `?format=`: an unknown format answers UNKNOWN_FORMAT. */
+export const formatQuery = failsWith(FormatQuery, 'UNKNOWN_FORMAT');
+/** One alert (JSON), checked by the guarded parser and the normalizers. */
+export const alertBody = checkedByRoute(AlertSubmission);
+/** A batch as JSON or NDJSON, checked item by item. */
+export const batchBody = {
+  content: {
+    'application/json': { schema: checkedByRoute(BatchSubmission) },
+    'application/x-ndjson': { schema: checkedByRoute(NdjsonSubmission) },
+  },
+};
 
 /** Body → items, for both JSON `{"alerts": [...]}` and NDJSON; enforces the item limit. */
 export function batchItems(body: unknown, maxItems: number): IntakeItem[] {
@@ -55,11 +68,24 @@ export function singleItem(body: unknown): IntakeItem {
 }
 
 /** `POST /v1/alerts`, `POST /v1/alerts/batch`, `GET /v1/alerts/:id`. */
-export function alertRoutes(deps: AppDeps) {
-  return async (app: FastifyInstance) => {
-    app.post('/v1/alerts', { bodyLimit: deps.config.ALERT_BODY_LIMIT_BYTES }, async (req, reply) => {
-      const format = parseFormat(req.query);
-      const item = singleItem(req.body);
+export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    const schema = {
+      tags: ['alerts'],
+      summary: 'Submit one alert',
+      description:
+        'Any supported format, auto-detected (`?format=` forces one). A SIEM alert sent again (same source and source id) answers the first id with `duplicate: true` and is not triaged again.',
+      operationId: 'submitAlert',
+      querystring: formatQuery,
+      body: alertBody,
+      response: {
+        202: json(AlertAccepted, 'Queued'),
+        ...errorResponses(...BODY_ERRORS, 'UNKNOWN_FORMAT', 'BACKPRESSURE'),
+      },
+    };
+    app.post('/v1/alerts', { schema, bodyLimit: deps.config.ALERT_BODY_LIMIT_BYTES }, async (req, reply) => {
+      const { format } = req.query;
+      const item = singleItem(req.body as unknown);
       await deps.backpressure.admit(1);
       const res = await deps.intake.accept([item], { batch: false, ...(format ? { format } : {}) });
       const rejected = res.rejected[0];
@@ -74,29 +100,53 @@ export function alertRoutes(deps: AppDeps) {
         .send({ id, status, ...(duplicate ? { duplicate } : {}), links: { self: `/v1/alerts/${id}` } });
     });
 
-    app.post('/v1/alerts/batch', { bodyLimit: deps.config.BATCH_BODY_LIMIT_BYTES }, async (req, reply) => {
-      const format = parseFormat(req.query);
-      const items = batchItems(req.body, deps.config.BATCH_MAX_ITEMS);
-      await deps.backpressure.admit(items.length);
-      const res = await deps.intake.accept(items, { batch: true, ...(format ? { format } : {}) });
-      if (res.ids.length === 0) {
-        throw new AppError('VALIDATION_FAILED', {
-          message: 'No alert in the batch could be accepted',
-          details: res.rejected
-            .slice(0, 20)
-            .map((r) => ({ path: `alerts[${r.index}]`, message: `${r.error.code}: ${r.error.message}` })),
+    const batchSchema = {
+      tags: ['alerts'],
+      summary: 'Submit a batch of alerts',
+      description:
+        'Up to BATCH_MAX_ITEMS alerts as `{"alerts": [...]}` or NDJSON. Good items are accepted when some are bad; `rejected` lists the bad ones by index, `ids` the accepted ones in input order.',
+      operationId: 'submitBatch',
+      querystring: formatQuery,
+      body: batchBody,
+      response: {
+        202: json(BatchAccepted, 'Queued'),
+        ...errorResponses(...BODY_ERRORS, 'UNKNOWN_FORMAT', 'TOO_MANY_ITEMS', 'BACKPRESSURE'),
+      },
+    };
+    app.post(
+      '/v1/alerts/batch',
+      { schema: batchSchema, bodyLimit: deps.config.BATCH_BODY_LIMIT_BYTES },
+      async (req, reply) => {
+        const { format } = req.query;
+        const items = batchItems(req.body as unknown, deps.config.BATCH_MAX_ITEMS);
+        await deps.backpressure.admit(items.length);
+        const res = await deps.intake.accept(items, { batch: true, ...(format ? { format } : {}) });
+        if (res.ids.length === 0) {
+          throw new AppError('VALIDATION_FAILED', {
+            message: 'No alert in the batch could be accepted',
+            details: res.rejected
+              .slice(0, 20)
+              .map((r) => ({ path: `alerts[${r.index}]`, message: `${r.error.code}: ${r.error.message}` })),
+          });
+        }
+        return reply.status(202).send({
+          batch_id: res.batchId,
+          accepted: res.ids.length,
+          ids: res.ids,
+          rejected: res.rejected,
+          links: { self: `/v1/batches/${res.batchId}` },
         });
-      }
-      return reply.status(202).send({
-        batch_id: res.batchId,
-        accepted: res.ids.length,
-        ids: res.ids,
-        rejected: res.rejected,
-        links: { self: `/v1/batches/${res.batchId}` },
-      });
-    });
+      },
+    );
 
-    app.get<{ Params: { id: string } }>('/v1/alerts/:id', async (req) => {
+    const getSchema = {
+      tags: ['alerts'],
+      summary: 'Status, normalized alert and verdict of one alert',
+      operationId: 'getAlert',
+      params: AlertIdParams,
+      response: { 200: json(AlertView, 'The alert'), ...errorResponses('NOT_FOUND') },
+    };
+    app.get('/v1/alerts/:id', { schema: getSchema }, async (req) => {
       const view = await deps.store.get(req.params.id);
       if (!view)
         throw new AppError('NOT_FOUND', { message: `No alert ${req.params.id} (unknown or expired)` });

@@ -1,70 +1,79 @@
-import { renderMetrics } from '@triage/runtime';
-import type { FastifyInstance } from 'fastify';
+import { HealthView, JOBS } from '@triage/contracts';
+import { type PipelineSnapshot, renderMetrics } from '@triage/runtime';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { AppDeps } from '../app-deps.ts';
+import { errorResponses, json } from '../lib/openapi.ts';
 
-const STATES = [
-  'waiting',
-  'prioritized',
-  'active',
-  'delayed',
-  'completed',
-  'failed',
-  'waiting-children',
-] as const;
+const perQueue = <T>(snap: PipelineSnapshot, pick: (queue: string) => T) =>
+  Object.fromEntries([...snap.queues.keys()].map((q) => [q, pick(q)]));
 
-async function queueDepths(deps: AppDeps) {
-  const out: Record<string, Record<string, number>> = {};
-  await Promise.all(
-    [...deps.queues].map(async ([name, q]) => {
-      out[name] = await q.getJobCounts(...STATES);
-    }),
-  );
-  return out;
+/** The /health body from one pipeline snapshot (no Redis access of its own). */
+export function healthView(snap: PipelineSnapshot, backlogLimit: number): HealthView {
+  const enrich = snap.queues.get(JOBS.enrich.name)?.counts;
+  const backlog = enrich ? enrich.waiting + enrich.prioritized + enrich.delayed : 0;
+  const oldest = (q: string) => {
+    const at = snap.queues.get(q)?.oldestWaitingAt;
+    return at ? Math.max(0, snap.at - at) / 1000 : 0;
+  };
+  return {
+    status: backlog > backlogLimit ? 'backpressure' : 'ok',
+    redis: { ok: true, latency_ms: snap.latencyMs },
+    queues: perQueue(snap, (q) => ({ ...snap.queues.get(q)?.counts })),
+    oldest_waiting_seconds: perQueue(snap, oldest),
+    workers: perQueue(snap, (q) => snap.workers.get(q) ?? 0),
+    backlog: { enrich: backlog, limit: backlogLimit },
+    providers: (snap.components.get('intel')?.data as HealthView['providers']) ?? null,
+    llm: (snap.components.get('llm')?.data as HealthView['llm']) ?? null,
+    read_at: new Date(snap.at).toISOString(),
+  };
 }
 
-/** `GET /health` (liveness + dependencies) and `GET /metrics` (Prometheus). */
-export function opsRoutes(deps: AppDeps) {
-  return async (app: FastifyInstance) => {
-    app.get('/health', async (_req, reply) => {
-      const started = Date.now();
-      let redisOk = true;
+/** `GET /health` (liveness + pipeline state) and `GET /metrics` (Prometheus). */
+export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    const healthSchema = {
+      tags: ['ops'],
+      summary: 'Liveness, Redis, queue depths, workers, provider and LLM status',
+      description:
+        'Served from one read of Redis shared by every caller for a second: queue counts and the oldest waiting job per queue, worker processes with a fresh heartbeat, and the status snapshots the enrich and classify workers publish. Open without a key, for probes.',
+      operationId: 'getHealth',
+      security: [],
+      response: {
+        200: json(HealthView, 'Up (`status` is `backpressure` while the enrich backlog is over its limit)'),
+        503: json(HealthView, 'Redis is unavailable'),
+      },
+    };
+    app.get('/health', { schema: healthSchema }, async (_req, reply) => {
+      let snap: PipelineSnapshot;
       try {
-        await deps.redis.ping();
+        snap = await deps.pipeline.read();
       } catch {
-        redisOk = false;
-      }
-      const latency = Date.now() - started;
-      if (!redisOk) {
         return reply.status(503).send({ status: 'unavailable', redis: { ok: false } });
       }
-      const [queues, status, workers] = await Promise.all([
-        queueDepths(deps),
-        deps.status().catch((err: Error) => ({ error: err.message })),
-        Promise.all(
-          [...deps.queues].map(
-            async ([name, q]) => [name, (await q.getWorkersCount().catch(() => -1)) as number] as const,
-          ),
-        ),
-      ]);
-      const backlog = await deps.backpressure.backlog();
-      return {
-        status: backlog > deps.config.ENRICH_MAX_BACKLOG ? 'backpressure' : 'ok',
-        redis: { ok: true, latency_ms: latency },
-        queues,
-        workers: Object.fromEntries(workers),
-        backlog: { enrich: backlog, limit: deps.config.ENRICH_MAX_BACKLOG },
-        ...status,
-      };
+      return healthView(snap, deps.config.ENRICH_MAX_BACKLOG);
     });
 
-    app.get('/metrics', async (_req, reply) => {
-      const depths = await queueDepths(deps);
+    const metricsSchema = {
+      tags: ['ops'],
+      summary: 'Prometheus metrics',
+      operationId: 'getMetrics',
+      response: {
+        200: {
+          description: 'Prometheus text exposition format 0.0.4',
+          content: { 'text/plain': { schema: z.string() } },
+        },
+        ...errorResponses(),
+      },
+    };
+    app.get('/metrics', { schema: metricsSchema }, async (_req, reply) => {
+      const snap = await deps.pipeline.read();
       const text = await renderMetrics(deps.redis, deps.config.QUEUE_PREFIX, [
         {
           name: 'triage_queue_jobs',
           help: 'Jobs per queue and state',
-          samples: Object.entries(depths).flatMap(([queue, counts]) =>
-            Object.entries(counts).map(([state, value]) => ({ labels: { queue, state }, value })),
+          samples: [...snap.queues].flatMap(([queue, s]) =>
+            Object.entries(s.counts).map(([state, value]) => ({ labels: { queue, state }, value })),
           ),
         },
       ]);
