@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { normalizeLabel, type Truth } from './eval-score.ts';
+import { hayabusaItems, windowsItem } from './eval-windows.ts';
 
 /**
  * Reading evaluation inputs: alerts as a JSON array, `{"alerts": [...]}`, NDJSON, wrapper
@@ -18,6 +19,8 @@ export interface EvalItem {
   /** Source file name and 1-based line/position, to match `file,line_no` label files. */
   file: string;
   line: number;
+  /** The set the alert is reported in (default: its file); eval prints one report per set. */
+  set?: string;
 }
 
 /** Keys of a wrapper object (`{alert, author_label}`) that carry the label next to the alert. */
@@ -87,6 +90,8 @@ function stripGroundTruth(o: Record<string, unknown>, labelKey?: string): Record
 }
 
 function unwrap(item: unknown, file: string, line: number): EvalItem {
+  const windows = windowsItem(item, file, line);
+  if (windows) return windows;
   if (item && typeof item === 'object' && !Array.isArray(item)) {
     const o = item as Record<string, unknown>;
     const labelKey = WRAPPER_LABEL_KEYS.find((k) => typeof o[k] === 'string');
@@ -105,6 +110,11 @@ export function parseAlerts(text: string, fileName: string): EvalItem[] {
   const file = basename(fileName);
   const trimmed = text.trim();
   if (!trimmed) return [];
+  if (fileName.toLowerCase().endsWith('.csv')) {
+    const items = hayabusaItems(parseCsv(trimmed), file);
+    if (!items) throw new Error(`${file}: a CSV of alerts must be a Hayabusa timeline (RuleTitle, Level…)`);
+    return items;
+  }
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     try {
       const doc = JSON.parse(trimmed) as unknown;

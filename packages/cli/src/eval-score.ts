@@ -17,6 +17,8 @@ export const OUTCOMES: readonly Outcome[] = [
 export interface EvalRow {
   /** Position of the alert in the input (0-based). */
   index: number;
+  /** The set the alert belongs to (a file, or a labelled part of one). */
+  set?: string;
   /** The label as written in the label file. */
   label?: string;
   truth?: Truth;
@@ -184,4 +186,22 @@ export function formatReport(r: EvalReport): string {
     }
   }
   return lines.join('\n');
+}
+
+/** One report per set, in the order the sets first appear. */
+export function scoreSets(rows: readonly EvalRow[]): Array<{ set: string; report: EvalReport }> {
+  const bySet = new Map<string, EvalRow[]>();
+  for (const r of rows) {
+    const key = r.set ?? 'all';
+    const list = bySet.get(key);
+    if (list) list.push(r);
+    else bySet.set(key, [r]);
+  }
+  return [...bySet].map(([set, list]) => ({ set, report: scoreEval(list) }));
+}
+
+/** Each set's report under its name, then the whole run. */
+export function formatSets(rows: readonly EvalRow[]): string {
+  const parts = scoreSets(rows).map((s) => `== ${s.set} ==\n${formatReport(s.report)}`);
+  return [...parts, `== all sets ==\n${formatReport(scoreEval(rows))}`].join('\n\n');
 }

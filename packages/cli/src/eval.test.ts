@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEval } from './eval.ts';
 import { attachLabels, attackStepTruth, parseAlerts, parseCsv, parseLabels } from './eval-input.ts';
-import { scoreEval } from './eval-score.ts';
+import { formatSets, scoreEval, scoreSets } from './eval-score.ts';
+import { interpolateWazuh } from './eval-windows.ts';
 
 const fixture = (p: string) => new URL(`../../../test/fixtures/${p}`, import.meta.url);
 
@@ -274,5 +275,79 @@ describe('runEval against a batch API', () => {
     const report = scoreEval(rows);
     expect(report).toMatchObject({ threats: 3, benign: 1, falsePositiveRate: 0 });
     expect(report.recall).toBeCloseTo(2 / 3);
+  });
+});
+
+describe('Windows development sets', () => {
+  const win = (f: string) => readFileSync(fixture(`windows/${f}`), 'utf8');
+
+  it('Sigma regression events become Sigma matches labelled threat; known FPs name-only alerts labelled benign', () => {
+    const attacks = parseAlerts(win('sigma_regression_positive_alerts.jsonl'), 'sigma.jsonl');
+    expect(attacks).toHaveLength(238);
+    expect(attacks.every((i) => i.inlineTruth === 'threat' && i.set === 'Sigma reproduced attacks')).toBe(
+      true,
+    );
+    expect(attacks[0]!.payload).toMatchObject({
+      rule: { title: 'Suspicious Child Process from Node.js Server - React2Shell', level: 'high' },
+      event: { Event: { System: { EventID: 1 } } },
+    });
+    const fps = parseAlerts(win('sigma_known_fp_rules.jsonl'), 'fps.jsonl');
+    expect(fps).toHaveLength(78);
+    expect(fps.every((i) => i.inlineTruth === 'benign')).toBe(true);
+    expect(Object.keys(fps[0]!.payload as object).sort()).toEqual([
+      'product',
+      'rule_id',
+      'rule_status',
+      'severity',
+      'tags',
+      'title',
+    ]);
+  });
+
+  it('Wazuh tests become full alerts, labelled by level, description templates filled in', () => {
+    const items = parseAlerts(win('wazuh_ruleset_windows_tests.jsonl'), 'wazuh.jsonl');
+    expect(items).toHaveLength(230);
+    const count = (set: string) => items.filter((i) => i.set === set).length;
+    expect([
+      count('Wazuh tests level >= 10'),
+      count('Wazuh tests level <= 3'),
+      count('Wazuh tests level 4-9 (unlabelled)'),
+    ]).toEqual([78, 75, 77]);
+    const high = items.find((i) => i.set === 'Wazuh tests level >= 10')!;
+    expect(high.inlineTruth).toBe('threat');
+    expect(items.find((i) => i.set === 'Wazuh tests level 4-9 (unlabelled)')!.inlineTruth).toBeUndefined();
+    const sysmon1 = items.find((i) => (i.payload as { rule: { id: string } }).rule.id === '61603')!;
+    expect((sysmon1.payload as { rule: { description: string } }).rule.description).toBe(
+      'Sysmon - Event 1: Process creation WMI Provider Host',
+    );
+    expect(
+      interpolateWazuh('by $(win.eventdata.image) $(missing.field)', {
+        win: { eventdata: { image: 'a.exe' } },
+      }),
+    ).toBe('by a.exe ');
+    // Unique ids: ingest must not take two tests for one re-delivered alert.
+    expect(new Set(items.map((i) => (i.payload as { id: string }).id)).size).toBe(230);
+  });
+
+  it('Hayabusa CSV rows are posted without the EVTX file name, in a set per level', () => {
+    const items = parseAlerts(win('hayabusa_sample_evtx_results.csv'), 'hayabusa_sample_evtx_results.csv');
+    expect(items).toHaveLength(10_072);
+    expect(items.some((i) => 'FilePath' in (i.payload as object))).toBe(false);
+    expect(new Set(items.map((i) => i.set))).toEqual(
+      new Set(
+        ['critical', 'high', 'medium', 'low', 'informational'].map((l) => `Hayabusa ${l} (unlabelled)`),
+      ),
+    );
+    expect(items.every((i) => i.inlineTruth === undefined)).toBe(true);
+  });
+
+  it('reports per set, then the whole run', () => {
+    const text = formatSets([
+      { index: 0, set: 'A', truth: 'threat', outcome: 'TRUE_POSITIVE' },
+      { index: 1, set: 'B', truth: 'benign', outcome: 'FALSE_POSITIVE' },
+    ]);
+    expect(text.indexOf('== A ==')).toBeLessThan(text.indexOf('== B =='));
+    expect(text).toContain('== all sets ==');
+    expect(scoreSets([{ index: 0, set: 'A', outcome: 'NEEDS_REVIEW' }])[0]!.report.needsReviewShare).toBe(1);
   });
 });

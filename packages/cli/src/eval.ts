@@ -2,7 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { attachLabels, type EvalItem, parseAlerts, parseLabels } from './eval-input.ts';
-import { type EvalRow, formatReport, normalizeLabel, type Outcome, scoreEval } from './eval-score.ts';
+import {
+  type EvalRow,
+  formatReport,
+  formatSets,
+  normalizeLabel,
+  type Outcome,
+  scoreEval,
+  scoreSets,
+} from './eval-score.ts';
 
 /**
  * `pnpm eval <alerts...> [--labels labels.csv]`: posts labelled alerts to a RUNNING pipeline
@@ -125,6 +133,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalRow[]> {
       (label === items[index]!.inlineLabel ? items[index]!.inlineTruth : undefined) ?? normalizeLabel(label);
     return {
       index,
+      set: items[index]!.set ?? items[index]!.file,
       ...(label !== undefined ? { label } : {}),
       ...(truth ? { truth } : {}),
       outcome,
@@ -207,8 +216,11 @@ export async function main(argv: string[]): Promise<number> {
     pollMs: 1000,
   });
   const report = scoreEval(rows);
+  const sets = scoreSets(rows);
   process.stdout.write(
-    args.values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`,
+    args.values.json
+      ? `${JSON.stringify({ ...report, sets: Object.fromEntries(sets.map((s) => [s.set, s.report])) }, null, 2)}\n`
+      : `${sets.length > 1 ? formatSets(rows) : formatReport(report)}\n`,
   );
   return 0;
 }

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { FileHash, Severity } from './primitives.schema.ts';
 import { AlertSignals } from './signals.schema.ts';
 
-/** Formats the normalizers understand. `generic` is the fallback for any JSON object. */
+/**
+ * Formats the normalizers understand. `generic` is the fallback for any JSON object. `windows`:
+ * Windows events (evtx JSON, Winlogbeat, flat event rows) and Sigma matches carrying their event;
+ * `hayabusa`: timeline rows of Sigma-over-EVTX tools (Hayabusa, Chainsaw CSV). Added values go
+ * at the end: stored alerts and API clients know the earlier ones.
+ */
 export const AlertFormat = z.enum([
   'sentinel',
   'splunk',
@@ -12,6 +17,8 @@ export const AlertFormat = z.enum([
   'suricata',
   'original',
   'generic',
+  'windows',
+  'hayabusa',
 ]);
 export type AlertFormat = z.infer<typeof AlertFormat>;
 

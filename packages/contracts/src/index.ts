@@ -1,4 +1,5 @@
 export * from './alert.schema.ts';
+export * from './app-error.ts';
 export * from './error.schema.ts';
 export * from './http.schema.ts';
 export * from './intel.schema.ts';

@@ -47,6 +47,17 @@ export const DetectionSignals = z.object({
   engine: Short.optional(),
   rule_id: Short.optional(),
   rule_name: Text.optional(),
+  /**
+   * The rule name with every value the source could have interpolated into it masked as `<…>`.
+   * SIEMs build alert names from event fields (Wazuh `$(win.eventdata.image)`, Splunk
+   * `$result.x$`, Sentinel alert names carrying entity names), so `rule_name` can hold attacker
+   * text. The normalizer masks each string of the alert's event content (every content signal,
+   * the free text, and the string values of the vendor's event data, 3+ characters) wherever it
+   * occurs in the name; where the source ships the template itself (Sigma and Hayabusa rule
+   * titles, which are never interpolated) it is that title. Read this, not `rule_name`, when a
+   * name is to count as evidence; `rule_name` is for display. Metadata whenever `rule_name` is.
+   */
+  rule_name_template: Text.optional(),
   /** The rule's own explanation of what it detects (general text about the rule, not this event). */
   rule_description: Text.optional(),
   /** Maturity of the rule where the source states it (Sigma `status`: stable, test, experimental). */
@@ -63,6 +74,14 @@ export const DetectionSignals = z.object({
   /** IDS classification (Suricata classtype / category) and signature id. */
   category: Short.optional(),
   signature_id: Short.optional(),
+  /**
+   * The IDS signature's name when the alert's rule belongs to another engine (Suricata
+   * `alert.signature` forwarded by Wazuh, whose rule is "Suricata: Alert - ..."); for an alert
+   * raised by the IDS itself it equals `rule_name`.
+   */
+  signature: Text.optional(),
+  /** The IDS signature's priority, 1 = highest (Suricata `alert.severity`, Snort priority). */
+  priority: z.number().int().min(0).max(255).optional(),
   /** The IDS action (`allowed`, `blocked`). */
   action: Short.optional(),
   /** How often the rule fired in the source's own window (Wazuh `firedtimes`). */
@@ -116,6 +135,13 @@ export const ProcessSignals = z.object({
   signature_status: Short.optional(),
   hashes: z.array(FileHash).max(10).optional(),
   current_directory: Text.optional(),
+  /**
+   * Access rights the process was granted on `target_process` (Sysmon 10 `GrantedAccess`, hex as
+   * written: `0x1010`). Measured by the sensor.
+   */
+  granted_access: Short.optional(),
+  /** Call stack of the access (Sysmon 10 `CallTrace`); `UNKNOWN(...)` frames mean unbacked code. */
+  call_trace: Text.optional(),
 });
 export type ProcessSignals = z.infer<typeof ProcessSignals>;
 
@@ -182,6 +208,8 @@ export const AuthSignals = z.object({
   /** The logon had elevated rights (4672, ElevatedToken). */
   elevated: z.boolean().optional(),
   location: Short.optional(),
+  /** The group acted upon (4728/4732/4756 member added: the group's name). */
+  group: Short.optional(),
 });
 export type AuthSignals = z.infer<typeof AuthSignals>;
 
@@ -190,6 +218,24 @@ export const ScriptSignals = z.object({
   text: Text.optional(),
   path: Text.optional(),
 });
+
+/**
+ * Something made to run again later: a service (7045/4697), a scheduled task (4698, Task
+ * Scheduler 106), a WMI event subscription (Sysmon 19-21). Run keys are `registry` signals.
+ */
+export const PersistenceSignals = z.object({
+  /** `service`, `scheduled_task`, `wmi_subscription`. */
+  kind: Short.optional(),
+  /** Service, task or consumer name (chosen by whoever created it). */
+  name: Short.optional(),
+  /** What it runs: service ImagePath, the task's Command + Arguments, the WMI consumer's command. */
+  command: Text.optional(),
+  /** Account it runs as (7045 AccountName, the task's UserId). */
+  account: Short.optional(),
+  /** `boot`, `system`, `auto`, `demand`, `disabled`. */
+  start_type: Short.optional(),
+});
+export type PersistenceSignals = z.infer<typeof PersistenceSignals>;
 
 /** What the source product itself concluded, carried in the alert. */
 export const SourceVerdictSignals = z.object({
@@ -242,6 +288,7 @@ export const AlertSignals = z.object({
   network: NetworkSignals.optional(),
   auth: AuthSignals.optional(),
   script: ScriptSignals.optional(),
+  persistence: PersistenceSignals.optional(),
   source_verdict: SourceVerdictSignals.optional(),
   cloud: CloudSignals.optional(),
   email: EmailSignals.optional(),

@@ -1,5 +1,7 @@
 import type { AlertFormat } from '@triage/contracts';
 import { firstText, getPath, isRecord, type JsonRecord, own, text, toInt } from './fields.ts';
+import { isTimelineRow } from './hayabusa.normalizer.ts';
+import { locateWindowsEvent } from './windows.normalizer.ts';
 
 /**
  * Format detection: deterministic, by structural markers each format's documentation guarantees,
@@ -118,6 +120,9 @@ const DETECTORS: ReadonlyArray<[AlertFormat, (doc: JsonRecord) => boolean]> = [
   ['elastic', isElastic],
   ['sentinel', isSentinel],
   ['splunk', isSplunk],
+  // Timeline rows name a rule and an event id; a Windows event carries its System header.
+  ['hayabusa', isTimelineRow],
+  ['windows', (doc) => locateWindowsEvent(doc) !== undefined],
   ['original', isOriginal],
 ];
 

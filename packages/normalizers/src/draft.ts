@@ -1,6 +1,14 @@
-import type { AlertFormat, FileHash, NormalizedAlert, ProcessInfo, Severity } from '@triage/contracts';
+import type {
+  AlertFormat,
+  AlertSignalsInput,
+  FileHash,
+  NormalizedAlert,
+  ProcessInfo,
+  Severity,
+} from '@triage/contracts';
 import { capString, compact, isRecord, sanitize } from './fields.ts';
 import { fingerprint } from './fingerprint.ts';
+import { mergeSignals } from './signals.ts';
 
 /**
  * What a format normalizer reads off a payload. Everything is optional: `finalize` supplies the
@@ -27,6 +35,8 @@ export interface AlertDraft {
   mitre?: string[] | undefined;
   description?: string | undefined;
   facts?: Record<string, unknown> | undefined;
+  /** Typed signals with provenance (signals.ts builds them). */
+  signals?: AlertSignalsInput | undefined;
 }
 
 /** Reads one alert; `undefined` means "this payload is not something I can read". */
@@ -40,14 +50,24 @@ export interface NormalizeContext {
   embedded(doc: unknown): AlertDraft | undefined;
 }
 
-/** Takes fields from `fallback` only where `primary` has none; facts are merged the same way. */
-export function fillFrom(primary: AlertDraft, fallback: AlertDraft | undefined): AlertDraft {
+/**
+ * Takes fields from `fallback` only where `primary` has none; facts and signals are merged the
+ * same way. `embedded`: the fallback was parsed out of a string of the primary (Elastic
+ * `event.original`), so its signals count as content whatever their origin in that payload.
+ */
+export function fillFrom(
+  primary: AlertDraft,
+  fallback: AlertDraft | undefined,
+  embedded = false,
+): AlertDraft {
   if (!fallback) return primary;
   const out: Record<string, unknown> = { ...fallback };
   for (const [k, v] of Object.entries(primary)) {
     if (v !== undefined && !(Array.isArray(v) && v.length === 0)) out[k] = v;
   }
   if (primary.facts || fallback.facts) out.facts = { ...fallback.facts, ...primary.facts };
+  if (primary.signals || fallback.signals)
+    out.signals = mergeSignals(primary.signals, fallback.signals, embedded);
   if (primary.process || fallback.process)
     out.process = { ...fallback.process, ...compact(primary.process ?? {}) };
   return out as AlertDraft;
@@ -128,6 +148,7 @@ export function finalize(
     mitre: uniq(draft.mitre),
     description: cap(draft.description),
     facts: factsOf(draft.facts),
+    signals: draft.signals,
   }) as Omit<NormalizedAlert, 'fingerprint' | 'raw'>;
   return { ...body, fingerprint: fingerprint(body), raw };
 }

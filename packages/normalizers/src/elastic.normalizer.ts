@@ -139,5 +139,5 @@ export const normalizeElastic: Normalizer = (doc, ctx) => {
   };
   const original = parseEmbeddedJson(getPath(doc, 'event.original'));
   const embedded = text(getPath(doc, 'event.original')) !== undefined ? ctx.embedded(original) : undefined;
-  return fillFrom(draft, embedded);
+  return fillFrom(draft, embedded, true);
 };

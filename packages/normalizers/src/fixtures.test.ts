@@ -1,5 +1,4 @@
-import { NormalizedAlert } from '@triage/contracts';
-import { ValidationError } from '@triage/runtime';
+import { NormalizedAlert, ValidationError } from '@triage/contracts';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, normalize } from './index.ts';
 import { alertFixtureFiles, fixtureRecords, readCsv } from './test-support/fixtures.ts';
@@ -13,6 +12,41 @@ import { alertFixtureFiles, fixtureRecords, readCsv } from './test-support/fixtu
 type Expectation = Partial<NormalizedAlert> & { facts?: Record<string, unknown> };
 
 const FIRST_RECORD: Record<string, Expectation> = {
+  'windows/sigma_regression_positive_alerts.jsonl': {
+    format: 'windows',
+    name: 'Suspicious Child Process from Node.js Server - React2Shell',
+    rule_id: '271de298-cc0e-4842-acd8-079a0a99ea65',
+    severity: 'High',
+    user: 'swachchhanda\\xodih',
+    host: 'swachchhanda',
+    process: {
+      name: 'cmd.exe',
+      pid: 3412,
+      command_line: 'C:\\WINDOWS\\system32\\cmd.exe /d /s /c "whoami"',
+      parent_name: 'node.exe',
+    },
+    mitre: ['T1059', 'T1190'],
+  },
+  'windows/sigma_known_fp_rules.jsonl': {
+    name: 'Msiexec Initiated Connection',
+    rule_id: '8e5e38e4-5350-4c0b-895a-e872ce0dd54f',
+    severity: 'Low',
+  },
+  'windows/wazuh_ruleset_windows_tests.jsonl': {
+    format: 'wazuh',
+    name: 'Powershell script did a query using Get-ItemProperty',
+    rule_id: '91807',
+    severity: 'Informational',
+    host: 'hrmanager.ExchangeTest.com',
+    facts: { rule_level: 0, windows_event: '4104' },
+  },
+  'windows/hayabusa_sample_evtx_results.csv': {
+    format: 'hayabusa',
+    name: 'Logon Type 0 - System',
+    severity: 'Informational',
+    host: '37L4247D28-05',
+    facts: { windows_event: '4624', rule_level: 'informational' },
+  },
   'elastic/elastic-integrations_microsoft_sentinel_alert_sample_event_ecs.json': {
     format: 'elastic',
     name: 'myAlert',

@@ -1,16 +1,17 @@
-import { AlertFormat, NormalizedAlert } from '@triage/contracts';
-import { ValidationError, zodDetails } from '@triage/runtime';
+import { AlertFormat, NormalizedAlert, ValidationError, zodDetails } from '@triage/contracts';
 import { describe, detectByMarkers, unwrapEnvelope } from './detect.ts';
 import { type AlertDraft, finalize, type NormalizeContext, type Normalizer } from './draft.ts';
 import { normalizeElastic } from './elastic.normalizer.ts';
 import { isRecord } from './fields.ts';
 import { normalizeGeneric } from './generic.normalizer.ts';
+import { normalizeHayabusa } from './hayabusa.normalizer.ts';
 import { normalizeOcsf } from './ocsf.normalizer.ts';
 import { normalizeOriginal } from './original.normalizer.ts';
 import { normalizeSentinel } from './sentinel.normalizer.ts';
 import { normalizeSplunk } from './splunk.normalizer.ts';
 import { normalizeSuricata } from './suricata.normalizer.ts';
 import { normalizeWazuh } from './wazuh.normalizer.ts';
+import { normalizeWindows } from './windows.normalizer.ts';
 
 export { unwrapEnvelope } from './detect.ts';
 export { type FingerprintSource, fingerprint } from './fingerprint.ts';
@@ -24,6 +25,8 @@ const NORMALIZERS: Record<AlertFormat, Normalizer> = {
   suricata: normalizeSuricata,
   original: normalizeOriginal,
   generic: normalizeGeneric,
+  windows: normalizeWindows,
+  hayabusa: normalizeHayabusa,
 };
 
 const FALLBACK_NAMES: Record<AlertFormat, string> = {
@@ -35,6 +38,8 @@ const FALLBACK_NAMES: Record<AlertFormat, string> = {
   suricata: 'Suricata alert',
   original: 'Alert',
   generic: 'Untitled alert',
+  windows: 'Windows event',
+  hayabusa: 'Hayabusa detection',
 };
 
 export interface NormalizeOptions {

@@ -1,5 +1,4 @@
-import { AlertFormat, NormalizedAlert } from '@triage/contracts';
-import { ValidationError } from '@triage/runtime';
+import { AlertFormat, NormalizedAlert, ValidationError } from '@triage/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, normalize } from './index.ts';

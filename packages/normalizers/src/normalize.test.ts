@@ -1,4 +1,4 @@
-import { ValidationError } from '@triage/runtime';
+import { ValidationError } from '@triage/contracts';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, normalize } from './index.ts';
 import { fixtureRecords } from './test-support/fixtures.ts';

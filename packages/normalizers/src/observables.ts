@@ -59,6 +59,8 @@ export function parseHash(v: unknown): FileHash | undefined {
   return algorithm !== undefined && /^[0-9a-f]+$/.test(value) ? { algorithm, value } : undefined;
 }
 
+const NOT_FILE_HASH_LABEL = /^(imphash|ssdeep|tlsh|ja3s?|hassh|authentihash|pehash|richhash)$/i;
+
 /**
  * Hashes inside free-form strings: Sysmon `SHA256=…,MD5=…`, `sha256:…`, lists. Only whole hex
  * tokens of hash length are taken.
@@ -74,9 +76,14 @@ export function hashesIn(v: unknown): FileHash[] {
     }
     const t = text(item, 4096);
     if (t === undefined) continue;
-    for (const token of t.split(/[^0-9a-fA-F]+/)) {
-      const h = parseHash(token);
-      if (h) out.push(h);
+    for (const part of t.split(/[\s,;|]+/)) {
+      // `IMPHASH=…` (Sysmon), `ssdeep:…`: hash-length hex that is not a file's hash.
+      const label = /^([a-z0-9_-]{1,16})[=:]/i.exec(part)?.[1];
+      if (label !== undefined && NOT_FILE_HASH_LABEL.test(label)) continue;
+      for (const token of part.split(/[^0-9a-fA-F]+/)) {
+        const h = parseHash(token);
+        if (h) out.push(h);
+      }
     }
   }
   return out;

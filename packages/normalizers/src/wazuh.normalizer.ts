@@ -14,6 +14,7 @@ import {
 } from './fields.ts';
 import { domainsIn, firstIp, firstPort, hashesIn, parseHash, techniqueIds, urlsIn } from './observables.ts';
 import { severityFromScale } from './severity.ts';
+import { wazuhSignals } from './wazuh-signals.ts';
 
 /**
  * Wazuh `alerts.json` lines (also as stored by the Wazuh indexer, possibly with flattened keys).
@@ -119,5 +120,6 @@ export const normalizeWazuh: Normalizer = (doc) => {
       ids_severity: toInt(getPath(doc, 'data.alert.severity')),
       app_proto: firstText(doc, 'data.app_proto'),
     }),
+    signals: wazuhSignals(doc),
   };
 };

@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// The eval's reading of the Windows development rows is the one place that turns them into alerts.
+import { parseCsv } from '../../../cli/src/eval-input.ts';
+import { hayabusaItems, windowsItem } from '../../../cli/src/eval-windows.ts';
 
 /** test/fixtures at the repository root: real alerts, read-only (see its README.md). */
 export const FIXTURES_DIR = fileURLToPath(new URL('../../../../test/fixtures/', import.meta.url));
@@ -19,7 +22,8 @@ export function alertFixtureFiles(): string[] {
       !rel.startsWith('intel/') &&
       !rel.startsWith('seed/runbooks/') &&
       !rel.endsWith('.md') &&
-      !rel.endsWith('.csv'),
+      !rel.includes('LICENSE') &&
+      (!rel.endsWith('.csv') || rel.startsWith('windows/')),
   );
 }
 
@@ -38,6 +42,13 @@ type Json = Record<string, unknown>;
 export function fixtureRecords(rel: string): unknown[] {
   const body = readFixture(rel);
   let records: unknown[];
+  if (rel.startsWith('windows/')) {
+    if (rel.endsWith('.csv')) return (hayabusaItems(parseCsv(body), rel) ?? []).map((i) => i.payload);
+    return body
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l, i) => windowsItem(JSON.parse(l) as unknown, rel, i + 1)?.payload);
+  }
   if (rel.endsWith('.ndjson')) {
     records = body
       .split('\n')

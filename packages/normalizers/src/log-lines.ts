@@ -1,0 +1,90 @@
+import { text, toInt } from './fields.ts';
+import type { SignalsBuilder } from './signals.ts';
+
+/**
+ * Fields read out of a raw log line (Wazuh `full_log`, Splunk `_raw`, ECS `event.original`).
+ * Everything found in a line is content, because an attacker writes parts of most lines (a user
+ * name, a URL, a user agent) and can write a whole fake line inside them. The one exception is
+ * an IDS alert line (Snort/Suricata fast.log) that the caller knows, from metadata such as the
+ * decoder, to be the sensor's own output: then an anchored parse — the line itself begins with
+ * the fast.log header, after at most a syslog prefix — is the IDS's verdict. All parsing here is
+ * indexOf-based or uses bounded patterns: linear in the line's length.
+ */
+
+const SYSLOG_PREFIX =
+  /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T[\d:.]{8,15}(?:Z|[+-]\d{2}:?\d{2})?) \S{1,255} [\w./-]{1,64}(?:\[\d{1,10}\])?: ?$/;
+
+/** `[**] [1:2210000:1] SIGNATURE [**] [Classification: X] [Priority: 3] {TCP} a:1 -> b:2`, anchored. */
+export function parseFastLog(
+  line: string,
+): { sid: string; signature: string; classification?: string; priority?: number } | undefined {
+  const start = line.indexOf('[**] [');
+  if (start < 0) return undefined;
+  const prefix = line.slice(0, start);
+  if (prefix.trim() !== '' && !SYSLOG_PREFIX.test(prefix)) return undefined;
+  const idEnd = line.indexOf('] ', start + 6);
+  const end = line.indexOf(' [**]', idEnd);
+  if (idEnd < 0 || end < 0 || idEnd - start > 40) return undefined;
+  const ids = line.slice(start + 6, idEnd).split(':');
+  if (ids.length !== 3 || !ids.every((x) => /^\d{1,10}$/.test(x))) return undefined;
+  // A second header in the same line means the line quotes another: not the sensor's own.
+  const rest = line.slice(end + 5);
+  if (/\[\*\*\] \[\d/.test(rest)) return undefined;
+  const cls = bracketed(rest, '[Classification: ');
+  const prio = toInt(bracketed(rest, '[Priority: '));
+  return {
+    sid: ids[1]!,
+    signature: line.slice(idEnd + 2, end).trim(),
+    ...(cls !== undefined ? { classification: cls } : {}),
+    ...(prio !== undefined ? { priority: prio } : {}),
+  };
+}
+
+function bracketed(s: string, open: string): string | undefined {
+  const at = s.indexOf(open);
+  if (at < 0) return undefined;
+  const close = s.indexOf(']', at + open.length);
+  return close < 0 ? undefined : s.slice(at + open.length, close).trim();
+}
+
+const REQUEST = /"([A-Z]{3,12}) (\S{1,16384}) HTTP\/\d(?:\.\d)?" (\d{3}) /;
+
+/**
+ * Apache/Nginx combined log: `"GET /path HTTP/1.1" 200 123 "referer" "user agent"`. The request
+ * line by a bounded pattern, the user agent as the last quoted field.
+ */
+export function parseCombinedLog(
+  line: string,
+): { method: string; url: string; status: number; userAgent?: string } | undefined {
+  const m = REQUEST.exec(line.length > 65_536 ? line.slice(0, 65_536) : line);
+  if (!m) return undefined;
+  const trimmed = line.trimEnd();
+  let userAgent: string | undefined;
+  if (trimmed.endsWith('"')) {
+    const open = trimmed.lastIndexOf('"', trimmed.length - 2);
+    const ua = open > m.index + m[0].length ? trimmed.slice(open + 1, -1) : undefined;
+    userAgent = ua === '-' ? undefined : ua;
+  }
+  return { method: m[1]!, url: m[2]!, status: Number(m[3]), ...(userAgent ? { userAgent } : {}) };
+}
+
+/** Reads what a log line says into signals; see the file comment for provenance. */
+export function readLogLine(line: string, from: string, b: SignalsBuilder, idsLine: boolean): void {
+  if (idsLine) {
+    const fast = parseFastLog(line);
+    if (fast) {
+      b.meta('detection.signature', fast.signature, from);
+      b.meta('detection.signature_id', fast.sid, from);
+      b.meta('detection.category', fast.classification, from);
+      b.meta('detection.priority', fast.priority, from);
+      return;
+    }
+  }
+  const web = parseCombinedLog(line);
+  if (web) {
+    b.content('network.http_method', web.method, from);
+    b.content('network.url', web.url, from);
+    b.content('network.http_status', web.status, from);
+    b.content('network.user_agent', text(web.userAgent), from);
+  }
+}
