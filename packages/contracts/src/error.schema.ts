@@ -15,13 +15,15 @@ export const ERROR_CODES = {
   FIELD_TOO_LARGE: { status: 400, message: 'A field exceeds the size limit' },
   TOO_MANY_ITEMS: { status: 400, message: 'The batch has more items than allowed' },
   UNAUTHORIZED: { status: 401, message: 'A valid API key is required' },
-  FORBIDDEN: { status: 403, message: 'The API key does not allow this request' },
+  FORBIDDEN: { status: 403, message: 'This API key may not use this route' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests for this API key; retry later' },
   BACKPRESSURE: { status: 503, message: 'The pipeline backlog is full; retry later' },
   REDIS_UNAVAILABLE: { status: 503, message: 'Redis is unavailable' },
+  REDIS_FULL: { status: 503, message: 'Redis refuses writes (out of memory); retry later' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

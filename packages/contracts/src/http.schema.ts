@@ -108,7 +108,8 @@ export const LegacyBatchResponse = z.object({
 /** `GET /health`. Pipeline state as Redis shows it, at most a second old. */
 export const HealthView = z.object({
   status: z.enum(['ok', 'backpressure', 'unavailable']),
-  redis: z.object({ ok: z.boolean(), latency_ms: z.number().optional() }),
+  /** Absent from the liveness-only answer (no key, or a key that may not read). */
+  redis: z.object({ ok: z.boolean(), latency_ms: z.number().optional() }).optional(),
   /** Jobs per queue and BullMQ state. */
   queues: z.record(z.string(), z.record(z.string(), z.number().int())).optional(),
   /** Age of the oldest job waiting to run, per queue (0 when none waits). */

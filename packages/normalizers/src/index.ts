@@ -7,6 +7,7 @@ import { normalizeGeneric } from './generic.normalizer.ts';
 import { normalizeHayabusa } from './hayabusa.normalizer.ts';
 import { normalizeOcsf } from './ocsf.normalizer.ts';
 import { normalizeOriginal } from './original.normalizer.ts';
+import { checkOriginalShape } from './original-shape.ts';
 import { normalizeSentinel } from './sentinel.normalizer.ts';
 import { normalizeSplunk } from './splunk.normalizer.ts';
 import { normalizeSuricata } from './suricata.normalizer.ts';
@@ -107,10 +108,14 @@ export function normalize(input: unknown, opts: NormalizeOptions = {}): Normaliz
       'UNKNOWN_FORMAT',
     );
   }
+  if (Object.keys(input).length === 0) {
+    throw new ValidationError('The alert is empty', [{ message: 'an alert needs at least one field' }]);
+  }
   let alert: NormalizedAlert;
   let format: AlertFormat;
   try {
     const { doc, id } = unwrapEnvelope(input);
+    if (opts.format === undefined || opts.format === 'original') checkOriginalShape(doc);
     const resolved = resolve(doc, opts.format);
     format = resolved.format;
     const draft = resolved.draft;

@@ -404,3 +404,50 @@ describe('generic extraction', () => {
     expect([b.user, b.src_ip]).toEqual([a.user, a.src_ip]);
   });
 });
+
+describe('bad input the original format documents (400 naming the field)', () => {
+  const refused = (input: unknown) => {
+    try {
+      normalize(input);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ValidationError);
+      return (err as ValidationError).details;
+    }
+    throw new Error(`accepted: ${JSON.stringify(input)}`);
+  };
+
+  it('a string where the alert object belongs', () => {
+    expect(refused({ name: 'x', alert: 'user=admin src=185.220.101.52' })).toEqual([
+      { path: 'alert', message: 'expected an object (the alert fields)' },
+    ]);
+    expect(refused({ alert: 'test' })[0]?.path).toBe('alert');
+  });
+
+  it('mistyped fields of the original format', () => {
+    expect(refused({ name: ['x'], alert: { user: 'a' } })[0]?.path).toBe('name');
+    expect(refused({ name: 'x', alert: { source_ip: 12345 } })[0]?.path).toBe('alert.source_ip');
+    expect(refused({ name: 'x', alert: { failed_logins: 'many' } })[0]?.path).toBe('alert.failed_logins');
+    expect(refused({ name: 'x', alert: { user: { $ne: null } } })[0]?.path).toBe('alert.user');
+    expect(refused({ failed_logins: 3, source_ip: ['1.2.3.4'] })[0]?.path).toBe('source_ip');
+    expect(refused({ name: 'x', alert: { success: 'maybe' } })[0]?.path).toBe('alert.success');
+  });
+
+  it('an empty object is not an alert', () => {
+    expect(refused({})[0]?.message).toMatch(/at least one field/);
+  });
+
+  it('still reads the documented spellings', () => {
+    const a = normalize({
+      name: 'x',
+      alert: { source_ip: '8.8.8.8', failed_logins: '12', success: 'True', user: null },
+    });
+    expect(a).toMatchObject({
+      format: 'original',
+      src_ip: '8.8.8.8',
+      facts: { failed_logins: 12, success: true },
+    });
+    // A SIEM payload inside the envelope is read by its own normalizer, not held to these fields.
+    const embedded = { rule: { level: 12, description: 'd' }, agent: { name: 'a' }, source_ip: 1 };
+    expect(normalize({ name: 'x', alert: embedded }).facts?.embedded_format).toBe('wazuh');
+  });
+});

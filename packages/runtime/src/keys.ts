@@ -9,6 +9,8 @@ export function keys(prefix: string) {
     batchIds: (id: string) => `${prefix}:batch:${id}:ids`,
     sourceId: (format: string, sourceId: string) => `${prefix}:source:${format}:${sourceId}`,
     metrics: `${prefix}:metrics`,
+    /** Stream of admin actions (who, what, when), capped. */
+    audit: `${prefix}:audit`,
     completedChannel: `${prefix}:events:completed`,
     /** ZSET worker instance → last heartbeat (ms) of the processes working one queue (Heartbeat). */
     workers: (queue: string) => `${prefix}:workers:${queue}`,

@@ -18,6 +18,9 @@ export const REDACT_PATHS = [
   'config.GEMINI_API_KEY',
   'config.WEBHOOK_SECRET',
   'config.TRIAGE_API_KEYS',
+  'config.TRIAGE_INGEST_KEYS',
+  'config.TRIAGE_READ_KEYS',
+  'config.TRIAGE_ANALYST_KEYS',
 ];
 
 /** One pino root per process; everything else is a child bound to `{service, queue, job_id, alert_id}`. */

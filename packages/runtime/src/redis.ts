@@ -56,6 +56,17 @@ export class RedisTimeoutError extends Error {
   }
 }
 
+/**
+ * A Redis URL fit for a message: the password (and a lone userinfo, which ioredis also reads as a
+ * password) becomes `***`. Works on strings that are not valid URLs too: those are what end in errors.
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/?#]*)@/, (_m, info: string) => {
+    const colon = info.indexOf(':');
+    return colon < 0 ? '//***@' : `//${info.slice(0, colon)}:***@`;
+  });
+}
+
 /** Resolves once the connection is ready, or rejects after `timeoutMs` with a message saying how to get Redis. */
 export async function waitForRedis(redis: Redis, url: string, timeoutMs = 5000): Promise<void> {
   if (redis.status === 'ready') return;
@@ -64,7 +75,7 @@ export async function waitForRedis(redis: Redis, url: string, timeoutMs = 5000):
       cleanup();
       reject(
         new Error(
-          `Redis did not answer at ${url} within ${timeoutMs} ms. Start one (e.g. \`redis-server\`) or set REDIS_URL.`,
+          `Redis did not answer at ${redactUrl(url)} within ${timeoutMs} ms. Start one (e.g. \`redis-server\`) or set REDIS_URL.`,
         ),
       );
     }, timeoutMs);

@@ -1,6 +1,7 @@
 import type { AlertJob, QueueName } from '@triage/contracts';
 import type { AlertStore, Logger, Metrics, PipelineStatus, Redis, TriageConfig } from '@triage/runtime';
 import type { Queue } from 'bullmq';
+import type { AuditLog } from './lib/audit-log.ts';
 import type { Backpressure } from './lib/backpressure.ts';
 import type { CompletionWaiter } from './lib/completion-waiter.ts';
 import type { Intake } from './lib/intake.ts';
@@ -20,4 +21,6 @@ export interface AppDeps {
   metrics: Metrics;
   /** Queue counts, workers and component snapshots from Redis, for /health and /metrics. */
   pipeline: PipelineStatus;
+  /** Admin actions (Bull Board actions, Redis stats), in the log and a Redis stream. */
+  audit: AuditLog;
 }

@@ -172,6 +172,26 @@ describe('bad input never reaches a queue', () => {
     ['unknown format', () => post('/v1/alerts?format=nope', JSON.stringify(original)), 400, 'UNKNOWN_FORMAT'],
     ['/analyze with an array', () => post('/analyze', '[1,2]'), 400, 'VALIDATION_FAILED'],
     ['/batch with invalid JSON', () => post('/batch', '{"alerts": ['), 400, 'INVALID_JSON'],
+    // Hostile or sloppy original-format bodies that used to be triaged as something else.
+    [
+      'original envelope with a string alert',
+      () => post('/v1/alerts', '{"name":"x","alert":"user=admin src=185.220.101.52"}'),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'original name as an array',
+      () => post('/v1/alerts', '{"name":["x"],"alert":{"user":"a"}}'),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'original source_ip as a number',
+      () => post('/analyze', '{"name":"x","alert":{"source_ip":12345}}'),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['an empty object', () => post('/v1/alerts', '{}'), 400, 'VALIDATION_FAILED'],
   ];
   for (const [name, send, status, code] of cases) {
     it(`${name} → ${status} ${code}`, async () => {
@@ -180,6 +200,19 @@ describe('bad input never reaches a queue', () => {
       expect(await enrichJobs()).toBe(before);
     });
   }
+
+  it('names the offending field of a mistyped original alert', async () => {
+    const res = await post('/v1/alerts', '{"name":"x","alert":{"source_ip":12345}}');
+    expect(res.json().error.message).toContain('alert.source_ip');
+  });
+
+  it('a URL that cannot be decoded → 400 with the standard body', async () => {
+    for (const url of ['/v1/alerts/%00%ff', '/v1/batches/%E0%A4%A', '/v1/alerts/%']) {
+      const res = await app.inject({ method: 'GET', url });
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(res.json().error.details[0].path).toBe('url');
+    }
+  });
 
   it('unknown route → 404, wrong method → 405 with Allow', async () => {
     expectError(await app.inject({ method: 'GET', url: '/nope' }), 404, 'NOT_FOUND');

@@ -1,5 +1,12 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { AppError } from '@triage/runtime';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import type { AppDeps } from './app-deps.ts';
+import { KeyRing } from './lib/api-keys.ts';
 import { registerAuth } from './plugins/auth.plugin.ts';
 import { registerBodyParsers } from './plugins/body.plugin.ts';
 import { registerBullBoard } from './plugins/bull-board.plugin.ts';
@@ -13,6 +20,7 @@ import { opsRoutes } from './routes/ops.routes.ts';
 
 /** Builds the HTTP app without listening (tests use `inject()`; main.ts calls `listen()`). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const c = deps.config;
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Per-request lines only at debug: at SIEM-forwarding rates they would drown everything else.
@@ -24,10 +32,39 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 256 },
+    // A URL the router cannot decode (`/v1/alerts/%00%ff`) gets the standard error body too.
+    frameworkErrors: (err, _req, reply) => {
+      const e = new AppError('VALIDATION_FAILED', {
+        message: 'The URL is not valid',
+        details: [{ path: 'url', message: err.message }],
+      });
+      return (reply as FastifyReply).status(e.status).send(e.toBody());
+    },
+    // Slow clients must not hold sockets: a deadline for the headers, for the whole request, and
+    // for an idle keep-alive connection. Node checks these deadlines every connectionsCheckingInterval.
+    requestTimeout: c.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(c.HTTP_HEADERS_TIMEOUT_MS, c.HTTP_REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(1000, c.HTTP_HEADERS_TIMEOUT_MS),
+    },
   });
+  // Beyond this, new connections are closed at once: descriptors stay available for Redis.
+  app.server.maxConnections = c.HTTP_MAX_CONNECTIONS;
   registerErrorHandling(app);
   registerValidation(app);
-  registerAuth(app, deps.config.TRIAGE_API_KEYS);
+  await registerAuth(app, {
+    keys: new KeyRing({
+      admin: c.TRIAGE_API_KEYS,
+      ingest: c.TRIAGE_INGEST_KEYS,
+      read: c.TRIAGE_READ_KEYS,
+      analyst: c.TRIAGE_ANALYST_KEYS,
+    }),
+    redis: deps.redis,
+    prefix: c.QUEUE_PREFIX,
+    limit: c.RATE_LIMIT_PER_KEY,
+    audit: deps.audit,
+  });
   registerBodyParsers(app, {
     maxDepth: deps.config.MAX_JSON_DEPTH,
     maxFieldBytes: deps.config.MAX_FIELD_BYTES,

@@ -8,11 +8,13 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger('ingest', config.LOG_LEVEL);
-  if (
-    config.TRIAGE_API_KEYS.length === 0 &&
-    !LOOPBACK.has(config.HOST) &&
-    !(isIP(config.HOST) && config.HOST.startsWith('127.'))
-  ) {
+  const anyKey = [
+    config.TRIAGE_API_KEYS,
+    config.TRIAGE_INGEST_KEYS,
+    config.TRIAGE_READ_KEYS,
+    config.TRIAGE_ANALYST_KEYS,
+  ].some((l) => l.length > 0);
+  if (!anyKey && !LOOPBACK.has(config.HOST) && !(isIP(config.HOST) && config.HOST.startsWith('127.'))) {
     throw new Error(
       `HOST=${config.HOST} without TRIAGE_API_KEYS would expose an unauthenticated API; set TRIAGE_API_KEYS or bind 127.0.0.1`,
     );

@@ -11,6 +11,7 @@ import {
 } from '@triage/runtime';
 import type { Queue } from 'bullmq';
 import type { AppDeps } from './app-deps.ts';
+import { AuditLog } from './lib/audit-log.ts';
 import { Backpressure } from './lib/backpressure.ts';
 import { CompletionWaiter } from './lib/completion-waiter.ts';
 import { Intake } from './lib/intake.ts';
@@ -59,5 +60,6 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
       queues: [...queues.keys()],
       components: ['intel', 'llm'],
     }),
+    audit: new AuditLog(redis, prefix, logger),
   };
 }

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { EnvInt, EnvList } from './env.ts';
+import { EnvInt, EnvList, RateLimit } from './env.ts';
+
+/**
+ * Comma-separated API keys, each either the key itself or `sha256:<64 hex>` (the SHA-256 of the key,
+ * so the plain key need not sit in the environment: `printf %s "$KEY" | sha256sum`).
+ */
+const ApiKeys = EnvList.refine(
+  (keys) => keys.every((k) => !k.toLowerCase().startsWith('sha256:') || /^sha256:[0-9a-f]{64}$/i.test(k)),
+  'a hashed key is sha256:<64 hex digits>',
+);
 
 /** The ingest service's HTTP settings. */
 export const HttpConfig = z.object({
@@ -7,8 +16,27 @@ export const HttpConfig = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** Ingest listen port. */
   PORT: EnvInt(0, 65535).default(3000),
-  /** Comma-separated API keys; empty = no auth (then the server refuses a non-loopback bind). */
-  TRIAGE_API_KEYS: EnvList.default([]),
+  /**
+   * Admin API keys (every route, Bull Board actions; each admin action is audit-logged). Plain keys or
+   * `sha256:<hex>`. With no key of any kind there is no auth, and the server refuses a non-loopback bind.
+   */
+  TRIAGE_API_KEYS: ApiKeys.default([]),
+  /** Submit-only keys (forwarders): `POST /v1/alerts`, `/v1/alerts/batch`, `/analyze`, `/batch`; no reads. */
+  TRIAGE_INGEST_KEYS: ApiKeys.default([]),
+  /** Read-only keys: GET routes, `/metrics`, `/health` details, Bull Board without its actions. */
+  TRIAGE_READ_KEYS: ApiKeys.default([]),
+  /** Analyst keys: what read keys may do, plus analyst feedback on verdicts. */
+  TRIAGE_ANALYST_KEYS: ApiKeys.default([]),
+  /** Requests per API key (per client address without auth is not limited): `N/s`, `N/min` or `N/h`, shared by every ingest process through Redis. */
+  RATE_LIMIT_PER_KEY: RateLimit.prefault('6000/min'),
+  /** Time a client has to send the request headers; a slow-header client (slowloris) is disconnected after it. */
+  HTTP_HEADERS_TIMEOUT_MS: EnvInt(1000).default(15_000),
+  /** Time a client has to send a whole request, body included (at least HTTP_HEADERS_TIMEOUT_MS). */
+  HTTP_REQUEST_TIMEOUT_MS: EnvInt(1000).default(120_000),
+  /** How long an idle keep-alive connection stays open between requests. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: EnvInt(100).default(5_000),
+  /** Most open connections per ingest process; beyond it new connections are closed at once (file descriptors stay for Redis). */
+  HTTP_MAX_CONNECTIONS: EnvInt(1).default(8_192),
   /** Largest body for a single alert. */
   ALERT_BODY_LIMIT_BYTES: EnvInt(1024).default(1024 * 1024),
   /** Largest body for a batch (JSON or NDJSON). */

@@ -49,3 +49,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WEBHOOK_URL: 'ftp://x' })).toThrow(/WEBHOOK_URL/);
   });
 });
+
+describe('Redis credentials', () => {
+  it('never appear in configuration or startup errors', async () => {
+    const { redactUrl, waitForRedis, createRedis } = await import('../redis.ts');
+    expect(redactUrl('redis://default:s3cret@redis:6379/0')).toBe('redis://default:***@redis:6379/0');
+    expect(redactUrl('rediss://:s3cret@h:6380')).toBe('rediss://:***@h:6380');
+    expect(redactUrl('redis://s3cret@h')).toBe('redis://***@h');
+    expect(redactUrl('redis://h:6379')).toBe('redis://h:6379');
+    expect(() => loadConfig({ REDIS_URL: 'redis//user:s3cret@h' })).toThrow(/REDIS_URL/);
+    try {
+      loadConfig({ REDIS_URL: 'redis//user:s3cret@h' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('s3cret');
+    }
+    const url = 'redis://user:s3cret@127.0.0.1:1';
+    const redis = createRedis(url, 'producer');
+    try {
+      await expect(waitForRedis(redis, url, 300)).rejects.toThrow(/user:\*\*\*@127\.0\.0\.1:1/);
+      await expect(waitForRedis(redis, url, 300)).rejects.not.toThrow(/s3cret/);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AppError } from '../app-error.ts';
+import { redactUrl } from '../redis.ts';
 import { BaseConfig } from './base.config.ts';
 import { ClassifierConfig } from './classifier.config.ts';
 import { HttpConfig } from './http.config.ts';
@@ -38,7 +39,10 @@ export function loadConfig(
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? '?');
-      const shown = /KEY|SECRET/.test(name) ? '<redacted>' : JSON.stringify(env[name] ?? overrides[name]);
+      const value = env[name] ?? overrides[name];
+      const shown = /KEY|SECRET/.test(name)
+        ? '<redacted>'
+        : JSON.stringify(typeof value === 'string' ? redactUrl(value) : value);
       return `${name}=${shown}: ${i.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);

@@ -83,22 +83,26 @@ export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         ...errorResponses(...BODY_ERRORS, 'UNKNOWN_FORMAT', 'BACKPRESSURE'),
       },
     };
-    app.post('/v1/alerts', { schema, bodyLimit: deps.config.ALERT_BODY_LIMIT_BYTES }, async (req, reply) => {
-      const { format } = req.query;
-      const item = singleItem(req.body as unknown);
-      await deps.backpressure.admit(1);
-      const res = await deps.intake.accept([item], { batch: false, ...(format ? { format } : {}) });
-      const rejected = res.rejected[0];
-      if (rejected) {
-        throw new AppError(rejected.error.code as AppError['code'], { message: rejected.error.message });
-      }
-      const id = res.ids[0]!;
-      const duplicate = res.duplicate[0] ?? false;
-      const status = duplicate ? ((await deps.store.get(id))?.status ?? 'queued') : 'queued';
-      return reply
-        .status(202)
-        .send({ id, status, ...(duplicate ? { duplicate } : {}), links: { self: `/v1/alerts/${id}` } });
-    });
+    app.post(
+      '/v1/alerts',
+      { schema, bodyLimit: deps.config.ALERT_BODY_LIMIT_BYTES, config: { access: 'submit' } },
+      async (req, reply) => {
+        const { format } = req.query;
+        const item = singleItem(req.body as unknown);
+        await deps.backpressure.admit(1);
+        const res = await deps.intake.accept([item], { batch: false, ...(format ? { format } : {}) });
+        const rejected = res.rejected[0];
+        if (rejected) {
+          throw new AppError(rejected.error.code as AppError['code'], { message: rejected.error.message });
+        }
+        const id = res.ids[0]!;
+        const duplicate = res.duplicate[0] ?? false;
+        const status = duplicate ? ((await deps.store.get(id))?.status ?? 'queued') : 'queued';
+        return reply
+          .status(202)
+          .send({ id, status, ...(duplicate ? { duplicate } : {}), links: { self: `/v1/alerts/${id}` } });
+      },
+    );
 
     const batchSchema = {
       tags: ['alerts'],
@@ -115,7 +119,7 @@ export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     };
     app.post(
       '/v1/alerts/batch',
-      { schema: batchSchema, bodyLimit: deps.config.BATCH_BODY_LIMIT_BYTES },
+      { schema: batchSchema, bodyLimit: deps.config.BATCH_BODY_LIMIT_BYTES, config: { access: 'submit' } },
       async (req, reply) => {
         const { format } = req.query;
         const items = batchItems(req.body as unknown, deps.config.BATCH_MAX_ITEMS);
@@ -146,7 +150,7 @@ export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       params: AlertIdParams,
       response: { 200: json(AlertView, 'The alert'), ...errorResponses('NOT_FOUND') },
     };
-    app.get('/v1/alerts/:id', { schema: getSchema }, async (req) => {
+    app.get('/v1/alerts/:id', { schema: getSchema, config: { access: 'read' } }, async (req) => {
       const view = await deps.store.get(req.params.id);
       if (!view)
         throw new AppError('NOT_FOUND', { message: `No alert ${req.params.id} (unknown or expired)` });

@@ -18,7 +18,7 @@ export function batchRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND'),
       },
     };
-    app.get('/v1/batches/:id', { schema }, async (req) => {
+    app.get('/v1/batches/:id', { schema, config: { access: 'read' } }, async (req) => {
       const summary = await deps.store.batchSummary(req.params.id);
       if (!summary)
         throw new AppError('NOT_FOUND', { message: `No batch ${req.params.id} (unknown or expired)` });

@@ -35,7 +35,7 @@ export function compatRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     };
     app.post(
       '/analyze',
-      { schema: analyzeSchema, bodyLimit: deps.config.ALERT_BODY_LIMIT_BYTES },
+      { schema: analyzeSchema, bodyLimit: deps.config.ALERT_BODY_LIMIT_BYTES, config: { access: 'submit' } },
       async (req, reply) => {
         const { format } = req.query;
         const item = singleItem(req.body as unknown);
@@ -71,7 +71,7 @@ export function compatRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     };
     app.post(
       '/batch',
-      { schema: batchSchema, bodyLimit: deps.config.BATCH_BODY_LIMIT_BYTES },
+      { schema: batchSchema, bodyLimit: deps.config.BATCH_BODY_LIMIT_BYTES, config: { access: 'submit' } },
       async (req, reply) => {
         const { format } = req.query;
         const items = batchItems(req.body as unknown, deps.config.BATCH_MAX_ITEMS);

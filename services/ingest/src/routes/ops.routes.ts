@@ -36,7 +36,7 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       tags: ['ops'],
       summary: 'Liveness, Redis, queue depths, workers, provider and LLM status',
       description:
-        'Served from one read of Redis shared by every caller for a second: queue counts and the oldest waiting job per queue, worker processes with a fresh heartbeat, and the status snapshots the enrich and classify workers publish. Open without a key, for probes.',
+        'Served from one read of Redis shared by every caller for a second: queue counts and the oldest waiting job per queue, worker processes with a fresh heartbeat, and the status snapshots the enrich and classify workers publish. Without a key (or with an ingest key) only `{"status": "ok"}`, for probes; the details need a read key.',
       operationId: 'getHealth',
       security: [],
       response: {
@@ -44,7 +44,10 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         503: json(HealthView, 'Redis is unavailable'),
       },
     };
-    app.get('/health', { schema: healthSchema }, async (_req, reply) => {
+    app.get('/health', { schema: healthSchema, config: { access: 'public' } }, async (req, reply) => {
+      // Without a key that may read, only liveness: depths, provider setup, quotas, last errors and
+      // LLM spend are reconnaissance for an attacker.
+      if (!req.principal?.can('read')) return { status: 'ok' as const };
       let snap: PipelineSnapshot;
       try {
         snap = await deps.pipeline.read();
@@ -66,7 +69,7 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         ...errorResponses(),
       },
     };
-    app.get('/metrics', { schema: metricsSchema }, async (_req, reply) => {
+    app.get('/metrics', { schema: metricsSchema, config: { access: 'read' } }, async (_req, reply) => {
       const snap = await deps.pipeline.read();
       const text = await renderMetrics(deps.redis, deps.config.QUEUE_PREFIX, [
         {
