@@ -4,7 +4,7 @@
  * and `redis-server` is on PATH.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -109,13 +109,34 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
   });
 }
 
+/** A free loopback port for a worker's /metrics and probes (WORKER_HTTP_PORT). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 const redis = await ensureRedis();
+// WORKER_HTTP_PORT=N numbers the workers' endpoints from N; unset, each worker gets a free port.
+let nextOpsPort = Number(process.env.WORKER_HTTP_PORT || 0);
+const endpoints: string[] = [];
 for (const svc of SERVICES) {
   for (let i = 0; i < svc.count; i++) {
     const name = svc.count > 1 ? `${svc.name}-${i + 1}` : svc.name;
+    const env = { ...process.env };
+    if (svc.name !== 'ingest') {
+      const port = nextOpsPort > 0 ? nextOpsPort++ : await freePort();
+      env.WORKER_HTTP_PORT = String(port);
+      endpoints.push(`${name} http://127.0.0.1:${port}/metrics`);
+    }
     const child = spawn(process.execPath, ['--conditions=source', svc.main], {
       cwd: root,
-      env: process.env,
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     prefixLines(name, child.stdout!, process.stdout);
@@ -129,7 +150,8 @@ for (const svc of SERVICES) {
   }
 }
 log(
-  `pipeline starting: http://${process.env.HOST || '127.0.0.1'}:${process.env.PORT || 3000} (Bull Board at /admin/queues)`,
+  `pipeline starting: http://${process.env.HOST || '127.0.0.1'}:${process.env.PORT || 3000} (Bull Board at /admin/queues, API docs at /docs)`,
 );
+log(`worker metrics and probes (/metrics, /livez, /readyz): ${endpoints.join(', ')}`);
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));

@@ -191,9 +191,9 @@ async function backlog() {
     }
     const queuedBytes = (await used()) - before;
     const t0 = performance.now();
-    p.start('enrich');
-    p.start('classify');
-    p.start('deliver');
+    await p.start('enrich');
+    await p.start('classify');
+    await p.start('deliver');
     await waitFor(
       async () => {
         const sums = await Promise.all(

@@ -58,9 +58,9 @@ it('1,000 alerts complete exactly once although every worker is SIGKILLed mid-ba
   const atKill = (await summary()).completed;
   expect(atKill).toBeLessThan(1000);
 
-  pipeline.start('enrich');
-  pipeline.start('classify');
-  pipeline.start('deliver');
+  await pipeline.start('enrich');
+  await pipeline.start('classify');
+  await pipeline.start('deliver');
   // Jobs the killed workers held are taken over once their locks expire (WORKER_LOCK_MS).
   const done = await waitFor(
     async () => {

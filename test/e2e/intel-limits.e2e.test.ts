@@ -10,6 +10,7 @@ import {
   readJson,
   redisFixture,
   startPipeline,
+  sumSamples,
   VirusTotalFake,
   waitFor,
 } from '@triage/testing';
@@ -67,14 +68,12 @@ async function submit(alerts: unknown[]) {
   return { batch_id, summary, seconds: (Date.now() - t0) / 1000 };
 }
 
+/** Intel cache reads, summed over the enrich processes (each serves its own counters). */
 async function cacheCounts(): Promise<{ hit: number; miss: number }> {
-  const text = await (await fetch(`${pipeline.url}/metrics`)).text();
-  const sum = (result: string) =>
-    [
-      ...text.matchAll(
-        new RegExp(`triage_intel_cache_total\\{[^}]*result="${result}"[^}]*\\} ([0-9.]+)`, 'g'),
-      ),
-    ].reduce((a, m) => a + Number(m[1]), 0);
+  const scrapes = await Promise.all(
+    pipeline.workerUrls('enrich').map(async (url) => (await fetch(`${url}/metrics`)).text()),
+  );
+  const sum = (result: string) => sumSamples(scrapes, 'triage_intel_cache_total', { result });
   return { hit: sum('hit'), miss: sum('miss') };
 }
 
@@ -134,7 +133,7 @@ describe('intel within quota (several enrich processes, fakes at 5/s, pipeline a
     const run = await submit(alerts);
     expect(run.summary.completed).toBe(330);
     expect(abuse.stats().requests + vt.stats().requests).toBe(requests);
-    // 300 public alerts × 2 providers; metrics reach Redis within a flush interval.
+    // 300 public alerts × 2 providers, counted by the enrich processes that served them.
     const after = await waitFor(async () => {
       const c = await cacheCounts();
       return c.hit - before.hit >= 600 && c;

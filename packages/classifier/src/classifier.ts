@@ -3,7 +3,7 @@ import { AppError, keys, type Logger, type Metrics, type Redis, type TriageConfi
 import { extractFeatures } from './alert-features.ts';
 import { costUsd, priceFor, type Usage } from './cost.ts';
 import { GeminiClient } from './gemini/gemini.client.ts';
-import { type Denial, LlmLedger, utcDay } from './gemini/llm-ledger.ts';
+import { type Denial, LlmLedger } from './gemini/llm-ledger.ts';
 import { buildPrompt } from './gemini/prompt.ts';
 import { detectInjection, guardLlmVerdict, injectionEvidence } from './guardrails.ts';
 import { type BuildContext, fromCache, llmResult, rulesResult } from './result-builder.ts';
@@ -250,7 +250,7 @@ export class Classifier {
     this.metrics.inc('triage_llm_tokens_total', { kind: 'output', model }, usage.output);
     if (usage.thinking)
       this.metrics.inc('triage_llm_tokens_total', { kind: 'thinking', model }, usage.thinking);
-    if (usd > 0) this.metrics.inc('triage_llm_cost_usd_total', { day: utcDay() }, usd);
+    if (usd > 0) this.metrics.inc('triage_llm_cost_usd_total', { model }, usd);
     await this.ledger
       .recordUsage(usd, usage)
       .catch((err: unknown) => this.logger.warn({ err }, 'could not record Gemini spend'));

@@ -1,5 +1,5 @@
 import { Enrichment, JOBS, lookupJobId } from '@triage/contracts';
-import { createLogger, loadConfig, Metrics } from '@triage/runtime';
+import { createLogger, loadConfig, type MetricName, Metrics } from '@triage/runtime';
 import { AbuseIpdbFake, type RedisFixture, redisFixture, VirusTotalFake, waitFor } from '@triage/testing';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ async function harness(env: Record<string, string> = {}, opts: { workers?: boole
     INTEL_RATE_MARGIN_MS: '0',
     ...env,
   });
-  const metrics = new Metrics(fx.redis, fx.prefix, 60_000);
+  const metrics = new Metrics({ processMetrics: false });
   const hub = new WakeHub();
   const service = new IntelService({
     redis: fx.redis,
@@ -52,10 +52,8 @@ async function harness(env: Record<string, string> = {}, opts: { workers?: boole
   return h;
 }
 
-async function metricValue(h: Harness, name: string, labels: string): Promise<number> {
-  await h.metrics.flush();
-  return Number((await h.fx.redis.hget(`${h.fx.prefix}:metrics`, `${name}|${labels}`)) ?? 0);
-}
+const metricValue = (h: Harness, name: MetricName, labels: Record<string, string>) =>
+  h.metrics.value(name, labels);
 
 beforeAll(async () => {
   await abuse.start();
@@ -125,8 +123,12 @@ describe('IntelService.gather', () => {
     expect(second.rounds).toBe(1);
     expect(second.enrichment.cache).toEqual({ hits: 6, misses: 0 });
     expect(abuse.stats().requests + vt.stats().requests).toBe(6);
-    expect(await metricValue(h, 'triage_intel_cache_total', 'provider="virustotal",result="hit"')).toBe(4);
-    expect(await metricValue(h, 'triage_intel_lookups_total', 'outcome="ok",provider="abuseipdb"')).toBe(2);
+    expect(await metricValue(h, 'triage_intel_cache_total', { provider: 'virustotal', result: 'hit' })).toBe(
+      4,
+    );
+    expect(await metricValue(h, 'triage_intel_lookups_total', { outcome: 'ok', provider: 'abuseipdb' })).toBe(
+      2,
+    );
   });
 
   it('gather is idempotent: calling it again while lookups run enqueues nothing new', async () => {
@@ -198,9 +200,9 @@ describe('IntelService.gather', () => {
     expect(b.enrichment.partial).toBe(false);
     expect(b.enrichment.intel['flaky.example.org']?.providers.virustotal?.virustotal).toBeDefined();
     expect(vt.stats().byValue['flaky.example.org']).toBe(2);
-    expect(await metricValue(h, 'triage_intel_lookups_total', 'outcome="error",provider="virustotal"')).toBe(
-      1,
-    );
+    expect(
+      await metricValue(h, 'triage_intel_lookups_total', { outcome: 'error', provider: 'virustotal' }),
+    ).toBe(1);
   });
 
   it('a lookup that fails its last attempt (5xx after the quick retry) wakes its alerts with "error"', async () => {
@@ -308,12 +310,12 @@ describe('IntelService.gather', () => {
     const cached = await driveGather(h.service, h.hub, testAlert({ src_ip: '45.10.4.1' }), 'thr-cached');
     expect(cached.rounds).toBe(1);
     expect(vt.stats().requests).toBe(1);
-    expect(await metricValue(h, 'triage_intel_rate_limited_total', 'provider="virustotal"')).toBe(1);
+    expect(await metricValue(h, 'triage_intel_rate_limited_total', { provider: 'virustotal' })).toBe(1);
   });
 
   it('with no API key: offline only, providers reported not_configured, not partial, no queue', async () => {
     const fx = await redisFixture('intel-offline-only');
-    const metrics = new Metrics(fx.redis, fx.prefix, 60_000);
+    const metrics = new Metrics({ processMetrics: false });
     const service = new IntelService({
       redis: fx.redis,
       connection: { url: fx.url, maxRetriesPerRequest: null },

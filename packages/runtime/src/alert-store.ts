@@ -152,6 +152,13 @@ export class AlertStore {
     return raw ? NormalizedAlert.parse(JSON.parse(raw)) : undefined;
   }
 
+  /** When ingest accepted the alert (epoch ms), for the end-to-end latency. */
+  async receivedAt(id: string): Promise<number | undefined> {
+    const iso = await this.redis.hget(this.k.alert(id), 'received_at');
+    const ms = iso ? Date.parse(iso) : Number.NaN;
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+
   async saveEnrichment(id: string, enrichment: Enrichment): Promise<void> {
     await this.redis.hset(this.k.alert(id), 'enrichment', JSON.stringify(enrichment));
   }

@@ -48,6 +48,7 @@ export class Heartbeat {
   private readonly reports = new Map<string, () => Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private again = false;
   /** Epoch ms of the last beat Redis accepted (0 before the first). */
   lastBeatAt = 0;
 
@@ -62,11 +63,13 @@ export class Heartbeat {
   /** Counts this process among the workers of `worker`'s queue while the worker runs. */
   watch(worker: Worker): void {
     this.workers.push(worker);
+    this.soon();
   }
 
   /** Publishes `read()` as the `component` snapshot with every beat. */
   report(component: string, read: () => Promise<unknown>): void {
     this.reports.set(component, read);
+    this.soon();
   }
 
   /** The workers watched so far (liveness reads their state). */
@@ -127,12 +130,25 @@ export class Heartbeat {
     await pipe.exec();
   }
 
+  /** Once started, a new worker or report is published at once rather than at the next beat. */
+  private soon(): void {
+    if (this.timer) setImmediate(() => void this.tick());
+  }
+
   private async tick(): Promise<void> {
-    if (this.running) return; // a slow Redis: never pile up beats
+    if (this.running) {
+      // A slow Redis: never pile up beats, but do not lose a requested one either.
+      this.again = true;
+      return;
+    }
     this.running = this.beat()
       .catch((err: unknown) => this.logger?.warn({ err }, 'heartbeat failed'))
       .finally(() => {
         this.running = undefined;
+        if (this.again && this.timer) {
+          this.again = false;
+          void this.tick();
+        }
       });
     await this.running;
   }

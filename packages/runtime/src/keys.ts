@@ -8,7 +8,6 @@ export function keys(prefix: string) {
     batch: (id: string) => `${prefix}:batch:${id}`,
     batchIds: (id: string) => `${prefix}:batch:${id}:ids`,
     sourceId: (format: string, sourceId: string) => `${prefix}:source:${format}:${sourceId}`,
-    metrics: `${prefix}:metrics`,
     /** Stream of admin actions (who, what, when), capped. */
     audit: `${prefix}:audit`,
     completedChannel: `${prefix}:events:completed`,

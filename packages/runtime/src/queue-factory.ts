@@ -31,6 +31,12 @@ export interface ValidatedJob<T> {
   job: Job;
 }
 
+export interface CreateWorkerOptions extends WorkerOptions {
+  connection: ConnectionOptions;
+  /** Wraps every job run (WorkerHealth times them to spot a stuck process). */
+  track?: <T>(run: () => Promise<T>) => Promise<T>;
+}
+
 /**
  * A worker whose processor only ever sees payloads that passed the catalog schema.
  * A payload that does not is an UnrecoverableError: never retried, never silently completed.
@@ -38,20 +44,22 @@ export interface ValidatedJob<T> {
 export function createWorker<S extends QueueSpec, R>(
   spec: S,
   processor: (data: z.output<S['schema']>, job: Job, token?: string) => Promise<R>,
-  options: WorkerOptions & { connection: ConnectionOptions },
+  options: CreateWorkerOptions,
 ): Worker<unknown, R> {
+  const { track = (run) => run(), ...workerOptions } = options;
   return new Worker<unknown, R>(
     spec.name,
-    async (job, token) => {
-      const parsed = spec.schema.safeParse(job.data);
-      if (!parsed.success) {
-        throw new UnrecoverableError(
-          `invalid ${spec.name} payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
-        );
-      }
-      return processor(parsed.data as z.output<S['schema']>, job, token);
-    },
-    options,
+    (job, token) =>
+      track(async () => {
+        const parsed = spec.schema.safeParse(job.data);
+        if (!parsed.success) {
+          throw new UnrecoverableError(
+            `invalid ${spec.name} payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
+          );
+        }
+        return processor(parsed.data as z.output<S['schema']>, job, token);
+      }),
+    workerOptions,
   );
 }
 

@@ -1,14 +1,16 @@
 import { type DeadLetterJob, JOBS } from '@triage/contracts';
-import type { Queue, WorkerOptions } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { AlertStore } from './alert-store.ts';
 import { loadConfig, type TriageConfig } from './config/load-config.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
-import { createQueue } from './queue-factory.ts';
+import { startOpsServer } from './ops-server.ts';
+import { type CreateWorkerOptions, createQueue } from './queue-factory.ts';
 import { createRedis, type Redis, waitForRedis } from './redis.ts';
 import { Shutdown } from './shutdown.ts';
+import { WorkerHealth } from './worker-health.ts';
 
 /** What every worker process starts from: config, logger, connections, store, metrics, dead letters. */
 export interface WorkerProcess {
@@ -25,8 +27,10 @@ export interface WorkerProcess {
   deadLetter: Queue<DeadLetterJob>;
   /** Reports this process's workers and component status to Redis (`watch` each worker). */
   heartbeat: Heartbeat;
-  /** Options every Worker of the process shares (concurrency, lock, stalled check). */
-  workerOptions: WorkerOptions & { connection: Redis };
+  /** Liveness and readiness, served on WORKER_HTTP_PORT with this process's metrics. */
+  health: WorkerHealth;
+  /** Options every Worker of the process shares (concurrency, lock, stalled check, job timing). */
+  workerOptions: CreateWorkerOptions & { connection: Redis };
 }
 
 /**
@@ -46,10 +50,27 @@ export async function startWorkerProcess(
   const connection = createRedis(config.REDIS_URL, 'worker');
   const redis = createRedis(config.REDIS_URL, 'client');
   await waitForRedis(redis, config.REDIS_URL, 15_000);
-  const metrics = new Metrics(redis, prefix);
+  const metrics = new Metrics();
   const deadLetter = createQueue(JOBS.deadLetter, connection, prefix) as Queue<DeadLetterJob>;
   const heartbeat = new Heartbeat({ redis, prefix, logger });
   heartbeat.start();
+  const health = new WorkerHealth({
+    heartbeat,
+    connections: [connection, redis],
+    stuckAfterMs: config.WORKER_STUCK_MS,
+  });
+  // Probes keep answering while the workers drain (live, not ready), so the server closes late.
+  shutdown.add('not-ready', 'http', () => health.shuttingDown());
+  if (config.WORKER_HTTP_PORT > 0) {
+    const ops = await startOpsServer({
+      host: config.WORKER_HTTP_HOST,
+      port: config.WORKER_HTTP_PORT,
+      metrics,
+      health,
+    });
+    shutdown.add('ops-http', 'redis', () => ops.close());
+    logger.info({ url: ops.url }, 'metrics and health endpoint listening');
+  }
 
   // Out of the worker counts as soon as the workers have stopped taking jobs.
   shutdown.add('heartbeat', 'queues', () => heartbeat.close());
@@ -69,12 +90,14 @@ export async function startWorkerProcess(
     metrics,
     deadLetter,
     heartbeat,
+    health,
     workerOptions: {
       connection,
       prefix,
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,
       stalledInterval: config.WORKER_LOCK_MS,
+      track: health.track,
     },
   };
 }

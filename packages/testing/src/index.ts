@@ -3,6 +3,7 @@ export * from './fake-server.ts';
 export * from './gemini.fake.ts';
 export * from './http.ts';
 export * from './pipeline.fixture.ts';
+export * from './promtool.ts';
 export * from './redis.fixture.ts';
 export * from './redis-server.fixture.ts';
 export * from './virustotal.fake.ts';

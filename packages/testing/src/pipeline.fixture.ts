@@ -25,12 +25,14 @@ export function freePort(): Promise<number> {
 
 export interface RunningPipeline {
   url: string;
+  /** `/metrics`, `/livez`, `/readyz` base URL of every running worker process (WORKER_HTTP_PORT). */
+  workerUrls(service?: ServiceName): string[];
   /** Output of every process so far (for failure messages). */
   logs(): string;
   /** Sends a signal to every process of a service. */
   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   /** Starts `count` more processes of a service. */
-  start(service: ServiceName, count?: number): void;
+  start(service: ServiceName, count?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,15 +47,20 @@ export async function startPipeline(opts: {
   const port = await freePort();
   const env = { ...process.env, LOG_LEVEL: 'warn', ...opts.env, PORT: String(port), HOST: '127.0.0.1' };
   const procs = new Map<ServiceName, ChildProcess[]>();
+  const opsUrls = new Map<ChildProcess, { service: ServiceName; url: string }>();
   let output = '';
 
-  const start = (service: ServiceName, count = 1) => {
+  const start = async (service: ServiceName, count = 1) => {
     for (let i = 0; i < count; i++) {
+      // Each worker process serves its own metrics and probes, as one container per process would.
+      const opsPort = service === 'ingest' ? 0 : await freePort();
       const child = spawn(process.execPath, ['--conditions=source', SERVICE_MAINS[service]], {
         cwd: ROOT,
-        env,
+        env: { ...env, ...(opsPort ? { WORKER_HTTP_PORT: String(opsPort) } : {}) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      if (opsPort) opsUrls.set(child, { service, url: `http://127.0.0.1:${opsPort}` });
+      child.once('exit', () => opsUrls.delete(child));
       const tag = `[${service}:${child.pid}] `;
       const capture = (d: Buffer) => {
         output += d
@@ -87,7 +94,7 @@ export async function startPipeline(opts: {
   };
 
   const counts = { ingest: 1, enrich: 1, classify: 1, deliver: 1, ...opts.services };
-  for (const [service, n] of Object.entries(counts)) start(service as ServiceName, n);
+  for (const [service, n] of Object.entries(counts)) await start(service as ServiceName, n);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
@@ -95,7 +102,8 @@ export async function startPipeline(opts: {
         const res = await fetch(`${url}/health`).catch(() => undefined);
         return res?.ok;
       },
-      { timeoutMs: 30_000, intervalMs: 100, message: 'ingest /health' },
+      // Generous: six processes load their modules at once, and CI machines are shared.
+      { timeoutMs: 90_000, intervalMs: 100, message: 'ingest /health' },
     );
   } catch (err) {
     for (const s of Object.keys(SERVICE_MAINS)) await kill(s as ServiceName, 'SIGKILL');
@@ -103,6 +111,8 @@ export async function startPipeline(opts: {
   }
   return {
     url,
+    workerUrls: (service) =>
+      [...opsUrls.values()].filter((o) => !service || o.service === service).map((o) => o.url),
     logs: () => output,
     kill,
     start,

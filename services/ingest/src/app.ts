@@ -12,6 +12,7 @@ import { registerBodyParsers } from './plugins/body.plugin.ts';
 import { registerBullBoard } from './plugins/bull-board.plugin.ts';
 import { registerDocs } from './plugins/docs.plugin.ts';
 import { registerErrorHandling } from './plugins/errors.plugin.ts';
+import { registerHttpMetrics } from './plugins/http-metrics.plugin.ts';
 import { registerValidation } from './plugins/validation.plugin.ts';
 import { alertRoutes } from './routes/alerts.routes.ts';
 import { batchRoutes } from './routes/batches.routes.ts';
@@ -52,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Beyond this, new connections are closed at once: descriptors stay available for Redis.
   app.server.maxConnections = c.HTTP_MAX_CONNECTIONS;
   registerErrorHandling(app);
+  registerHttpMetrics(app, deps.metrics);
   registerValidation(app);
   await registerAuth(app, {
     keys: new KeyRing({

@@ -6,6 +6,7 @@ import {
   type Logger,
   Metrics,
   PipelineStatus,
+  registerPipelineMetrics,
   type Shutdown,
   type TriageConfig,
 } from '@triage/runtime';
@@ -32,15 +33,23 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
     queues.set(spec.name, createQueue(spec, connection, prefix) as Queue);
   const enrichQueue = queues.get(JOBS.enrich.name) as Queue<AlertJob>;
   const store = new AlertStore(redis, prefix, config.RESULT_TTL_SECONDS);
-  const metrics = new Metrics(redis, prefix);
+  const metrics = new Metrics();
   const waiter = new CompletionWaiter(sub, store.completedChannel);
 
   shutdown.add('completion-waiter', 'queues', () => waiter.close());
-  shutdown.add('metrics', 'queues', () => metrics.close());
   for (const [name, q] of queues) shutdown.add(`queue:${name}`, 'queues', () => q.close());
   shutdown.add('redis', 'redis', async () => {
     await Promise.allSettled([redis.quit(), connection.quit()]);
   });
+
+  // Status the workers publish (Heartbeat.report): ingest never builds IntelService or Classifier.
+  const pipeline = new PipelineStatus({
+    redis,
+    prefix,
+    queues: [...queues.keys()],
+    components: ['intel', 'llm'],
+  });
+  registerPipelineMetrics(metrics.registry, pipeline);
 
   return {
     config,
@@ -53,13 +62,7 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
     waiter,
     backpressure: new Backpressure(enrichQueue, config.ENRICH_MAX_BACKLOG),
     metrics,
-    // Status the workers publish (Heartbeat.report): ingest never builds IntelService or Classifier.
-    pipeline: new PipelineStatus({
-      redis,
-      prefix,
-      queues: [...queues.keys()],
-      components: ['intel', 'llm'],
-    }),
+    pipeline,
     audit: new AuditLog(redis, prefix, logger),
   };
 }

@@ -11,7 +11,7 @@ const config = loadConfig(process.env);
 const prefix = config.QUEUE_PREFIX;
 const redis = createRedis(config.REDIS_URL, 'client');
 const publisher = createRedis(config.REDIS_URL, 'client');
-const metrics = new Metrics(redis, prefix);
+const metrics = new Metrics({ processMetrics: false });
 const service = new IntelService({
   redis,
   connection: { url: config.REDIS_URL, maxRetriesPerRequest: null },

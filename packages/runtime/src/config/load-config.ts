@@ -5,13 +5,15 @@ import { BaseConfig } from './base.config.ts';
 import { ClassifierConfig } from './classifier.config.ts';
 import { HttpConfig } from './http.config.ts';
 import { IntelConfig } from './intel.config.ts';
+import { OpsConfig } from './ops.config.ts';
 import { WebhookConfig } from './webhook.config.ts';
 
 /** The whole environment contract. Every service parses it once in `main.ts`. */
 export const TriageConfig = BaseConfig.extend(HttpConfig.shape)
   .extend(IntelConfig.shape)
   .extend(ClassifierConfig.shape)
-  .extend(WebhookConfig.shape);
+  .extend(WebhookConfig.shape)
+  .extend(OpsConfig.shape);
 export type TriageConfig = Readonly<z.output<typeof TriageConfig>>;
 
 export class ConfigError extends AppError {

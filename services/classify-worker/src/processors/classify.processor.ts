@@ -17,7 +17,11 @@ export interface ClassifyDeps {
 export function classifyProcessor(deps: ClassifyDeps) {
   return async (data: AlertJob): Promise<{ classification: string }> => {
     const id = data.alert_id;
-    const [alert, enrichment] = await Promise.all([deps.store.loadAlert(id), deps.store.loadEnrichment(id)]);
+    const [alert, enrichment, receivedAt] = await Promise.all([
+      deps.store.loadAlert(id),
+      deps.store.loadEnrichment(id),
+      deps.store.receivedAt(id),
+    ]);
     if (!alert || !enrichment) throw new UnrecoverableError(`alert ${id} or its enrichment not found`);
     const startedAt = await deps.store.setStage(id, 'classifying');
     if (startedAt === undefined) return { classification: 'already-final' };
@@ -32,11 +36,15 @@ export function classifyProcessor(deps: ClassifyDeps) {
         classification: result.classification,
         decided_by: result.decided_by,
       });
-      deps.metrics.observe(
-        'triage_stage_duration_seconds',
-        { stage: 'classify' },
-        (Date.now() - startedAt) / 1000,
-      );
+      const now = Date.now();
+      deps.metrics.observe('triage_stage_duration_seconds', { stage: 'classify' }, (now - startedAt) / 1000);
+      if (receivedAt !== undefined) {
+        deps.metrics.observe(
+          'triage_stage_duration_seconds',
+          { stage: 'end_to_end' },
+          (now - receivedAt) / 1000,
+        );
+      }
     }
     return { classification: result.classification };
   };

@@ -81,7 +81,7 @@ async function harness(name: string, url: string | undefined, backoffMs = 100): 
   const connection: Redis = createRedis(fx.url, 'worker');
   const logger = createLogger('deliver-test', 'silent');
   const store = new AlertStore(fx.redis, fx.prefix, 3600);
-  const metrics = new Metrics(fx.redis, fx.prefix, 60_000);
+  const metrics = new Metrics({ processMetrics: false });
   const queue = createQueue(JOBS.results, connection, fx.prefix, {
     defaultJobOptions: { ...JOBS.results.defaults, backoff: { type: 'exponential', delay: backoffMs } },
   }) as Queue<ResultJob>;
@@ -125,14 +125,7 @@ async function harness(name: string, url: string | undefined, backoffMs = 100): 
       if (!j) throw new Error(`no job ${id}`);
       return j;
     },
-    async counter(outcome) {
-      await metrics.flush();
-      const v = await fx.redis.hget(
-        `${fx.prefix}:metrics`,
-        `triage_webhook_deliveries_total|outcome="${outcome}"`,
-      );
-      return Number(v ?? 0);
-    },
+    counter: (outcome) => metrics.value('triage_webhook_deliveries_total', { outcome }),
     async close() {
       await worker.close();
       await Promise.all([queue.close(), deadLetter.close(), metrics.close()]);

@@ -1,5 +1,5 @@
 import { HealthView, JOBS } from '@triage/contracts';
-import { type PipelineSnapshot, renderMetrics } from '@triage/runtime';
+import type { PipelineSnapshot } from '@triage/runtime';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.ts';
@@ -60,6 +60,8 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     const metricsSchema = {
       tags: ['ops'],
       summary: 'Prometheus metrics',
+      description:
+        "This ingest process's own counters (HTTP, intake) and Node.js process metrics, plus pipeline gauges read from Redis (queue depths, oldest waiting job, workers, quotas, LLM spend) that are the same on every replica: aggregate those with max(). Each worker process serves its own counters on WORKER_HTTP_PORT.",
       operationId: 'getMetrics',
       response: {
         200: {
@@ -69,18 +71,10 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         ...errorResponses(),
       },
     };
+    // This process's counters plus the pipeline gauges (read from Redis, shared for a second).
     app.get('/metrics', { schema: metricsSchema, config: { access: 'read' } }, async (_req, reply) => {
-      const snap = await deps.pipeline.read();
-      const text = await renderMetrics(deps.redis, deps.config.QUEUE_PREFIX, [
-        {
-          name: 'triage_queue_jobs',
-          help: 'Jobs per queue and state',
-          samples: [...snap.queues].flatMap(([queue, s]) =>
-            Object.entries(s.counts).map(([state, value]) => ({ labels: { queue, state }, value })),
-          ),
-        },
-      ]);
-      return reply.type('text/plain; version=0.0.4').send(text);
+      const text = await deps.metrics.render();
+      return reply.type(deps.metrics.contentType).send(text);
     });
   };
 }
