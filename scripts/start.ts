@@ -1,7 +1,8 @@
 /**
  * `pnpm start`: the whole pipeline on one box, offline defaults. Each service runs as its own
- * process (as in production); Redis is found at REDIS_URL, or started locally when nothing answers
- * and `redis-server` is on PATH.
+ * process (as in production); Redis is found at REDIS_URL (or REDIS_CLUSTER_NODES), or started
+ * locally when nothing answers at a local REDIS_URL and `redis-server` is on PATH — never when
+ * cluster nodes are given.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { type AddressInfo, connect, createServer } from 'node:net';
@@ -44,7 +45,25 @@ function ping(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   });
 }
 
+/** With REDIS_CLUSTER_NODES the cluster is the operator's: check a node answers, never start one. */
+async function checkCluster(nodes: string[]): Promise<undefined> {
+  for (const n of nodes) {
+    const i = n.lastIndexOf(':');
+    if (await ping(n.slice(0, i), Number(n.slice(i + 1)))) {
+      log(`using the Redis Cluster at ${nodes.join(',')}`);
+      return undefined;
+    }
+  }
+  process.stderr.write(`[start] no node of REDIS_CLUSTER_NODES (${nodes.join(',')}) answers.\n`);
+  process.exit(1);
+}
+
 async function ensureRedis(): Promise<ChildProcess | undefined> {
+  const clusterNodes = (process.env.REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (clusterNodes.length) return checkCluster(clusterNodes);
   const host = redisUrl.hostname || '127.0.0.1';
   const port = Number(redisUrl.port || 6379);
   if (await ping(host, port)) {

@@ -51,8 +51,11 @@ export async function evalScriptMany(
   };
   let res = await run();
   if (res.some(([err]) => err?.message?.startsWith('NOSCRIPT'))) {
-    await redis.script('LOAD', lua);
-    res = await run();
+    // EVAL, not SCRIPT LOAD: on a Redis Cluster SCRIPT LOAD would reach some node, and the script
+    // must be known on the node that owns the keys. EVAL runs there and caches it for next time.
+    const pipe = redis.pipeline();
+    for (const args of calls) pipe.eval(lua, numKeys, ...args);
+    res = (await pipe.exec()) ?? [];
   }
   const failed = res.find(([err]) => err);
   if (failed) throw failed[0];

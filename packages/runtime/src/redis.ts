@@ -1,6 +1,20 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 export type { Redis } from 'ioredis';
+
+/** Where Redis is: one server (REDIS_URL), or a cluster (REDIS_CLUSTER_NODES, credentials from the URL). */
+export interface RedisTarget {
+  url: string;
+  clusterNodes?: readonly string[];
+}
+
+/** The target a process's config names. */
+export function redisTarget(config: {
+  REDIS_URL: string;
+  REDIS_CLUSTER_NODES: readonly string[];
+}): RedisTarget {
+  return { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
+}
 
 /**
  * `worker`: blocking BullMQ connections, retry forever (`maxRetriesPerRequest: null`, as BullMQ requires).
@@ -9,7 +23,14 @@ export type { Redis } from 'ioredis';
  */
 export type RedisRole = 'worker' | 'producer' | 'client';
 
-export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
+/**
+ * A connection for `role`. With cluster nodes it is an ioredis Cluster: it speaks the same command
+ * API (and BullMQ takes it as is), so it is handed out typed as `Redis`. Code shared by both must
+ * keep every key of one call in one slot (the prefix's hash tag does) and use no single-node
+ * command (SCAN, KEYS, SELECT, CLIENT).
+ */
+export function createRedis(target: string | RedisTarget, role: RedisRole, extra: RedisOptions = {}): Redis {
+  const t = typeof target === 'string' ? { url: target } : target;
   const base: RedisOptions = {
     connectionName: `triage-${role}`,
     lazyConnect: false,
@@ -21,11 +42,43 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     // Commands issued in the same tick go out in one write (store, cache and ledger calls per job).
     client: { maxRetriesPerRequest: 3, enableAutoPipelining: true },
   };
-  const redis = new Redis(url, { ...base, ...byRole[role], ...extra });
+  const options: RedisOptions = { ...base, ...byRole[role], ...extra };
+  const redis = t.clusterNodes?.length
+    ? createCluster(t.url, t.clusterNodes, options)
+    : new Redis(t.url, options);
   // Connection errors surface on the commands that need Redis (and in /health); without a listener
   // ioredis would also print every reconnect attempt as an unhandled error event.
   redis.on('error', () => undefined);
   return redis;
+}
+
+function createCluster(url: string, nodes: readonly string[], options: RedisOptions): Redis {
+  const u = new URL(url);
+  const { enableOfflineQueue, enableAutoPipelining, retryStrategy, ...nodeOptions } = options;
+  const cluster = new Cluster(
+    nodes.map((n) => {
+      const i = n.lastIndexOf(':');
+      return { host: n.slice(0, i), port: Number(n.slice(i + 1)) };
+    }),
+    {
+      // Per-node options: the role's retry policy (BullMQ reads maxRetriesPerRequest here) and the
+      // credentials and TLS of REDIS_URL.
+      redisOptions: {
+        ...nodeOptions,
+        ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+        ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+        ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+      },
+      enableOfflineQueue: enableOfflineQueue ?? true,
+      enableAutoPipelining: enableAutoPipelining ?? false,
+      enableReadyCheck: true,
+      clusterRetryStrategy: (times) => Math.min(times * 200, 5000),
+      // Masters only: a replica may lag, and queues must read what they just wrote.
+      scaleReads: 'master',
+    },
+  );
+  void retryStrategy;
+  return cluster as unknown as Redis;
 }
 
 /**
@@ -68,14 +121,22 @@ export function redactUrl(url: string): string {
 }
 
 /** Resolves once the connection is ready, or rejects after `timeoutMs` with a message saying how to get Redis. */
-export async function waitForRedis(redis: Redis, url: string, timeoutMs = 5000): Promise<void> {
+export async function waitForRedis(
+  redis: Redis,
+  target: string | RedisTarget,
+  timeoutMs = 5000,
+): Promise<void> {
+  const t = typeof target === 'string' ? { url: target } : target;
+  const where = t.clusterNodes?.length
+    ? `the Redis Cluster at ${t.clusterNodes.join(',')}`
+    : redactUrl(t.url);
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
       reject(
         new Error(
-          `Redis did not answer at ${redactUrl(url)} within ${timeoutMs} ms. Start one (e.g. \`redis-server\`) or set REDIS_URL.`,
+          `Redis did not answer at ${where} within ${timeoutMs} ms. Start one (e.g. \`redis-server\`) or set REDIS_URL.`,
         ),
       );
     }, timeoutMs);

@@ -83,7 +83,8 @@ export class WorkerHealth {
     const problems: string[] = [];
     if (this.stopping) problems.push('shutting down');
     for (const c of this.opts.connections) {
-      if (c.status !== 'ready') problems.push(`a Redis connection is ${c.status}`);
+      // A Cluster may report 'connect' once its nodes are connected (BullMQ treats it as ready too).
+      if (c.status !== 'ready' && c.status !== 'connect') problems.push(`a Redis connection is ${c.status}`);
     }
     for (const w of this.opts.heartbeat.watched()) {
       if (!w.isRunning()) problems.push(`the ${w.name} worker is not running`);

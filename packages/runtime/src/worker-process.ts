@@ -8,7 +8,7 @@ import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { startOpsServer } from './ops-server.ts';
 import { type CreateWorkerOptions, createQueue } from './queue-factory.ts';
-import { createRedis, type Redis, waitForRedis } from './redis.ts';
+import { createRedis, type Redis, redisTarget, waitForRedis } from './redis.ts';
 import { Shutdown } from './shutdown.ts';
 import { WorkerHealth } from './worker-health.ts';
 
@@ -47,9 +47,9 @@ export async function startWorkerProcess(
   const logger = createLogger(service, config.LOG_LEVEL);
   const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
   const prefix = config.QUEUE_PREFIX;
-  const connection = createRedis(config.REDIS_URL, 'worker');
-  const redis = createRedis(config.REDIS_URL, 'client');
-  await waitForRedis(redis, config.REDIS_URL, 15_000);
+  const connection = createRedis(redisTarget(config), 'worker');
+  const redis = createRedis(redisTarget(config), 'client');
+  await waitForRedis(redis, redisTarget(config), 15_000);
   const metrics = new Metrics();
   const deadLetter = createQueue(JOBS.deadLetter, connection, prefix) as Queue<DeadLetterJob>;
   const heartbeat = new Heartbeat({ redis, prefix, logger });

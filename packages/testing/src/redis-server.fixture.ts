@@ -89,3 +89,60 @@ export async function commandCalls(redis: Redis): Promise<Map<string, number>> {
   for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(m[1]!, Number(m[2]));
   return out;
 }
+
+/** True when both redis-server and redis-cli are on PATH (a cluster needs `redis-cli --cluster`). */
+export function canStartRedisCluster(): boolean {
+  return hasRedisServer() && spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+export interface OwnRedisCluster {
+  nodes: OwnRedis[];
+  /** `host:port,...` for REDIS_CLUSTER_NODES. */
+  addresses: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A private Redis Cluster of `masters` masters (no replicas) on free loopback ports:
+ * `redis-server --cluster-enabled yes` per node, joined with `redis-cli --cluster create`, resolved
+ * once every node reports `cluster_state:ok`.
+ */
+export async function startRedisCluster(masters = 3): Promise<OwnRedisCluster> {
+  const nodes = await Promise.all(
+    Array.from({ length: masters }, () =>
+      startRedisServer([
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        '5000',
+      ]),
+    ),
+  );
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  };
+  const addrs = nodes.map((n) => `127.0.0.1:${n.port}`);
+  const create = spawnSync(
+    'redis-cli',
+    ['--cluster', 'create', ...addrs, '--cluster-replicas', '0', '--cluster-yes'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (create.status !== 0) {
+    await stop();
+    throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+  }
+  await waitFor(
+    () =>
+      nodes.every((n) =>
+        spawnSync('redis-cli', ['-p', String(n.port), 'cluster', 'info'], {
+          encoding: 'utf8',
+        }).stdout.includes('cluster_state:ok'),
+      ),
+    { timeoutMs: 30_000, intervalMs: 200, message: 'cluster_state:ok on every node' },
+  );
+  return { nodes, addresses: addrs.join(','), stop };
+}

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { createLogger, loadConfig, Shutdown, waitForRedis } from '@triage/runtime';
+import { createLogger, loadConfig, redisTarget, Shutdown, waitForRedis } from '@triage/runtime';
 import { buildApp } from './app.ts';
 import { createIngestDeps } from './wiring.ts';
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   }
   const shutdown = new Shutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
   const deps = createIngestDeps(config, logger, shutdown);
-  await waitForRedis(deps.redis, config.REDIS_URL, 15_000);
+  await waitForRedis(deps.redis, redisTarget(config), 15_000);
   const app = await buildApp(deps);
   shutdown.add('http', 'http', () => app.close());
   shutdown.add('logs', 'logs', () => logger.flush());

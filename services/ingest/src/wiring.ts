@@ -6,6 +6,7 @@ import {
   type Logger,
   Metrics,
   PipelineStatus,
+  redisTarget,
   registerPipelineMetrics,
   type Shutdown,
   type TriageConfig,
@@ -23,10 +24,10 @@ import { Intake } from './lib/intake.ts';
  * for /health and /metrics. Registers their shutdown.
  */
 export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown: Shutdown): AppDeps {
-  const redis = createRedis(config.REDIS_URL, 'producer');
-  const sub = createRedis(config.REDIS_URL, 'worker');
+  const redis = createRedis(redisTarget(config), 'producer');
+  const sub = createRedis(redisTarget(config), 'worker');
   // BullMQ's own connection for queue reads and adds; it fails fast too (no offline queue).
-  const connection = createRedis(config.REDIS_URL, 'producer', { maxRetriesPerRequest: null });
+  const connection = createRedis(redisTarget(config), 'producer', { maxRetriesPerRequest: null });
   const prefix = config.QUEUE_PREFIX;
   const queues = new Map<QueueName, Queue>();
   for (const spec of Object.values(JOBS))

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvInt } from './env.ts';
+import { EnvInt, EnvList } from './env.ts';
 
 /** Settings every process reads (DESIGN.md §3). */
 export const BaseConfig = z.object({
@@ -8,7 +8,19 @@ export const BaseConfig = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'expected redis://host:port')
     .default('redis://127.0.0.1:6379'),
-  /** BullMQ prefix and key namespace: several stacks can share one Redis. Use `{triage}` for Redis Cluster. */
+  /**
+   * Redis Cluster seed nodes, `host:port,...`: every process then uses an ioredis Cluster (user,
+   * password and TLS still come from REDIS_URL). QUEUE_PREFIX must carry a hash tag (`{triage}`, the
+   * default with a cluster) so BullMQ's multi-key scripts and every other key of the stack share one
+   * slot. Empty = one Redis at REDIS_URL.
+   */
+  REDIS_CLUSTER_NODES: EnvList.pipe(
+    z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')),
+  ).default([]),
+  /**
+   * BullMQ prefix and key namespace: several stacks can share one Redis. With Redis Cluster it must
+   * carry a hash tag, e.g. `{triage}` (the default when REDIS_CLUSTER_NODES is set).
+   */
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, _ . - { } only')

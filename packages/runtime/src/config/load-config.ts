@@ -16,6 +16,11 @@ export const TriageConfig = BaseConfig.extend(HttpConfig.shape)
   .extend(OpsConfig.shape);
 export type TriageConfig = Readonly<z.output<typeof TriageConfig>>;
 
+/** The prefix when REDIS_CLUSTER_NODES is set and QUEUE_PREFIX is not. */
+export const CLUSTER_PREFIX = '{triage}';
+/** A Redis Cluster hash tag: the first `{...}` with something inside decides the slot. */
+const HASH_TAG = /^[^{}]*\{[^{}]+\}[^{}]*$/;
+
 export class ConfigError extends AppError {
   constructor(message: string) {
     super('INTERNAL', { message });
@@ -37,7 +42,19 @@ export function loadConfig(
     if (v !== undefined && v.trim() !== '') input[key] = v;
   }
   Object.assign(input, overrides);
-  const parsed = TriageConfig.safeParse(input);
+  // With Redis Cluster every key of a stack must hash to one slot: the default prefix carries a tag.
+  if (input.QUEUE_PREFIX === undefined && typeof input.REDIS_CLUSTER_NODES === 'string') {
+    input.QUEUE_PREFIX = CLUSTER_PREFIX;
+  }
+  const parsed = TriageConfig.superRefine((c, ctx) => {
+    if (c.REDIS_CLUSTER_NODES.length > 0 && !HASH_TAG.test(c.QUEUE_PREFIX)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['QUEUE_PREFIX'],
+        message: `with REDIS_CLUSTER_NODES the prefix needs a hash tag, e.g. "{${c.QUEUE_PREFIX.replace(/[{}]/g, '')}}", so each stack's keys share one cluster slot`,
+      });
+    }
+  }).safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? '?');
