@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
 import { createIngestDeps } from './wiring.ts';
 
+/** Open to probes without a key; they have no input, so no 4xx. */
+const PROBES = new Set(['GET /health', 'GET /livez', 'GET /readyz']);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
 
@@ -63,6 +65,8 @@ describe('OpenAPI generated from the route schemas', () => {
     expect(ops.map((o) => o.route).sort()).toEqual(
       [
         'GET /health',
+        'GET /livez',
+        'GET /readyz',
         'GET /metrics',
         'GET /v1/alerts/{id}',
         'GET /v1/batches/{id}',
@@ -79,13 +83,13 @@ describe('OpenAPI generated from the route schemas', () => {
       ids.add(op.operationId!);
       expect(op.tags?.length, route).toBe(1);
       for (const [status, res] of Object.entries(op.responses)) {
-        if (Number(status) < 400 || route === 'GET /health') continue;
+        if (Number(status) < 400 || PROBES.has(route)) continue;
         expect(res.content?.['application/json']?.schema.$ref, `${route} ${status}`).toBe(
           '#/components/schemas/Error',
         );
       }
-      // Probes reach /health without a key; every other route needs one.
-      if (route === 'GET /health') expect(op.security).toEqual([]);
+      // Probes reach /health, /livez and /readyz without a key; every other route needs one.
+      if (PROBES.has(route)) expect(op.security).toEqual([]);
       else expect(Object.keys(op.responses), route).toEqual(expect.arrayContaining(['401', '403', '500']));
     }
     expect(ids.size).toBe(ops.length);

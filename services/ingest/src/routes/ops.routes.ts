@@ -57,6 +57,40 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       return healthView(snap, deps.config.ENRICH_MAX_BACKLOG);
     });
 
+    const livezSchema = {
+      tags: ['ops'],
+      summary: 'Liveness: the process answers',
+      description:
+        'No Redis access: a liveness probe must not restart ingest because Redis is away (/health answers 503 then, and readiness takes the pod out of the Service).',
+      operationId: 'getLivez',
+      security: [],
+      response: { 200: json(z.object({ status: z.literal('ok') }), 'Alive') },
+    };
+    app.get('/livez', { schema: livezSchema, config: { access: 'public' } }, async () => ({
+      status: 'ok' as const,
+    }));
+
+    const readyzSchema = {
+      tags: ['ops'],
+      summary: 'Readiness: Redis answers',
+      description:
+        'For probes without a key: 200 while the shared pipeline read from Redis succeeds, 503 otherwise. Shows nothing else (the details are on /health, for read keys).',
+      operationId: 'getReadyz',
+      security: [],
+      response: {
+        200: json(z.object({ status: z.literal('ok') }), 'Ready'),
+        503: json(z.object({ status: z.literal('unavailable') }), 'Redis is unavailable'),
+      },
+    };
+    app.get('/readyz', { schema: readyzSchema, config: { access: 'public' } }, async (_req, reply) => {
+      try {
+        await deps.pipeline.read();
+        return { status: 'ok' as const };
+      } catch {
+        return reply.status(503).send({ status: 'unavailable' as const });
+      }
+    });
+
     const metricsSchema = {
       tags: ['ops'],
       summary: 'Prometheus metrics',
