@@ -117,6 +117,61 @@ describe('the pipeline, end to end (separate processes, real Redis)', () => {
     expect(batch.results.every((r: { status: string }) => r.status === 'completed')).toBe(true);
   });
 
+  it('a batch re-sending 10 known SIEM alerts among 40 accounts for all 40, duplicates with the earlier verdicts', async () => {
+    const lines = readFileSync(
+      new URL('../fixtures/wazuh/wazuh_alerts_aitads_no_attack_100.ndjson', import.meta.url),
+      'utf8',
+    )
+      .split('\n')
+      .filter((l) => l.trim());
+    const send = async (body: string[]) => {
+      const res = await fetch(`${pipeline.url}/v1/alerts/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: body.join('\n'),
+      });
+      expect(res.status).toBe(202);
+      return readJson(res);
+    };
+    const done = (batchId: string, n: number) =>
+      waitFor(
+        async () => {
+          const b = await get(`/v1/batches/${batchId}?limit=1000`);
+          return b.summary.completed + b.summary.failed === n && b;
+        },
+        { timeoutMs: 30_000, message: `batch ${batchId} completion` },
+      );
+    const known = lines.slice(0, 10);
+    const first = await send(known);
+    const earlier = await done(first.batch_id, 10);
+    // The 10 known alerts interleaved with 30 new ones.
+    const mixed = lines.slice(10, 40).flatMap((l, i) => (i % 3 === 0 ? [known[i / 3]!, l] : [l]));
+    expect(mixed).toHaveLength(40);
+    const second = await send(mixed);
+    expect(second.accepted).toBe(40);
+    const batch = await done(second.batch_id, 40);
+    expect(batch.summary).toMatchObject({ total: 40, duplicates: 10, completed: 40, failed: 0 });
+    const s = batch.summary;
+    expect(s.true_positive + s.false_positive + s.needs_review).toBe(40);
+    expect(batch.results).toHaveLength(40);
+    const verdictOf = new Map(
+      earlier.results.map((r: { id: string; result: { classification: string } }) => [
+        r.id,
+        r.result.classification,
+      ]),
+    );
+    for (const [i, line] of mixed.entries()) {
+      const r = batch.results[i];
+      const k = known.indexOf(line);
+      if (k < 0) {
+        expect(r.duplicate).toBeUndefined();
+        continue;
+      }
+      expect(r).toMatchObject({ id: earlier.results[k].id, duplicate: true, status: 'completed' });
+      expect(r.result.classification).toBe(verdictOf.get(r.id));
+    }
+  });
+
   it('/health and /metrics reflect the work', async () => {
     const health = await get('/health');
     expect(health.status).toBe('ok');

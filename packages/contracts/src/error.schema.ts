@@ -18,8 +18,17 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, message: 'This API key may not use this route' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  IDEMPOTENCY_IN_PROGRESS: {
+    status: 409,
+    message: 'A request with this Idempotency-Key is still being processed; retry shortly',
+  },
+  BATCH_NOT_PAUSABLE: { status: 409, message: 'Only a backlog batch can be paused' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  IDEMPOTENCY_MISMATCH: {
+    status: 422,
+    message: 'This Idempotency-Key was used for a different request',
+  },
   RATE_LIMITED: { status: 429, message: 'Too many requests for this API key; retry later' },
   BACKPRESSURE: { status: 503, message: 'The pipeline backlog is full; retry later' },
   REDIS_UNAVAILABLE: { status: 503, message: 'Redis is unavailable' },

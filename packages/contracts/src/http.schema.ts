@@ -57,6 +57,20 @@ export type AlertAccepted = z.infer<typeof AlertAccepted>;
 
 export const BatchRequest = z.object({ alerts: z.array(z.unknown()) });
 
+/**
+ * `?lane=` on the batch routes (or the `X-Triage-Lane` header): `backlog` runs the batch behind
+ * live alerts at every stage and makes it pausable; `live` is the default.
+ */
+export const LaneQuery = z.object({ lane: z.enum(['live', 'backlog']).optional() });
+
+/**
+ * `Idempotency-Key` of `POST /v1/alerts/batch`: a client-chosen id for one batch's content. The
+ * same key again answers what the first request was answered (same `batch_id` and `ids`) instead of
+ * accepting the alerts twice — so a client that lost the answer (a crash, a cut connection) can
+ * simply send again.
+ */
+export const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/);
+
 export const Rejected = z.object({
   index: z.number().int(),
   error: z.object({ code: z.string(), message: z.string() }),
@@ -82,10 +96,26 @@ export const BatchQuery = z.object({
 export const BatchView = z.object({
   batch_id: z.string(),
   summary: BatchSummary,
-  results: z.array(z.object({ id: z.string(), status: AlertStatus, result: TriageResult.optional() })),
+  /** Every accepted item in input order; a duplicate carries the earlier alert's id and verdict. */
+  results: z.array(
+    z.object({
+      id: z.string(),
+      status: AlertStatus,
+      duplicate: z.boolean().optional(),
+      result: TriageResult.optional(),
+    }),
+  ),
   next_cursor: z.string().nullable(),
 });
 export type BatchView = z.infer<typeof BatchView>;
+
+/** `POST /v1/batches/:id/pause|resume`. */
+export const BatchControl = z.object({
+  batch_id: z.string(),
+  /** Resume: parked alerts sent back to their queues. */
+  parked: z.number().int(),
+  summary: BatchSummary,
+});
 
 /** `POST /analyze` (original shape): the verdict itself, plus the id to poll when it took too long. */
 export const AnalyzeResponse = TriageResult.partial().extend({

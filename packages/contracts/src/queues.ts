@@ -135,6 +135,31 @@ export const SEVERITY_PRIORITY = {
 } as const;
 
 /**
+ * Lanes. `live` alerts (the default) are served first at every stage; a `backlog` (a night's or a
+ * migration's alerts, submitted with `?lane=backlog`) runs behind them in its own priority band,
+ * so a live Informational alert still overtakes a million queued backlog alerts.
+ */
+export const Lane = z.enum(['live', 'backlog']);
+export type Lane = z.infer<typeof Lane>;
+
+/**
+ * Start of the backlog band. BullMQ orders prioritized jobs by priority first, then by insertion,
+ * and accepts priorities up to 2,097,151 (2^21 - 1, so `priority * 2^32 + counter` stays exact in
+ * a Lua double): live uses 1-5, the backlog 1,000,001-1,000,005.
+ */
+export const BACKLOG_PRIORITY_OFFSET = 1_000_000;
+
+/** The BullMQ priority of an alert's jobs at every stage. */
+export function jobPriority(severity: keyof typeof SEVERITY_PRIORITY, lane: Lane = 'live'): number {
+  return SEVERITY_PRIORITY[severity] + (lane === 'backlog' ? BACKLOG_PRIORITY_OFFSET : 0);
+}
+
+/** The lane a job belongs to, read back from its priority (what a stage passes to the next). */
+export function laneOfPriority(priority: number | undefined): Lane {
+  return (priority ?? 0) > BACKLOG_PRIORITY_OFFSET ? 'backlog' : 'live';
+}
+
+/**
  * Deterministic job id for a lookup, so N alerts sharing an observable add one job.
  * Percent-encoding keeps it injective and free of `:` (which BullMQ reserves).
  */

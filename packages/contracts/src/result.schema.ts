@@ -70,7 +70,17 @@ export const AlertView = z.object({
 export type AlertView = z.infer<typeof AlertView>;
 
 export const BatchSummary = z.object({
+  /** `backlog` batches run behind live alerts at every stage and can be paused. */
+  lane: z.enum(['live', 'backlog']),
+  /** A paused backlog batch: its queued alerts wait (parked) until it is resumed. */
+  paused: z.boolean(),
+  /** Every accepted item, duplicates included: equals the `accepted` of the submission. */
   total: z.number().int(),
+  /**
+   * Items that repeated an earlier alert (same source and source id): listed with that alert's id
+   * and verdict, and counted in `completed` / `failed` and the verdict counts once it is final.
+   */
+  duplicates: z.number().int(),
   completed: z.number().int(),
   failed: z.number().int(),
   true_positive: z.number().int(),

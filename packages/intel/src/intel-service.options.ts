@@ -1,4 +1,4 @@
-import type { Enrichment } from '@triage/contracts';
+import type { Enrichment, Lane } from '@triage/contracts';
 import type { Logger, Metrics, Redis, TriageConfig } from '@triage/runtime';
 import type { ConnectionOptions } from 'bullmq';
 
@@ -26,6 +26,8 @@ export interface GatherOptions {
    * the service remembers the first call per `waiterId` in Redis (cleared when done).
    */
   firstAttemptAt?: number;
+  /** The alert's lane: a backlog alert's lookups queue behind every live alert's (default live). */
+  lane?: Lane;
 }
 
 export type GatherResult = { done: true; enrichment: Enrichment } | { done: false; retryInMs: number };

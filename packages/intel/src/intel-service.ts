@@ -1,5 +1,6 @@
 import {
   type Enrichment,
+  type Lane,
   type LookupJob,
   lookupJobId,
   type NormalizedAlert,
@@ -60,7 +61,7 @@ export class IntelService {
    */
   async gather(
     alert: NormalizedAlert,
-    { waiterId, firstAttemptAt: given }: GatherOptions,
+    { waiterId, firstAttemptAt: given, lane = 'live' }: GatherOptions,
   ): Promise<GatherResult> {
     const c = this.config;
     const now = Date.now();
@@ -189,7 +190,7 @@ export class IntelService {
       await pipe.exec();
     }
     // Even past the deadline the lookups are queued: the answers warm the cache for the next alerts.
-    await this.enqueue(toEnqueue);
+    await this.enqueue(toEnqueue, lane);
 
     if (pending.length) {
       // Re-check after registering as a waiter: a lookup that ended in between cannot be missed.
@@ -278,14 +279,18 @@ export class IntelService {
   }
 
   /**
-   * FIFO on purpose: BullMQ 6.7 puts a rate-limited prioritized job back without a wake-up marker,
-   * so idle workers would only notice it after `drainDelay` (5 s) — longer than the rate window.
+   * Live lookups are FIFO (no priority) on purpose: BullMQ 6.7 puts a rate-limited prioritized job
+   * back without a wake-up marker, so idle workers would only notice it after `drainDelay` (5 s) —
+   * longer than the rate window. A backlog alert's lookups are prioritized (priority 1): BullMQ
+   * serves every unprioritized job first, so they wait behind live ones, and the occasional 5 s
+   * stall does not matter for a backlog. A live alert that needs a value a backlog lookup already
+   * queued moves that job to the front (deterministic ids: the add itself was a no-op).
    */
-  private async enqueue(refs: ReadonlyArray<CacheRef & { ext: External }>): Promise<void> {
+  private async enqueue(refs: ReadonlyArray<CacheRef & { ext: External }>, lane: Lane): Promise<void> {
     for (const e of this.externals) {
       const mine = refs.filter((r) => r.ext === e);
       if (!mine.length || !e.queue) continue;
-      await e.queue.addBulk(
+      const jobs = await e.queue.addBulk(
         mine.map((r) => {
           const data = validated(e.spec, { provider: r.provider, type: r.type, value: r.value });
           // Removed when finished: the answer lives in the cache, and a kept job id would block the
@@ -293,10 +298,19 @@ export class IntelService {
           return {
             name: r.type,
             data,
-            opts: { jobId: lookupJobId(data), removeOnComplete: true, removeOnFail: true },
+            opts: {
+              jobId: lookupJobId(data),
+              removeOnComplete: true,
+              removeOnFail: true,
+              ...(lane === 'backlog' ? { priority: 1 } : {}),
+            },
           };
         }),
       );
+      if (lane === 'live') {
+        // Not in the prioritized set (the common case) → the script answers an error; nothing to do.
+        await Promise.all(jobs.map((j) => j.changePriority({ priority: 0 }).catch(() => undefined)));
+      }
     }
   }
 

@@ -106,11 +106,65 @@ describe('AlertStore', () => {
       received_at: 'now',
     }));
     await store.create(alerts, 'b2');
-    expect(await store.batchIds('b2', 2, 2)).toEqual(['p2', 'p3']);
+    expect(await store.batchEntries('b2', 2, 2)).toEqual([{ id: 'p2' }, { id: 'p3' }]);
     const st = await store.statuses(['p0', 'missing']);
     expect(st).toEqual([
       { id: 'p0', status: 'queued', name: 'n0' },
       { id: 'missing', status: 'failed' },
     ]);
+  });
+
+  it('counts and lists every accepted item: a duplicate counts like the alert it repeats', async () => {
+    // d-done was final before the batch, d-run finishes after it was accepted, d-fail failed.
+    await store.create([
+      { id: 'd-done', alert, received_at: 'now' },
+      { id: 'd-run', alert, received_at: 'now' },
+      { id: 'd-fail', alert, received_at: 'now' },
+    ]);
+    await store.complete('d-done', result('FALSE_POSITIVE', 0.5));
+    await store.fail('d-fail', 'boom');
+    await store.create([{ id: 'n1', alert, received_at: 'now', batch_id: 'b3' }], 'b3', [
+      { id: 'd-done', duplicate: true },
+      { id: 'n1' },
+      { id: 'd-run', duplicate: true },
+      { id: 'd-fail', duplicate: true },
+      { id: 'd-run', duplicate: true },
+    ]);
+    expect(await store.batchSummary('b3')).toMatchObject({
+      total: 5,
+      duplicates: 4,
+      completed: 1,
+      failed: 1,
+      false_positive: 1,
+      // The earlier verdict was paid for once, by its own batch.
+      total_cost: '$0.0000',
+    });
+    expect(await store.batchEntries('b3', 0, 10)).toEqual([
+      { id: 'd-done', duplicate: true },
+      { id: 'n1' },
+      { id: 'd-run', duplicate: true },
+      { id: 'd-fail', duplicate: true },
+      { id: 'd-run', duplicate: true },
+    ]);
+    await store.complete('n1', result('TRUE_POSITIVE'), 'b3');
+    // d-run is listed twice, so its completion counts twice here; once only however often it runs.
+    await store.complete('d-run', result('NEEDS_REVIEW'));
+    await store.complete('d-run', result('NEEDS_REVIEW'));
+    expect(await store.batchSummary('b3')).toMatchObject({
+      total: 5,
+      completed: 4,
+      failed: 1,
+      true_positive: 1,
+      false_positive: 1,
+      needs_review: 2,
+    });
+  });
+
+  it('a duplicate registered in a batch that was then forgotten never re-creates the batch', async () => {
+    await store.create([{ id: 'g-run', alert, received_at: 'now' }]);
+    await store.create([], 'b-gone', [{ id: 'g-run', duplicate: true }]);
+    await store.forget([], 'b-gone');
+    await store.complete('g-run', result('TRUE_POSITIVE'));
+    expect(await fx.redis.exists(`${fx.prefix}:batch:b-gone`)).toBe(0);
   });
 });

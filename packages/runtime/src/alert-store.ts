@@ -3,6 +3,7 @@ import {
   type AlertView,
   type BatchSummary,
   type Enrichment,
+  type Lane,
   NormalizedAlert,
   type TriageResult,
 } from '@triage/contracts';
@@ -17,6 +18,19 @@ export interface NewAlert {
   batch_id?: string;
 }
 
+/**
+ * One accepted item of a batch, in input order: a new alert, or a re-sent one answered with the
+ * earlier alert's id (`duplicate`). Every accepted item is listed and counted, so `total` equals
+ * `accepted`.
+ */
+export interface BatchEntry {
+  id: string;
+  duplicate?: boolean;
+}
+
+/** Marks a duplicate's entry in the batch list (alert ids never start with it). */
+const DUP_MARK = '^';
+
 const CLASS_FIELD = {
   TRUE_POSITIVE: 'true_positive',
   FALSE_POSITIVE: 'false_positive',
@@ -27,10 +41,33 @@ const CLASS_FIELD = {
  * Completion is one atomic step: the verdict, the status and the batch counters change together,
  * and only the first completion counts. A job retried after a crash therefore never counts twice.
  */
-const COMPLETE_LUA = `
+/*
+ * Batches that listed this alert as a duplicate while it was still running are kept in its record
+ * (`dups`, comma-separated batch keys); its completion counts in each of them as well. A batch key
+ * that no longer exists (expired, or forgotten after a failed enqueue) is skipped, never re-created.
+ */
+const COUNT_DUPS_LUA = `
+local function count_dups(field, class)
+  local dups = redis.call('HGET', KEYS[1], 'dups')
+  if not dups then return end
+  for bk in string.gmatch(dups, '[^,]+') do
+    if redis.call('EXISTS', bk) == 1 then
+      redis.call('HINCRBY', bk, field, 1)
+      if class ~= '' then redis.call('HINCRBY', bk, class, 1) end
+      redis.call('HSET', bk, 'last_done_ms', ARGV[#ARGV - 1])
+    end
+  end
+end
+`;
+
+/*
+ * Completion is one atomic step: the verdict, the status and the batch counters change together,
+ * and only the first completion counts. A job retried after a crash therefore never counts twice.
+ */
+const COMPLETE_LUA = `${COUNT_DUPS_LUA}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st or st == 'completed' or st == 'failed' then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'completed', 'result', ARGV[1], 'completed_at', ARGV[2])
+redis.call('HSET', KEYS[1], 'status', 'completed', 'result', ARGV[1], 'completed_at', ARGV[2], 'class', ARGV[3])
 if KEYS[2] ~= '' then
   redis.call('HINCRBY', KEYS[2], 'completed', 1)
   redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
@@ -39,11 +76,12 @@ if KEYS[2] ~= '' then
   redis.call('HINCRBY', KEYS[2], 'ti_cache_hit', ARGV[6])
   redis.call('HSET', KEYS[2], 'last_done_ms', ARGV[7])
 end
+count_dups('completed', ARGV[3])
 redis.call('PUBLISH', KEYS[3], ARGV[8])
 return 1
 `;
 
-const FAIL_LUA = `
+const FAIL_LUA = `${COUNT_DUPS_LUA}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st or st == 'completed' or st == 'failed' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[1], 'completed_at', ARGV[2])
@@ -51,7 +89,37 @@ if KEYS[2] ~= '' then
   redis.call('HINCRBY', KEYS[2], 'failed', 1)
   redis.call('HSET', KEYS[2], 'last_done_ms', ARGV[3])
 end
+count_dups('failed', '')
 redis.call('PUBLISH', KEYS[3], ARGV[4])
+return 1
+`;
+
+/*
+ * A duplicate listed in a batch counts there like the alert it repeats: at once when that alert is
+ * already final (its verdict is not paid for again: no cost, no cache counters), otherwise when it
+ * completes (COUNT_DUPS_LUA). KEYS: earlier alert, batch. ARGV: batch key, now ms, record TTL.
+ */
+const ACCOUNT_DUP_LUA = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if st == 'completed' then
+  redis.call('HINCRBY', KEYS[2], 'completed', 1)
+  local class = redis.call('HGET', KEYS[1], 'class')
+  if not class then
+    local ok, r = pcall(cjson.decode, redis.call('HGET', KEYS[1], 'result') or '')
+    local map = { TRUE_POSITIVE = 'true_positive', FALSE_POSITIVE = 'false_positive', NEEDS_REVIEW = 'needs_review' }
+    class = ok and type(r) == 'table' and map[r.classification] or nil
+  end
+  if class then redis.call('HINCRBY', KEYS[2], class, 1) end
+  redis.call('HSET', KEYS[2], 'last_done_ms', ARGV[2])
+elseif st == 'failed' then
+  redis.call('HINCRBY', KEYS[2], 'failed', 1)
+  redis.call('HSET', KEYS[2], 'last_done_ms', ARGV[2])
+else
+  -- Still running, or (no status yet) a concurrent request is still storing it: count it on completion.
+  local d = redis.call('HGET', KEYS[1], 'dups')
+  redis.call('HSET', KEYS[1], 'dups', d and (d .. ',' .. ARGV[1]) or ARGV[1])
+  if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+end
 return 1
 `;
 
@@ -71,9 +139,22 @@ redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[3], 'EX', ARGV[2])
 return false
 `;
 
+/*
+ * Moves a record to a stage. -1: already final. -2: its batch is paused; the caller parks the job
+ * (delayed) and it is remembered in the batch's parked set for `resume` — checked and recorded in
+ * one step, so a resume can never miss a job parked concurrently. ARGV: stage, now ms, batch key
+ * prefix (`<prefix>:batch:`), parked member (`<queue>|<job id>`), record TTL.
+ */
 const STAGE_LUA = `
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st or st == 'completed' or st == 'failed' then return -1 end
+local b = redis.call('HGET', KEYS[1], 'batch_id')
+if b and ARGV[4] ~= '' and redis.call('HGET', ARGV[3] .. b, 'paused') == '1' then
+  local pk = ARGV[3] .. b .. ':parked'
+  redis.call('SADD', pk, ARGV[4])
+  redis.call('EXPIRE', pk, ARGV[5])
+  return -2
+end
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
 local f = ARGV[1] .. '_started_ms'
 redis.call('HSETNX', KEYS[1], f, ARGV[2])
@@ -99,8 +180,17 @@ export class AlertStore {
     return this.k.completedChannel;
   }
 
-  /** Stores new records (and the batch index) in one pipeline. */
-  async create(alerts: NewAlert[], batchId?: string): Promise<void> {
+  /**
+   * Stores new records and, for a batch, its summary hash and listing in one pipeline. `entries` is
+   * every accepted item in input order (default: the new alerts); duplicates among them are counted
+   * in the batch like the alert they repeat (ACCOUNT_DUP_LUA).
+   */
+  async create(
+    alerts: NewAlert[],
+    batchId?: string,
+    entries?: BatchEntry[],
+    lane: Lane = 'live',
+  ): Promise<void> {
     const pipe = this.redis.pipeline();
     for (const a of alerts) {
       const key = this.k.alert(a.id);
@@ -113,29 +203,44 @@ export class AlertStore {
       });
       pipe.expire(key, this.ttl);
     }
+    const dups: string[] = [];
     if (batchId) {
+      const list: BatchEntry[] = entries ?? alerts.map((a) => ({ id: a.id }));
       const bk = this.k.batch(batchId);
-      pipe.hset(bk, { total: alerts.length, created_ms: Date.now() });
+      for (const e of list) if (e.duplicate) dups.push(e.id);
+      pipe.hset(bk, { total: list.length, duplicates: dups.length, created_ms: Date.now(), lane });
       pipe.expire(bk, this.ttl);
       const ik = this.k.batchIds(batchId);
-      for (let i = 0; i < alerts.length; i += 1000) {
-        pipe.rpush(ik, ...alerts.slice(i, i + 1000).map((a) => a.id));
+      for (let i = 0; i < list.length; i += 1000) {
+        pipe.rpush(ik, ...list.slice(i, i + 1000).map((e) => (e.duplicate ? DUP_MARK + e.id : e.id)));
       }
       pipe.expire(ik, this.ttl);
     }
     const res = await pipe.exec();
     const err = res?.find(([e]) => e)?.[0];
     if (err) throw err;
+    if (batchId && dups.length) {
+      const bk = this.k.batch(batchId);
+      const now = String(Date.now());
+      await evalScriptMany(
+        this.redis,
+        ACCOUNT_DUP_LUA,
+        2,
+        dups.map((id) => [this.k.alert(id), bk, bk, now, this.ttl]),
+      );
+    }
   }
 
   /**
    * Moves a record to `enriching` / `classifying`, never back from a final state. Returns when the
-   * stage first started (ms; kept across retries and delays), or undefined when the alert is final.
+   * stage first started (ms; kept across retries and delays), undefined when the alert is final, or
+   * `paused` when its batch is paused — then `parkAs` (`<queue>|<job id>`) is recorded for resume.
    */
   async setStage(
     id: string,
     status: Extract<AlertStatus, 'enriching' | 'classifying'>,
-  ): Promise<number | undefined> {
+    parkAs = '',
+  ): Promise<number | undefined | 'paused'> {
     const started = (await evalScript(
       this.redis,
       STAGE_LUA,
@@ -143,7 +248,11 @@ export class AlertStore {
       this.k.alert(id),
       status,
       String(Date.now()),
+      this.k.batch(''),
+      parkAs,
+      this.ttl,
     )) as number;
+    if (started === -2) return 'paused';
     return started < 0 ? undefined : started;
   }
 
@@ -253,7 +362,10 @@ export class AlertStore {
     const done = n('completed') + n('failed');
     const end = done >= total && h.last_done_ms ? n('last_done_ms') : Date.now();
     return {
+      lane: h.lane === 'backlog' ? 'backlog' : 'live',
+      paused: h.paused === '1',
       total,
+      duplicates: n('duplicates'),
       completed: n('completed'),
       failed: n('failed'),
       true_positive: n('true_positive'),
@@ -266,8 +378,59 @@ export class AlertStore {
     };
   }
 
-  async batchIds(batchId: string, cursor: number, limit: number): Promise<string[]> {
-    return this.redis.lrange(this.k.batchIds(batchId), cursor, cursor + limit - 1);
+  /**
+   * Pauses a batch: its jobs still queued are parked as they come up (setStage). Returns the lane,
+   * or undefined for an unknown batch; only a backlog batch is paused (live alerts are never held).
+   */
+  async pauseBatch(batchId: string): Promise<Lane | undefined> {
+    const lane = await this.redis.hget(this.k.batch(batchId), 'lane');
+    if (lane === null) return undefined;
+    if (lane === 'backlog') await this.redis.hset(this.k.batch(batchId), 'paused', '1');
+    return lane === 'backlog' ? 'backlog' : 'live';
+  }
+
+  /**
+   * Resumes a batch. Returns how many of its jobs are parked (to hand to `promoteParked`), or
+   * undefined for an unknown batch.
+   */
+  async resumeBatch(batchId: string): Promise<number | undefined> {
+    const bk = this.k.batch(batchId);
+    const res = (await this.redis
+      .multi()
+      .exists(bk)
+      .hdel(bk, 'paused')
+      .scard(this.k.batchParked(batchId))
+      .exec()) as Array<[Error | null, number]> | null;
+    return res?.[0]?.[1] ? (res[2]?.[1] ?? 0) : undefined;
+  }
+
+  /**
+   * Hands a resumed batch's parked jobs (`<queue>|<job id>`) to `promote`, a page at a time; a page
+   * leaves the parked set only after `promote` returned, so a promotion cut short (a crash) is
+   * finished by resuming again — and every parked job also comes back by itself after PARK_MS.
+   */
+  async unparkAll(batchId: string, promote: (parked: string[]) => Promise<void>): Promise<number> {
+    const pk = this.k.batchParked(batchId);
+    let n = 0;
+    for (;;) {
+      if (await this.isPaused(batchId)) return n; // paused again meanwhile: leave the rest parked
+      const page = await this.redis.srandmember(pk, 500);
+      if (page.length === 0) return n;
+      await promote(page);
+      await this.redis.srem(pk, ...page);
+      n += page.length;
+    }
+  }
+
+  /** Whether a batch is paused now (a parked job checks again after parking itself). */
+  async isPaused(batchId: string): Promise<boolean> {
+    return (await this.redis.hget(this.k.batch(batchId), 'paused')) === '1';
+  }
+
+  /** One page of a batch's listing: every accepted item in input order. */
+  async batchEntries(batchId: string, cursor: number, limit: number): Promise<BatchEntry[]> {
+    const raw = await this.redis.lrange(this.k.batchIds(batchId), cursor, cursor + limit - 1);
+    return raw.map((e) => (e.startsWith(DUP_MARK) ? { id: e.slice(1), duplicate: true } : { id: e }));
   }
 
   /**

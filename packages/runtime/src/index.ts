@@ -9,6 +9,7 @@ export * from './logger.ts';
 export * from './lua.ts';
 export * from './metrics.ts';
 export * from './ops-server.ts';
+export * from './park.ts';
 export * from './pipeline-metrics.ts';
 export * from './pipeline-status.ts';
 export * from './queue-factory.ts';

@@ -7,6 +7,10 @@ export function keys(prefix: string) {
     alert: (id: string) => `${prefix}:alert:${id}`,
     batch: (id: string) => `${prefix}:batch:${id}`,
     batchIds: (id: string) => `${prefix}:batch:${id}:ids`,
+    /** Jobs of a paused batch parked as delayed, as `<queue>|<job id>`, to promote on resume. */
+    batchParked: (id: string) => `${prefix}:batch:${id}:parked`,
+    /** A batch request's Idempotency-Key → what it was answered. */
+    idempotency: (key: string) => `${prefix}:idem:${key}`,
     sourceId: (format: string, sourceId: string) => `${prefix}:source:${format}:${sourceId}`,
     /** Stream of admin actions (who, what, when), capped. */
     audit: `${prefix}:audit`,

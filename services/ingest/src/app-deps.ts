@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type { AuditLog } from './lib/audit-log.ts';
 import type { Backpressure } from './lib/backpressure.ts';
 import type { CompletionWaiter } from './lib/completion-waiter.ts';
+import type { IdempotentBatches } from './lib/idempotency.ts';
 import type { Intake } from './lib/intake.ts';
 
 /** Everything the HTTP app needs, built once in main.ts (or a test) and passed down. */
@@ -16,6 +17,8 @@ export interface AppDeps {
   /** Every queue of the pipeline, for Bull Board, /health and /metrics. */
   queues: Map<QueueName, Queue>;
   intake: Intake;
+  /** Idempotency-Key of batch requests (a client's safe retry after a lost answer). */
+  idempotency: IdempotentBatches;
   waiter: CompletionWaiter;
   backpressure: Backpressure;
   metrics: Metrics;

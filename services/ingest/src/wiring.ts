@@ -16,6 +16,7 @@ import type { AppDeps } from './app-deps.ts';
 import { AuditLog } from './lib/audit-log.ts';
 import { Backpressure } from './lib/backpressure.ts';
 import { CompletionWaiter } from './lib/completion-waiter.ts';
+import { IdempotentBatches } from './lib/idempotency.ts';
 import { Intake } from './lib/intake.ts';
 
 /**
@@ -60,6 +61,7 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
     enrichQueue,
     queues,
     intake: new Intake(store, enrichQueue, metrics),
+    idempotency: new IdempotentBatches(redis, prefix, config.RESULT_TTL_SECONDS),
     waiter,
     backpressure: new Backpressure(enrichQueue, config.ENRICH_MAX_BACKLOG),
     metrics,

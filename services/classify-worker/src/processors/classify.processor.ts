@@ -1,7 +1,7 @@
 import type { Classifier } from '@triage/classifier';
 import { type AlertJob, JOBS, type ResultJob } from '@triage/contracts';
-import { type AlertStore, type Metrics, validated } from '@triage/runtime';
-import { type Queue, UnrecoverableError } from 'bullmq';
+import { type AlertStore, type Metrics, parkedMember, parkJob, validated } from '@triage/runtime';
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 
 export interface ClassifyDeps {
   store: AlertStore;
@@ -13,9 +13,10 @@ export interface ClassifyDeps {
 /**
  * classify: verdict cache → rules → (LLM) → the result store and the results queue. The results job
  * is added first with the alert id as job id, so a crash between the two steps re-adds nothing twice.
+ * It keeps the job's priority, so deliveries of a backlog stay behind live ones too.
  */
 export function classifyProcessor(deps: ClassifyDeps) {
-  return async (data: AlertJob): Promise<{ classification: string }> => {
+  return async (data: AlertJob, job?: Job, token?: string): Promise<{ classification: string }> => {
     const id = data.alert_id;
     const [alert, enrichment, receivedAt] = await Promise.all([
       deps.store.loadAlert(id),
@@ -23,12 +24,14 @@ export function classifyProcessor(deps: ClassifyDeps) {
       deps.store.receivedAt(id),
     ]);
     if (!alert || !enrichment) throw new UnrecoverableError(`alert ${id} or its enrichment not found`);
-    const startedAt = await deps.store.setStage(id, 'classifying');
-    if (startedAt === undefined) return { classification: 'already-final' };
+    const startedAt = await deps.store.setStage(id, 'classifying', job ? parkedMember(job) : '');
+    if (startedAt === 'paused' && job) return parkJob(job, token, deps.store, data.batch_id);
+    if (startedAt === undefined || startedAt === 'paused') return { classification: 'already-final' };
 
     const result = await deps.classifier.classify(alert, enrichment);
     await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, { ...data, result }), {
       jobId: id,
+      ...(job?.opts.priority ? { priority: job.opts.priority } : {}),
     });
     const tiCacheHit = enrichment.cache.hits > 0 && enrichment.cache.misses === 0;
     if (await deps.store.complete(id, result, data.batch_id, { tiCacheHit })) {

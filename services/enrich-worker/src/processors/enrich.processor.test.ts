@@ -1,4 +1,4 @@
-import { type AlertJob, JOBS } from '@triage/contracts';
+import { type AlertJob, BACKLOG_PRIORITY_OFFSET, JOBS, jobPriority } from '@triage/contracts';
 import { IntelService } from '@triage/intel';
 import { AlertStore, createLogger, createQueue, createWorker, loadConfig, Metrics } from '@triage/runtime';
 import { type RedisFixture, redisFixture, waitFor } from '@triage/testing';
@@ -82,4 +82,41 @@ it('an alert whose record expired fails without retries', async () => {
   });
   expect(job.failedReason).toMatch(/not found/);
   expect(job.attemptsMade).toBe(1);
+});
+
+it('a backlog alert keeps its backlog priority at the next stage', async () => {
+  const alert = {
+    format: 'generic' as const,
+    name: 'x',
+    severity: 'Low' as const,
+    fingerprint: 'b',
+    raw: {},
+  };
+  await store.create([{ id: 'bk1', alert, received_at: new Date().toISOString() }]);
+  const priority = jobPriority('Low', 'backlog');
+  expect(priority).toBeGreaterThan(BACKLOG_PRIORITY_OFFSET);
+  await enrichQueue.add(JOBS.enrich.name, { alert_id: 'bk1' }, { jobId: 'bk1', priority });
+  const job = await waitFor(() => classifyQueue.getJob('bk1'), { message: 'classify job' });
+  expect(job.opts.priority).toBe(priority);
+});
+
+it('a job of a paused batch is parked (delayed), recorded for resume, and not enriched', async () => {
+  const alert = {
+    format: 'generic' as const,
+    name: 'x',
+    severity: 'Low' as const,
+    fingerprint: 'p',
+    raw: {},
+  };
+  await store.create([{ id: 'pk1', alert, received_at: 'now', batch_id: 'pb' }], 'pb', undefined, 'backlog');
+  expect(await store.pauseBatch('pb')).toBe('backlog');
+  await enrichQueue.add(
+    JOBS.enrich.name,
+    { alert_id: 'pk1', batch_id: 'pb' },
+    { jobId: 'pk1', priority: 1_000_004 },
+  );
+  await waitFor(async () => (await enrichQueue.getJob('pk1'))?.delay, { message: 'parked' });
+  expect(await fx.redis.smembers(`${fx.prefix}:batch:pb:parked`)).toEqual(['enrich|pk1']);
+  expect((await store.get('pk1'))?.status).toBe('queued');
+  expect(await classifyQueue.getJob('pk1')).toBeUndefined();
 });

@@ -1,4 +1,9 @@
+import type { Lane } from '@triage/contracts';
 import { AppError, withRedisTimeout } from '@triage/runtime';
+
+/** Share of ENRICH_MAX_BACKLOG a backlog batch may fill; the rest is headroom for live alerts. */
+export const BACKLOG_SHARE = 0.9;
+
 import type { Queue } from 'bullmq';
 
 /**
@@ -35,12 +40,17 @@ export class Backpressure {
     return this.depth;
   }
 
-  /** Throws BACKPRESSURE when `incoming` more alerts would pass the limit. */
-  async admit(incoming: number): Promise<void> {
+  /**
+   * Throws BACKPRESSURE when `incoming` more alerts would pass the limit. A backlog batch may fill
+   * only 90% of it: the rest is kept for live alerts, so a paused or slow backlog sitting at the
+   * limit never turns live alerts away.
+   */
+  async admit(incoming: number, lane: Lane = 'live'): Promise<void> {
     const depth = await this.backlog();
-    if (depth + incoming > this.max) {
+    const limit = lane === 'backlog' ? Math.floor(this.max * BACKLOG_SHARE) : this.max;
+    if (depth + incoming > limit) {
       throw new AppError('BACKPRESSURE', {
-        message: `The enrich backlog holds ${depth} alerts (limit ${this.max}); retry later`,
+        message: `The enrich backlog holds ${depth} alerts (limit ${limit} for the ${lane} lane); retry later`,
         retryable: true,
       });
     }

@@ -3,14 +3,16 @@ import {
   type AlertFormat,
   type AlertJob,
   JOBS,
+  jobPriority,
+  type Lane,
   type NormalizedAlert,
   type Rejected,
-  SEVERITY_PRIORITY,
 } from '@triage/contracts';
 import { normalize } from '@triage/normalizers';
 import {
   type AlertStore,
   AppError,
+  type BatchEntry,
   type Metrics,
   type NewAlert,
   validated,
@@ -58,7 +60,11 @@ export class Intake {
     this.metrics = metrics;
   }
 
-  async accept(items: IntakeItem[], opts: { format?: AlertFormat; batch: boolean }): Promise<IntakeResult> {
+  async accept(
+    items: IntakeItem[],
+    opts: { format?: AlertFormat; batch: boolean; lane?: Lane },
+  ): Promise<IntakeResult> {
+    const lane = opts.lane ?? 'live';
     const rejected: Rejected[] = [];
     const normalized: Array<{ index: number; alert: NormalizedAlert }> = [];
     for (const item of items) {
@@ -89,12 +95,14 @@ export class Intake {
     const fresh: NewAlert[] = [];
     const ids: string[] = [];
     const duplicate: boolean[] = [];
+    const entries: BatchEntry[] = [];
     candidates.forEach((c, i) => {
       // Claims run in request order, so a source alert repeated inside one request is caught here too.
       const prior = existing[i];
       if (prior) {
         ids.push(prior);
         duplicate.push(true);
+        entries.push({ id: prior, duplicate: true });
         this.metrics.inc('triage_alerts_duplicate_total', { format: c.alert.format });
         return;
       }
@@ -106,11 +114,12 @@ export class Intake {
       });
       ids.push(c.id);
       duplicate.push(false);
+      entries.push({ id: c.id });
     });
 
     if (fresh.length > 0 || batchId) {
       try {
-        await this.store.create(fresh, batchId);
+        await this.store.create(fresh, batchId, entries, lane);
         await withRedisTimeout(
           this.enrich.addBulk(
             fresh.map((a) => ({
@@ -119,7 +128,7 @@ export class Intake {
                 alert_id: a.id,
                 ...(a.batch_id ? { batch_id: a.batch_id } : {}),
               }),
-              opts: { jobId: a.id, priority: SEVERITY_PRIORITY[a.alert.severity] },
+              opts: { jobId: a.id, priority: jobPriority(a.alert.severity, lane) },
             })),
           ),
           10_000,

@@ -68,6 +68,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (e.status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: e.code }, 'request rejected');
     if (e.code === 'REDIS_UNAVAILABLE' || e.code === 'BACKPRESSURE') reply.header('retry-after', '5');
+    if (e.code === 'IDEMPOTENCY_IN_PROGRESS') reply.header('retry-after', '1');
     return reply.status(e.status).send(e.toBody());
   });
 

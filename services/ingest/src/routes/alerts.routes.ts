@@ -7,10 +7,14 @@ import {
   BatchRequest,
   BatchSubmission,
   FormatQuery,
+  IdempotencyKey,
+  type Lane,
+  LaneQuery,
   NdjsonSubmission,
 } from '@triage/contracts';
 import { AppError, zodDetails } from '@triage/runtime';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { AppDeps } from '../app-deps.ts';
 import type { IntakeItem } from '../lib/intake.ts';
 import { BODY_ERRORS, errorResponses, json } from '../lib/openapi.ts';
@@ -19,6 +23,42 @@ import { checkedByRoute, failsWith } from '../plugins/validation.plugin.ts';
 
 /** `?format=`: an unknown format answers UNKNOWN_FORMAT. */
 export const formatQuery = failsWith(FormatQuery, 'UNKNOWN_FORMAT');
+/** `?format=` and `?lane=` of the batch routes; the lane is checked by `parseLane` (VALIDATION_FAILED). */
+export const batchQuery = failsWith(
+  FormatQuery.extend({
+    lane: z
+      .string()
+      .optional()
+      .describe(
+        '`live` (default) or `backlog`: a backlog runs behind live alerts at every stage and can be paused (also as the `X-Triage-Lane` header)',
+      ),
+  }),
+  'UNKNOWN_FORMAT',
+);
+
+/** `?lane=` or the `X-Triage-Lane` header (the query wins). */
+export function parseLane(lane: unknown, headers: Record<string, unknown>): Lane {
+  const q = LaneQuery.safeParse({ lane: lane ?? headers['x-triage-lane'] });
+  if (!q.success) {
+    throw new AppError('VALIDATION_FAILED', {
+      message: 'Unknown lane: expected live or backlog',
+      details: zodDetails(q.error.issues),
+    });
+  }
+  return q.data.lane ?? 'live';
+}
+
+function idempotencyKey(headers: Record<string, unknown>): string | undefined {
+  const raw = headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  const k = IdempotencyKey.safeParse(raw);
+  if (!k.success) {
+    throw new AppError('VALIDATION_FAILED', {
+      message: 'Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 _ . : -',
+    });
+  }
+  return k.data;
+}
 /** One alert (JSON), checked by the guarded parser and the normalizers. */
 export const alertBody = checkedByRoute(AlertSubmission);
 /** A batch as JSON or NDJSON, checked item by item. */
@@ -108,13 +148,20 @@ export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       tags: ['alerts'],
       summary: 'Submit a batch of alerts',
       description:
-        'Up to BATCH_MAX_ITEMS alerts as `{"alerts": [...]}` or NDJSON. Good items are accepted when some are bad; `rejected` lists the bad ones by index, `ids` the accepted ones in input order.',
+        'Up to BATCH_MAX_ITEMS alerts as `{"alerts": [...]}` or NDJSON. Good items are accepted when some are bad; `rejected` lists the bad ones by index, `ids` the accepted ones in input order (a re-sent SIEM alert answers the earlier alert\'s id). With an `Idempotency-Key` header the same key again answers the first answer (same `batch_id` and `ids`, header `Idempotent-Replayed: true`) instead of accepting the alerts twice.',
       operationId: 'submitBatch',
-      querystring: formatQuery,
+      querystring: batchQuery,
       body: batchBody,
       response: {
         202: json(BatchAccepted, 'Queued'),
-        ...errorResponses(...BODY_ERRORS, 'UNKNOWN_FORMAT', 'TOO_MANY_ITEMS', 'BACKPRESSURE'),
+        ...errorResponses(
+          ...BODY_ERRORS,
+          'UNKNOWN_FORMAT',
+          'TOO_MANY_ITEMS',
+          'BACKPRESSURE',
+          'IDEMPOTENCY_IN_PROGRESS',
+          'IDEMPOTENCY_MISMATCH',
+        ),
       },
     };
     app.post(
@@ -122,24 +169,44 @@ export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       { schema: batchSchema, bodyLimit: deps.config.BATCH_BODY_LIMIT_BYTES, config: { access: 'submit' } },
       async (req, reply) => {
         const { format } = req.query;
+        const lane = parseLane(req.query.lane, req.headers);
+        const key = idempotencyKey(req.headers);
         const items = batchItems(req.body as unknown, deps.config.BATCH_MAX_ITEMS);
-        await deps.backpressure.admit(items.length);
-        const res = await deps.intake.accept(items, { batch: true, ...(format ? { format } : {}) });
-        if (res.ids.length === 0) {
-          throw new AppError('VALIDATION_FAILED', {
-            message: 'No alert in the batch could be accepted',
-            details: res.rejected
-              .slice(0, 20)
-              .map((r) => ({ path: `alerts[${r.index}]`, message: `${r.error.code}: ${r.error.message}` })),
-          });
+        const replay = key ? await deps.idempotency.begin(key, items.length) : undefined;
+        if (replay) {
+          const entries = await deps.store.batchEntries(replay.batch_id, 0, replay.accepted);
+          return reply
+            .status(202)
+            .header('idempotent-replayed', 'true')
+            .send({
+              batch_id: replay.batch_id,
+              accepted: replay.accepted,
+              ids: entries.map((e) => e.id),
+              rejected: replay.rejected,
+              links: { self: `/v1/batches/${replay.batch_id}` },
+            });
         }
-        return reply.status(202).send({
-          batch_id: res.batchId,
-          accepted: res.ids.length,
-          ids: res.ids,
-          rejected: res.rejected,
-          links: { self: `/v1/batches/${res.batchId}` },
-        });
+        try {
+          await deps.backpressure.admit(items.length, lane);
+          const res = await deps.intake.accept(items, { batch: true, lane, ...(format ? { format } : {}) });
+          if (res.ids.length === 0) {
+            throw new AppError('VALIDATION_FAILED', {
+              message: 'No alert in the batch could be accepted',
+              details: res.rejected
+                .slice(0, 20)
+                .map((r) => ({ path: `alerts[${r.index}]`, message: `${r.error.code}: ${r.error.message}` })),
+            });
+          }
+          const batchId = res.batchId!;
+          const answer = { batch_id: batchId, accepted: res.ids.length, rejected: res.rejected };
+          if (key) await deps.idempotency.commit(key, { ...answer, items: items.length });
+          return reply
+            .status(202)
+            .send({ ...answer, ids: res.ids, links: { self: `/v1/batches/${batchId}` } });
+        } catch (err) {
+          if (key) await deps.idempotency.abort(key).catch(() => undefined);
+          throw err;
+        }
       },
     );
 

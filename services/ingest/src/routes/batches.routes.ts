@@ -1,10 +1,13 @@
-import { BatchIdParams, BatchQuery, BatchView } from '@triage/contracts';
-import { AppError } from '@triage/runtime';
+import { BatchControl, BatchIdParams, BatchQuery, BatchView } from '@triage/contracts';
+import { AppError, promoteParked } from '@triage/runtime';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app-deps.ts';
 import { errorResponses, json } from '../lib/openapi.ts';
 
-/** `GET /v1/batches/:id`: the summary and one page of results (`?cursor=&limit=`). */
+/**
+ * `GET /v1/batches/:id`: the summary and one page of results (`?cursor=&limit=`).
+ * `POST /v1/batches/:id/pause|resume`: a backlog batch as a whole.
+ */
 export function batchRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   return async (app) => {
     const schema = {
@@ -24,15 +27,63 @@ export function batchRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         throw new AppError('NOT_FOUND', { message: `No batch ${req.params.id} (unknown or expired)` });
       const cursor = req.query.cursor ?? 0;
       const limit = req.query.limit ?? 100;
-      const ids = await deps.store.batchIds(req.params.id, cursor, limit);
-      const results = await deps.store.statuses(ids);
-      const next = cursor + ids.length;
+      const entries = await deps.store.batchEntries(req.params.id, cursor, limit);
+      const statuses = await deps.store.statuses(entries.map((e) => e.id));
+      const results = statuses.map((s, i) => (entries[i]?.duplicate ? { ...s, duplicate: true } : s));
+      const next = cursor + entries.length;
       return {
         batch_id: req.params.id,
         summary,
         results,
         next_cursor: next < summary.total ? String(next) : null,
       };
+    });
+
+    const pauseSchema = {
+      tags: ['batches'],
+      summary: 'Pause a backlog batch',
+      description:
+        'Its alerts not yet enriched or classified are parked as they come up (delayed jobs: they hold no worker and block nothing) until the batch is resumed; verdicts already made are still delivered. Only a `lane=backlog` batch can be paused.',
+      operationId: 'pauseBatch',
+      params: BatchIdParams,
+      response: {
+        200: json(BatchControl, 'Paused'),
+        ...errorResponses('NOT_FOUND', 'BATCH_NOT_PAUSABLE'),
+      },
+    };
+    app.post('/v1/batches/:id/pause', { schema: pauseSchema }, async (req) => {
+      const id = req.params.id;
+      const lane = await deps.store.pauseBatch(id);
+      if (!lane) throw new AppError('NOT_FOUND', { message: `No batch ${id} (unknown or expired)` });
+      if (lane !== 'backlog') {
+        throw new AppError('BATCH_NOT_PAUSABLE', {
+          message: 'Only a batch submitted with lane=backlog can be paused: live alerts are never held',
+        });
+      }
+      const summary = await deps.store.batchSummary(id);
+      return { batch_id: id, parked: 0, summary: summary! };
+    });
+
+    const resumeSchema = {
+      tags: ['batches'],
+      summary: 'Resume a paused backlog batch',
+      description: 'Its parked alerts go back to their queues at once (`parked` says how many).',
+      operationId: 'resumeBatch',
+      params: BatchIdParams,
+      response: { 200: json(BatchControl, 'Resumed'), ...errorResponses('NOT_FOUND') },
+    };
+    app.post('/v1/batches/:id/resume', { schema: resumeSchema }, async (req) => {
+      const id = req.params.id;
+      const parked = await deps.store.resumeBatch(id);
+      if (parked === undefined)
+        throw new AppError('NOT_FOUND', { message: `No batch ${id} (unknown or expired)` });
+      // Promotion runs after the answer: a million parked jobs take a while, and no new job of the
+      // batch is parked from the moment `paused` was cleared.
+      void deps.store
+        .unparkAll(id, (page) => promoteParked(deps.queues, page))
+        .catch((err: unknown) => deps.logger.warn({ err, batch_id: id }, 'unparking failed; resume again'));
+      const summary = await deps.store.batchSummary(id);
+      return { batch_id: id, parked, summary: summary! };
     });
   };
 }
