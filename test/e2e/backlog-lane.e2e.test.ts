@@ -73,7 +73,7 @@ beforeAll(async () => {
   });
   conn = new Redis(fx.url, { maxRetriesPerRequest: null });
   enrich = createQueue(JOBS.enrich, conn, fx.prefix) as Queue;
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await enrich?.close();

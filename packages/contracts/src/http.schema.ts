@@ -101,6 +101,10 @@ export const BatchView = z.object({
     z.object({
       id: z.string(),
       status: AlertStatus,
+      /** The rule or alert name. */
+      name: z.string().optional(),
+      /** The SIEM's own id of the alert, when it has one. */
+      source_id: z.string().optional(),
       duplicate: z.boolean().optional(),
       result: TriageResult.optional(),
     }),
@@ -108,6 +112,26 @@ export const BatchView = z.object({
   next_cursor: z.string().nullable(),
 });
 export type BatchView = z.infer<typeof BatchView>;
+
+/** `GET /v1/batches?ids=a,b,c`: many batches' summaries at once (a client following a large submission). */
+export const BatchesQuery = z.object({
+  ids: z
+    .string()
+    .regex(/^[^,]{1,128}(,[^,]{1,128}){0,99}$/, 'one to 100 comma-separated batch ids')
+    .describe('Comma-separated batch ids (at most 100)'),
+});
+export const BatchSummaries = z.object({
+  batches: z.array(z.object({ batch_id: z.string(), summary: BatchSummary.nullable() })),
+});
+
+/** `GET /v1/limits`: what a client must split its submissions under. */
+export const IngestLimits = z.object({
+  batch_max_items: z.number().int(),
+  batch_body_limit_bytes: z.number().int(),
+  alert_body_limit_bytes: z.number().int(),
+  max_field_bytes: z.number().int(),
+  max_json_depth: z.number().int(),
+});
 
 /** `POST /v1/batches/:id/pause|resume`. */
 export const BatchControl = z.object({

@@ -198,6 +198,8 @@ export class AlertStore {
         status: 'queued',
         received_at: a.received_at,
         name: a.alert.name,
+        // Listed with the verdict (one HMGET per row), so a client can match results to its input.
+        ...(a.alert.source_id ? { source_id: a.alert.source_id } : {}),
         alert: JSON.stringify(a.alert),
         ...(a.batch_id ? { batch_id: a.batch_id } : {}),
       });
@@ -338,17 +340,20 @@ export class AlertStore {
   /** Status (and verdict when there is one) of many alerts in one round trip. */
   async statuses(
     ids: string[],
-  ): Promise<Array<{ id: string; status: AlertStatus; name?: string; result?: TriageResult }>> {
+  ): Promise<
+    Array<{ id: string; status: AlertStatus; name?: string; source_id?: string; result?: TriageResult }>
+  > {
     const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hmget(this.k.alert(id), 'status', 'result', 'name');
+    for (const id of ids) pipe.hmget(this.k.alert(id), 'status', 'result', 'name', 'source_id');
     const res = (await pipe.exec()) ?? [];
     return ids.map((id, i) => {
-      const [status, result, name] = (res[i]?.[1] as Array<string | null> | undefined) ?? [];
+      const [status, result, name, sourceId] = (res[i]?.[1] as Array<string | null> | undefined) ?? [];
       return {
         id,
         // A record that expired (RESULT_TTL_SECONDS) while its batch index remained.
         status: (status ?? 'failed') as AlertStatus,
         ...(name ? { name } : {}),
+        ...(sourceId ? { source_id: sourceId } : {}),
         ...(result ? { result: JSON.parse(result) as TriageResult } : {}),
       };
     });
@@ -425,6 +430,11 @@ export class AlertStore {
   /** Whether a batch is paused now (a parked job checks again after parking itself). */
   async isPaused(batchId: string): Promise<boolean> {
     return (await this.redis.hget(this.k.batch(batchId), 'paused')) === '1';
+  }
+
+  /** Summaries of many batches in one round trip (undefined for an unknown one). */
+  async batchSummaries(batchIds: string[]): Promise<Array<BatchSummary | undefined>> {
+    return Promise.all(batchIds.map((id) => this.batchSummary(id)));
   }
 
   /** One page of a batch's listing: every accepted item in input order. */

@@ -1,4 +1,12 @@
-import { BatchControl, BatchIdParams, BatchQuery, BatchView } from '@triage/contracts';
+import {
+  BatchControl,
+  BatchesQuery,
+  BatchIdParams,
+  BatchQuery,
+  BatchSummaries,
+  BatchView,
+  IngestLimits,
+} from '@triage/contracts';
 import { AppError, promoteParked } from '@triage/runtime';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app-deps.ts';
@@ -85,5 +93,40 @@ export function batchRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       const summary = await deps.store.batchSummary(id);
       return { batch_id: id, parked, summary: summary! };
     });
+
+    const manySchema = {
+      tags: ['batches'],
+      summary: 'Summaries of many batches at once',
+      description:
+        'For a client following a large submission (the `triage` CLI): one request per 100 batches.',
+      operationId: 'getBatches',
+      querystring: BatchesQuery,
+      response: {
+        200: json(BatchSummaries, 'The summaries (null: unknown or expired)'),
+        ...errorResponses('VALIDATION_FAILED'),
+      },
+    };
+    app.get('/v1/batches', { schema: manySchema }, async (req) => {
+      const ids = req.query.ids.split(',');
+      const summaries = await deps.store.batchSummaries(ids);
+      return { batches: ids.map((batch_id, i) => ({ batch_id, summary: summaries[i] ?? null })) };
+    });
+
+    const limitsSchema = {
+      tags: ['batches'],
+      summary: 'Submission limits',
+      description:
+        'BATCH_MAX_ITEMS, BATCH_BODY_LIMIT_BYTES and the per-alert limits: what a client splits its files under.',
+      operationId: 'getLimits',
+      response: { 200: json(IngestLimits, 'The limits') },
+    };
+    const c = deps.config;
+    app.get('/v1/limits', { schema: limitsSchema }, async () => ({
+      batch_max_items: c.BATCH_MAX_ITEMS,
+      batch_body_limit_bytes: c.BATCH_BODY_LIMIT_BYTES,
+      alert_body_limit_bytes: c.ALERT_BODY_LIMIT_BYTES,
+      max_field_bytes: c.MAX_FIELD_BYTES,
+      max_json_depth: c.MAX_JSON_DEPTH,
+    }));
   };
 }
