@@ -69,11 +69,15 @@ describe('OpenAPI generated from the route schemas', () => {
         'GET /readyz',
         'GET /metrics',
         'GET /v1/alerts/{id}',
+        'GET /v1/batches',
         'GET /v1/batches/{id}',
+        'GET /v1/limits',
         'POST /analyze',
         'POST /batch',
         'POST /v1/alerts',
         'POST /v1/alerts/batch',
+        'POST /v1/batches/{id}/pause',
+        'POST /v1/batches/{id}/resume',
       ].sort(),
     );
     expect(spec.servers.length).toBeGreaterThan(0);

@@ -118,7 +118,7 @@ export function batchRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       description:
         'BATCH_MAX_ITEMS, BATCH_BODY_LIMIT_BYTES and the per-alert limits: what a client splits its files under.',
       operationId: 'getLimits',
-      response: { 200: json(IngestLimits, 'The limits') },
+      response: { 200: json(IngestLimits, 'The limits'), ...errorResponses() },
     };
     const c = deps.config;
     app.get('/v1/limits', { schema: limitsSchema }, async () => ({
