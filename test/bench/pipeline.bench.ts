@@ -150,8 +150,14 @@ async function pipeline() {
 }
 
 /**
- * An overnight backlog: real Wazuh alerts accepted while no worker runs (Redis memory per queued
- * alert), then drained by one process of each worker. Extrapolated to a million alerts.
+ * An overnight backlog: real Wazuh alerts accepted while no worker runs, then drained by one process
+ * of each worker. Measures, in the same run on the same Redis:
+ * - ingest: the batch endpoint (NDJSON, lane=backlog, every validation) against raw BullMQ `addBulk`
+ *   of the same records as job data — the floor of any ingest on this machine;
+ * - the p99 latency of `GET /health` polled while one 10,000-item batch is accepted (does
+ *   normalizing a large batch block the event loop?);
+ * - Redis bytes per queued alert, and per completed alert still queryable after the drain (record +
+ *   verdict + the share of retained completed jobs); extrapolated to a million.
  */
 async function backlog() {
   const lines = readFileSync(
@@ -160,6 +166,40 @@ async function backlog() {
   )
     .split('\n')
     .filter((l) => l.trim());
+  // Distinct alerts (a varying alert and agent id), as a real backlog would be.
+  const record = (i: number) => {
+    const a = JSON.parse(lines[i % lines.length]!);
+    a.id = `${a.id}-${i}`;
+    a.agent = { ...a.agent, id: String(i) };
+    return a;
+  };
+  const bodies: string[] = [];
+  for (let i = 0; i < N; i += BATCH) {
+    bodies.push(
+      Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => JSON.stringify(record(i + j))).join('\n'),
+    );
+  }
+
+  // Raw addBulk of the same records, batches of BATCH, no worker.
+  const rawFx = await redisFixture('bench-raw-add');
+  const rawQueue = new Queue('raw', {
+    connection: new Redis(rawFx.url, { maxRetriesPerRequest: null }),
+    prefix: rawFx.prefix,
+  });
+  const tr = performance.now();
+  for (const [b, body] of bodies.entries()) {
+    await rawQueue.addBulk(
+      body.split('\n').map((l, j) => ({
+        name: 'x',
+        data: JSON.parse(l),
+        opts: { jobId: `r${b * BATCH + j}`, priority: 3 },
+      })),
+    );
+  }
+  const rawAddPerSec = N / ((performance.now() - tr) / 1000);
+  await rawQueue.close();
+  await rawFx.close();
+
   const fx = await redisFixture('bench-backlog');
   const p = await startPipeline({
     env: {
@@ -174,38 +214,71 @@ async function backlog() {
     const used = async () => Number((await fx.redis.info('memory')).match(/used_memory:(\d+)/)?.[1] ?? 0);
     const before = await used();
     const batches: string[] = [];
-    for (let i = 0; i < N; i += BATCH) {
-      // Distinct alerts (a varying agent id), as a real backlog would be.
-      const body = Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => {
-        const a = JSON.parse(lines[(i + j) % lines.length]!);
-        a.id = `${a.id}-${i + j}`;
-        a.agent = { ...a.agent, id: String(i + j) };
-        return JSON.stringify(a);
-      }).join('\n');
-      const res = await fetch(`${p.url}/v1/alerts/batch`, {
+    const t0 = performance.now();
+    for (const body of bodies) {
+      const res = await fetch(`${p.url}/v1/alerts/batch?lane=backlog`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-ndjson' },
         body,
       });
+      if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
       batches.push((await readJson(res)).batch_id);
     }
+    const endpointPerSec = N / ((performance.now() - t0) / 1000);
     const queuedBytes = (await used()) - before;
-    const t0 = performance.now();
+
+    // One 10,000-item batch while /health is polled back to back.
+    const big = Array.from({ length: 10_000 }, (_, i) => JSON.stringify(record(N + i))).join('\n');
+    const health: number[] = [];
+    let posting = true;
+    const poll = (async () => {
+      while (posting) {
+        const t = performance.now();
+        await (await fetch(`${p.url}/health`)).arrayBuffer();
+        health.push(performance.now() - t);
+      }
+    })();
+    const tb = performance.now();
+    const bigRes = await fetch(`${p.url}/v1/alerts/batch?lane=backlog`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: big,
+    });
+    const bigMs = performance.now() - tb;
+    posting = false;
+    await poll;
+    if (bigRes.status !== 202) throw new Error(`10k batch answered ${bigRes.status}`);
+    batches.push((await readJson(bigRes)).batch_id);
+    const total = N + 10_000;
+
+    const td = performance.now();
     await p.start('enrich');
     await p.start('classify');
     await p.start('deliver');
     await waitFor(
       async () => {
         const sums = await Promise.all(
-          batches.map(async (b) => (await readJson(await fetch(`${p.url}/v1/batches/${b}`))).summary),
+          batches.map(async (b) => (await readJson(await fetch(`${p.url}/v1/batches/${b}?limit=1`))).summary),
         );
-        return sums.reduce((a, x) => a + Number(x.completed) + Number(x.failed), 0) >= N;
+        return sums.reduce((a, x) => a + Number(x.completed) + Number(x.failed), 0) >= total;
       },
       { timeoutMs: 1_800_000, intervalMs: 500, message: 'backlog drain' },
     );
-    const drainPerSec = N / ((performance.now() - t0) / 1000);
+    const drainPerSec = total / ((performance.now() - td) / 1000);
+    const completedBytes = (await used()) - before;
     return {
+      rawAddPerSec,
+      endpointPerSec,
+      ingestRatio: endpointPerSec / rawAddPerSec,
+      bigBatchMs: bigMs,
+      health: {
+        samples: health.length,
+        p50: percentile(health, 50),
+        p99: percentile(health, 99),
+        max: Math.max(...health),
+      },
       bytesPerQueuedAlert: queuedBytes / N,
+      bytesPerCompletedAlert: completedBytes / total,
       drainPerSec,
       millionHours: 1e6 / drainPerSec / 3600,
       millionGb: ((queuedBytes / N) * 1e6) / 2 ** 30,
@@ -227,7 +300,10 @@ const report = {
   baseline: base,
   pipeline: pipe,
   backlog: back,
-  ratio: { completeVsBaseline: pipe.completePerSec / base.completePerSec },
+  ratio: {
+    completeVsBaseline: pipe.completePerSec / base.completePerSec,
+    ingestVsAddBulk: back.ingestRatio,
+  },
 };
 mkdirSync('bench-report', { recursive: true });
 writeFileSync('bench-report/report.json', `${JSON.stringify(report, null, 2)}\n`);
@@ -248,9 +324,13 @@ Pipeline completion rate = ${(report.ratio.completeVsBaseline * 100).toFixed(0)}
 Verdicts: ${pipe.verdicts.tp} TRUE_POSITIVE, ${pipe.verdicts.fp} FALSE_POSITIVE, ${pipe.verdicts.nr} NEEDS_REVIEW, ${pipe.verdicts.failed} failed; verdict-cache hits ${pipe.verdicts.ai_cache_hit}.
 Redis memory added by the run (records, verdicts, retained jobs, caches): ${pipe.redisUsedMb.toFixed(1)} MB.
 
-Backlog of ${N} real Wazuh alerts queued with no worker running: ${(back.bytesPerQueuedAlert / 1024).toFixed(1)} KiB of Redis per queued alert
-(≈ ${back.millionGb.toFixed(1)} GiB for a million); drained by one process of each worker at ${f(back.drainPerSec)} alerts/s
-(≈ ${back.millionHours.toFixed(1)} h for a million on this machine; add worker processes or machines to go faster).
+Ingest of ${N} real Wazuh alerts (NDJSON batches of ${BATCH}, lane=backlog, no worker running): ${f(back.endpointPerSec)} alerts/s
+against ${f(back.rawAddPerSec)}/s for raw BullMQ \`addBulk\` of the same records: **ingest ratio ${back.ingestRatio.toFixed(2)}**.
+\`GET /health\` polled while one 10,000-alert batch was accepted (${f(back.bigBatchMs)} ms): ${back.health.samples} answers, p50 ${f(back.health.p50)} ms, **p99 ${f(back.health.p99)} ms**, max ${f(back.health.max)} ms.
+
+Redis per queued alert: **${(back.bytesPerQueuedAlert / 1024).toFixed(2)} KiB** (${f(back.bytesPerQueuedAlert)} bytes; ≈ ${back.millionGb.toFixed(1)} GiB for a million);
+per completed alert still queryable after the drain (record, verdict, retained jobs): **${(back.bytesPerCompletedAlert / 1024).toFixed(2)} KiB** (${f(back.bytesPerCompletedAlert)} bytes).
+Drained by one process of each worker at ${f(back.drainPerSec)} alerts/s (≈ ${back.millionHours.toFixed(1)} h for a million on this machine; add worker processes or machines to go faster).
 `;
 writeFileSync('bench-report/report.md', md);
 process.stdout.write(md);

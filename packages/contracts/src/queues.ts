@@ -30,7 +30,12 @@ export type LookupJob = z.infer<typeof LookupJob>;
 export const ResultJob = z.object({
   alert_id: z.string(),
   batch_id: z.string().optional(),
-  result: TriageResult,
+  /**
+   * Optional since results jobs carry only the alert id: the verdict is read from the alert record at
+   * delivery (kept RESULT_TTL_SECONDS), so a retained results job costs a few hundred bytes instead
+   * of a second copy of the verdict. Jobs added before that still carry it, and it is used.
+   */
+  result: TriageResult.optional(),
 });
 export type ResultJob = z.infer<typeof ResultJob>;
 
@@ -69,7 +74,9 @@ export const JOBS = {
     defaults: {
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: { age: HOUR, count: 10_000 },
+      // A finished enrich or classify job is only an operator's view (the record holds the outcome,
+      // and neither job id is ever re-added once its alert is final): keep the last 1,000 for an hour.
+      removeOnComplete: { age: HOUR, count: 1000 },
       removeOnFail: { age: 7 * DAY, count: 100_000 },
     },
   },
@@ -79,7 +86,7 @@ export const JOBS = {
     defaults: {
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: { age: HOUR, count: 10_000 },
+      removeOnComplete: { age: HOUR, count: 1000 },
       removeOnFail: { age: 7 * DAY, count: 100_000 },
     },
   },
@@ -89,6 +96,8 @@ export const JOBS = {
     defaults: {
       attempts: 12,
       backoff: { type: 'exponential', delay: 2000 },
+      // Longer: a classify job retried after a crash re-adds its results job by id, and a kept
+      // completed job is what makes that re-add a no-op instead of a second delivery.
       removeOnComplete: { age: HOUR, count: 10_000 },
       removeOnFail: { age: 7 * DAY, count: 100_000 },
     },

@@ -10,6 +10,7 @@ import {
 import type { Redis } from 'ioredis';
 import { keys } from './keys.ts';
 import { evalScript, evalScriptMany } from './lua.ts';
+import { decodeJson, encodeJson } from './record-codec.ts';
 
 export interface NewAlert {
   id: string;
@@ -68,6 +69,7 @@ const COMPLETE_LUA = `${COUNT_DUPS_LUA}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st or st == 'completed' or st == 'failed' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'completed', 'result', ARGV[1], 'completed_at', ARGV[2], 'class', ARGV[3])
+redis.call('HDEL', KEYS[1], 'enrichment')
 if KEYS[2] ~= '' then
   redis.call('HINCRBY', KEYS[2], 'completed', 1)
   redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
@@ -200,7 +202,7 @@ export class AlertStore {
         name: a.alert.name,
         // Listed with the verdict (one HMGET per row), so a client can match results to its input.
         ...(a.alert.source_id ? { source_id: a.alert.source_id } : {}),
-        alert: JSON.stringify(a.alert),
+        alert: encodeJson(a.alert),
         ...(a.batch_id ? { batch_id: a.batch_id } : {}),
       });
       pipe.expire(key, this.ttl);
@@ -259,8 +261,8 @@ export class AlertStore {
   }
 
   async loadAlert(id: string): Promise<NormalizedAlert | undefined> {
-    const raw = await this.redis.hget(this.k.alert(id), 'alert');
-    return raw ? NormalizedAlert.parse(JSON.parse(raw)) : undefined;
+    const raw = await this.redis.hgetBuffer(this.k.alert(id), 'alert');
+    return raw ? NormalizedAlert.parse(decodeJson(raw)) : undefined;
   }
 
   /** When ingest accepted the alert (epoch ms), for the end-to-end latency. */
@@ -270,13 +272,14 @@ export class AlertStore {
     return Number.isFinite(ms) ? ms : undefined;
   }
 
+  /** The enrichment lives only until the verdict (COMPLETE_LUA drops it): classify is its one reader. */
   async saveEnrichment(id: string, enrichment: Enrichment): Promise<void> {
-    await this.redis.hset(this.k.alert(id), 'enrichment', JSON.stringify(enrichment));
+    await this.redis.hset(this.k.alert(id), 'enrichment', encodeJson(enrichment));
   }
 
   async loadEnrichment(id: string): Promise<Enrichment | undefined> {
-    const raw = await this.redis.hget(this.k.alert(id), 'enrichment');
-    return raw ? (JSON.parse(raw) as Enrichment) : undefined;
+    const raw = await this.redis.hgetBuffer(this.k.alert(id), 'enrichment');
+    return raw ? decodeJson<Enrichment>(raw) : undefined;
   }
 
   /** Writes the verdict once. Returns false when the alert was already final (a retried job). */
@@ -293,7 +296,7 @@ export class AlertStore {
       this.k.alert(id),
       batchId ? this.k.batch(batchId) : '',
       this.k.completedChannel,
-      JSON.stringify(result),
+      encodeJson(result),
       new Date().toISOString(),
       CLASS_FIELD[result.classification],
       String(result.performance.cost_usd ?? 0),
@@ -323,17 +326,26 @@ export class AlertStore {
   }
 
   async get(id: string): Promise<AlertView | undefined> {
-    const h = await this.redis.hgetall(this.k.alert(id));
-    if (!h.status || !h.alert) return undefined;
+    const [status, batchId, receivedAt, completedAt, error, alert, result] = await this.redis.hmgetBuffer(
+      this.k.alert(id),
+      'status',
+      'batch_id',
+      'received_at',
+      'completed_at',
+      'error',
+      'alert',
+      'result',
+    );
+    if (!status || !alert) return undefined;
     return {
       id,
-      status: h.status as AlertStatus,
-      ...(h.batch_id ? { batch_id: h.batch_id } : {}),
-      received_at: h.received_at ?? '',
-      ...(h.completed_at ? { completed_at: h.completed_at } : {}),
-      ...(h.error ? { error: h.error } : {}),
-      alert: JSON.parse(h.alert) as NormalizedAlert,
-      ...(h.result ? { result: JSON.parse(h.result) as TriageResult } : {}),
+      status: status.toString() as AlertStatus,
+      ...(batchId ? { batch_id: batchId.toString() } : {}),
+      received_at: receivedAt?.toString() ?? '',
+      ...(completedAt ? { completed_at: completedAt.toString() } : {}),
+      ...(error ? { error: error.toString() } : {}),
+      alert: decodeJson<NormalizedAlert>(alert),
+      ...(result ? { result: decodeJson<TriageResult>(result) } : {}),
     };
   }
 
@@ -344,17 +356,19 @@ export class AlertStore {
     Array<{ id: string; status: AlertStatus; name?: string; source_id?: string; result?: TriageResult }>
   > {
     const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hmget(this.k.alert(id), 'status', 'result', 'name', 'source_id');
+    for (const id of ids) pipe.hmgetBuffer(this.k.alert(id), 'status', 'result', 'name', 'source_id');
     const res = (await pipe.exec()) ?? [];
     return ids.map((id, i) => {
-      const [status, result, name, sourceId] = (res[i]?.[1] as Array<string | null> | undefined) ?? [];
+      const [status, result, name, sourceId] = ((res[i]?.[1] as Array<Buffer | null> | undefined) ?? []).map(
+        (b, j) => (j === 1 ? b : b?.toString()),
+      ) as [string | undefined, Buffer | undefined, string | undefined, string | undefined];
       return {
         id,
         // A record that expired (RESULT_TTL_SECONDS) while its batch index remained.
         status: (status ?? 'failed') as AlertStatus,
         ...(name ? { name } : {}),
         ...(sourceId ? { source_id: sourceId } : {}),
-        ...(result ? { result: JSON.parse(result) as TriageResult } : {}),
+        ...(result ? { result: decodeJson<TriageResult>(result) } : {}),
       };
     });
   }

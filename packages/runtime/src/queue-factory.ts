@@ -11,14 +11,33 @@ import {
 } from 'bullmq';
 import type { z } from 'zod';
 
-/** A queue from the catalog, with its retention and retry defaults applied. */
+/**
+ * Most events a queue's stream keeps (BullMQ's default is 10,000). Nothing here reads the stream
+ * back (no QueueEvents; Bull Board reads the job sets), and at the default a busy queue carried
+ * ~80 bytes of events per queued alert.
+ */
+export const EVENTS_MAX_LEN = 1000;
+
+/**
+ * A queue from the catalog, with its retry defaults applied. Retention (`removeOnComplete` /
+ * `removeOnFail`) is applied by the catalog's workers (`createWorker`) rather than stored in every
+ * job's options: BullMQ keeps a job's full options in its hash, and those two objects were about a
+ * seventh of a queued alert's Redis footprint.
+ */
 export function createQueue<S extends QueueSpec>(
   spec: S,
   connection: ConnectionOptions,
   prefix: string,
   extra: Partial<QueueOptions> = {},
 ): Queue<z.input<S['schema']>> {
-  return new Queue(spec.name, { connection, prefix, defaultJobOptions: spec.defaults, ...extra });
+  const { attempts, backoff } = spec.defaults;
+  return new Queue(spec.name, {
+    connection,
+    prefix,
+    defaultJobOptions: { attempts, backoff },
+    streams: { events: { maxLen: EVENTS_MAX_LEN } },
+    ...extra,
+  });
 }
 
 /** Validates before `add`: a bad payload never reaches Redis. */
@@ -59,7 +78,11 @@ export function createWorker<S extends QueueSpec, R>(
         }
         return processor(parsed.data as z.output<S['schema']>, job, token);
       }),
-    workerOptions,
+    {
+      removeOnComplete: spec.defaults.removeOnComplete,
+      removeOnFail: spec.defaults.removeOnFail,
+      ...workerOptions,
+    },
   );
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { HttpError, TriageClient } from './client.ts';
 import { expandInputs, type InputFile, type InputFormat, type InputRecord, readRecords } from './input.ts';
@@ -300,10 +300,10 @@ export async function submit(o: SubmitOptions): Promise<number> {
     );
   } else {
     o.stdout.write(
-      `${summaryTable(counts, seconds, [['state file', statePath]], {
+      `${summaryTable(counts, seconds, [], {
         accepted: counts.accepted - acceptedBefore,
         done: counts.completed + counts.failed - (doneBefore ?? 0),
-      })}\n`,
+      })}\nstate file: ${statePath}\n`,
     );
   }
   for (const p of problems.slice(0, 20)) o.stderr.write(`${p}\n`);
@@ -394,6 +394,8 @@ async function writeOut(
   inputs: InputFile[],
 ): Promise<string[]> {
   const csv = /\.csv$/i.test(path);
+  // Paths as the user would type them from where they ran the command.
+  const shown = (p: string | undefined) => (p?.startsWith(`${cwd}/`) ? relative(cwd, p) : p);
   const out = createWriteStream(resolve(cwd, path));
   const write = (s: string) =>
     out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
@@ -412,7 +414,7 @@ async function writeOut(
       if (rej) {
         row = {
           ...blank(),
-          file: inputs[file]?.path,
+          file: shown(inputs[file]?.path),
           line,
           status: 'rejected',
           error: `${rej.code}: ${rej.message}`,
@@ -430,7 +432,7 @@ async function writeOut(
         const v = r?.result;
         row = {
           ...blank(),
-          file: inputs[file]?.path,
+          file: shown(inputs[file]?.path),
           line,
           alert_id: r?.id,
           source_id: r?.source_id,

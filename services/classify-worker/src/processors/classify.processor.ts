@@ -12,7 +12,8 @@ export interface ClassifyDeps {
 
 /**
  * classify: verdict cache → rules → (LLM) → the result store and the results queue. The results job
- * is added first with the alert id as job id, so a crash between the two steps re-adds nothing twice.
+ * is added first with the alert id as job id, so a crash between the two steps re-adds nothing twice
+ * (and the deliver worker finds the verdict in the record whichever way the two steps interleave).
  * It keeps the job's priority, so deliveries of a backlog stay behind live ones too.
  */
 export function classifyProcessor(deps: ClassifyDeps) {
@@ -23,13 +24,16 @@ export function classifyProcessor(deps: ClassifyDeps) {
       deps.store.loadEnrichment(id),
       deps.store.receivedAt(id),
     ]);
-    if (!alert || !enrichment) throw new UnrecoverableError(`alert ${id} or its enrichment not found`);
     const startedAt = await deps.store.setStage(id, 'classifying', job ? parkedMember(job) : '');
+    // A verdict drops the enrichment: a retried job of a finished alert finds none, and has nothing to do.
+    if (alert && !enrichment && startedAt === undefined) return { classification: 'already-final' };
+    if (!alert || !enrichment) throw new UnrecoverableError(`alert ${id} or its enrichment not found`);
     if (startedAt === 'paused' && job) return parkJob(job, token, deps.store, data.batch_id);
     if (startedAt === undefined || startedAt === 'paused') return { classification: 'already-final' };
 
     const result = await deps.classifier.classify(alert, enrichment);
-    await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, { ...data, result }), {
+    // The verdict itself is read from the record at delivery: the job carries only the id.
+    await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, data), {
       jobId: id,
       ...(job?.opts.priority ? { priority: job.opts.priority } : {}),
     });

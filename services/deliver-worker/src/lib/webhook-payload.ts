@@ -1,9 +1,13 @@
-import type { NormalizedAlert, ResultJob, WebhookPayload } from '@triage/contracts';
+import type { NormalizedAlert, ResultJob, TriageResult, WebhookPayload } from '@triage/contracts';
 import { verdictMappings } from './verdict-mappings.ts';
 
 export type { WebhookPayload } from '@triage/contracts';
 
-export function buildPayload(job: ResultJob, alert: NormalizedAlert | undefined, now: Date): WebhookPayload {
+export function buildPayload(
+  job: ResultJob & { result: TriageResult },
+  alert: NormalizedAlert | undefined,
+  now: Date,
+): WebhookPayload {
   return {
     id: job.alert_id,
     alert_id: job.alert_id,

@@ -29,7 +29,15 @@ export function deliverProcessor(deps: DeliverDeps) {
     const log = deps.logger.child({ job_id: job.id, alert_id: data.alert_id });
     const view = await deps.store.get(data.alert_id);
     if (!view) log.warn('alert record expired before delivery; sending the verdict without source fields');
-    const body = JSON.stringify(buildPayload(data, view?.alert, new Date()));
+    const result = data.result ?? view?.result;
+    if (!result) {
+      // classify adds this job just before it writes the verdict: a few ms early, try again (backoff).
+      if (view && view.status !== 'completed' && view.status !== 'failed') {
+        throw new Error(`the verdict of ${data.alert_id} is not written yet`);
+      }
+      throw new UnrecoverableError(`the verdict of ${data.alert_id} expired before delivery`);
+    }
+    const body = JSON.stringify(buildPayload({ ...data, result }, view?.alert, new Date()));
     const out = await deps.client.send(data.alert_id, body);
 
     if (out.kind === 'delivered') {

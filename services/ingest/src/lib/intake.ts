@@ -36,6 +36,9 @@ export interface IntakeResult {
   batchId?: string;
 }
 
+/** Longest stretch of normalization between two yields to the event loop. */
+const YIELD_EVERY_MS = 10;
+
 function rejection(index: number, err: unknown): Rejected {
   const e = err instanceof AppError ? err : new AppError('VALIDATION_FAILED', { message: String(err) });
   const detail = e.details[0];
@@ -67,7 +70,14 @@ export class Intake {
     const lane = opts.lane ?? 'live';
     const rejected: Rejected[] = [];
     const normalized: Array<{ index: number; alert: NormalizedAlert }> = [];
+    let slice = performance.now();
     for (const item of items) {
+      // Normalizing 10,000 alerts takes a CPU second or more: give the event loop back every few ms
+      // so /health, other requests and Redis replies are not held behind one large batch.
+      if (performance.now() - slice > YIELD_EVERY_MS) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+      }
       if (item.error) {
         rejected.push(rejection(item.index, item.error));
         continue;
