@@ -114,9 +114,9 @@ describe('backlog lane (real queues, real workers)', () => {
       'BATCH_NOT_PAUSABLE',
     );
 
-    pipeline.start('enrich');
-    pipeline.start('classify');
-    pipeline.start('deliver');
+    await pipeline.start('enrich');
+    await pipeline.start('classify');
+    await pipeline.start('deliver');
     // The live alerts (queued behind nothing) finish while the big backlog is still far from done.
     for (const id of [liveCritical, liveInfo]) {
       await waitFor(async () => (await get(`/v1/alerts/${id}`)).status === 'completed', {
