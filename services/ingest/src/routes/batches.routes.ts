@@ -59,7 +59,7 @@ export function batchRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         ...errorResponses('NOT_FOUND', 'BATCH_NOT_PAUSABLE'),
       },
     };
-    app.post('/v1/batches/:id/pause', { schema: pauseSchema }, async (req) => {
+    app.post('/v1/batches/:id/pause', { schema: pauseSchema, config: { access: 'admin' } }, async (req) => {
       const id = req.params.id;
       const lane = await deps.store.pauseBatch(id);
       if (!lane) throw new AppError('NOT_FOUND', { message: `No batch ${id} (unknown or expired)` });
@@ -80,7 +80,7 @@ export function batchRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       params: BatchIdParams,
       response: { 200: json(BatchControl, 'Resumed'), ...errorResponses('NOT_FOUND') },
     };
-    app.post('/v1/batches/:id/resume', { schema: resumeSchema }, async (req) => {
+    app.post('/v1/batches/:id/resume', { schema: resumeSchema, config: { access: 'admin' } }, async (req) => {
       const id = req.params.id;
       const parked = await deps.store.resumeBatch(id);
       if (parked === undefined)
@@ -106,7 +106,7 @@ export function batchRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         ...errorResponses('VALIDATION_FAILED'),
       },
     };
-    app.get('/v1/batches', { schema: manySchema }, async (req) => {
+    app.get('/v1/batches', { schema: manySchema, config: { access: 'read' } }, async (req) => {
       const ids = req.query.ids.split(',');
       const summaries = await deps.store.batchSummaries(ids);
       return { batches: ids.map((batch_id, i) => ({ batch_id, summary: summaries[i] ?? null })) };
@@ -121,7 +121,7 @@ export function batchRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       response: { 200: json(IngestLimits, 'The limits'), ...errorResponses() },
     };
     const c = deps.config;
-    app.get('/v1/limits', { schema: limitsSchema }, async () => ({
+    app.get('/v1/limits', { schema: limitsSchema, config: { access: 'any' } }, async () => ({
       batch_max_items: c.BATCH_MAX_ITEMS,
       batch_body_limit_bytes: c.BATCH_BODY_LIMIT_BYTES,
       alert_body_limit_bytes: c.ALERT_BODY_LIMIT_BYTES,
