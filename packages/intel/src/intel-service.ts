@@ -283,14 +283,14 @@ export class IntelService {
    * back without a wake-up marker, so idle workers would only notice it after `drainDelay` (5 s) —
    * longer than the rate window. A backlog alert's lookups are prioritized (priority 1): BullMQ
    * serves every unprioritized job first, so they wait behind live ones, and the occasional 5 s
-   * stall does not matter for a backlog. A live alert that needs a value a backlog lookup already
-   * queued moves that job to the front (deterministic ids: the add itself was a no-op).
+   * stall does not matter for a backlog. (A live alert that needs a value a backlog lookup already
+   * queued waits for that job, at most INTEL_WAIT_MS: the add is a no-op on the deterministic id.)
    */
   private async enqueue(refs: ReadonlyArray<CacheRef & { ext: External }>, lane: Lane): Promise<void> {
     for (const e of this.externals) {
       const mine = refs.filter((r) => r.ext === e);
       if (!mine.length || !e.queue) continue;
-      const jobs = await e.queue.addBulk(
+      await e.queue.addBulk(
         mine.map((r) => {
           const data = validated(e.spec, { provider: r.provider, type: r.type, value: r.value });
           // Removed when finished: the answer lives in the cache, and a kept job id would block the
@@ -307,10 +307,6 @@ export class IntelService {
           };
         }),
       );
-      if (lane === 'live') {
-        // Not in the prioritized set (the common case) → the script answers an error; nothing to do.
-        await Promise.all(jobs.map((j) => j.changePriority({ priority: 0 }).catch(() => undefined)));
-      }
     }
   }
 

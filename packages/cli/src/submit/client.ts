@@ -12,6 +12,16 @@ export interface ClientOptions {
   maxRetryMs?: number;
   /** Called when a request waits (backpressure, outage), for the progress line. */
   onWait?: (why: string, ms: number) => void;
+  /** Ctrl-C: stop waiting (a batch not acknowledged stays pending in the state file, resumable). */
+  signal?: AbortSignal;
+}
+
+/** The wait for a retry was cut short by `signal`. */
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
+  }
 }
 
 export class HttpError extends Error {
@@ -28,7 +38,20 @@ export class HttpError extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Interrupted());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Interrupted());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 export class TriageClient {
   private readonly opts: ClientOptions;
@@ -65,7 +88,7 @@ export class TriageClient {
         }
         const wait = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
         this.opts.onWait?.(`server unreachable (${cause})`, wait);
-        await sleep(wait);
+        await sleep(wait, this.opts.signal);
         continue;
       }
       const text = await res.text();
@@ -90,7 +113,7 @@ export class TriageClient {
             ? retryAfter * 1000
             : Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
         this.opts.onWait?.(res.status === 503 ? 'server busy (backpressure)' : `HTTP ${res.status}`, wait);
-        await sleep(wait);
+        await sleep(wait, this.opts.signal);
         continue;
       }
       if (!res.ok) throw new HttpError(res.status, body, what);

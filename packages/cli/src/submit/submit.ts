@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { HttpError, TriageClient } from './client.ts';
+import { HttpError, Interrupted, TriageClient } from './client.ts';
 import { expandInputs, type InputFile, type InputFormat, type InputRecord, readRecords } from './input.ts';
 import {
   addLine,
@@ -113,6 +113,7 @@ export async function submit(o: SubmitOptions): Promise<number> {
     url: o.url,
     ...(o.apiKey ? { apiKey: o.apiKey } : {}),
     onWait: (why, ms) => progress.setNote(`${why}, retrying in ${(ms / 1000).toFixed(0)} s`),
+    ...(o.signal ? { signal: o.signal } : {}),
   });
   const limits = await client.get<Limits>('/v1/limits');
   const maxItems = Math.max(1, Math.min(o.batchItems, limits.batch_max_items));
@@ -236,10 +237,14 @@ export async function submit(o: SubmitOptions): Promise<number> {
       addLine(lines, rec.file, rec.line);
     }
     if (!stopped) await flush(ordinal);
+  } catch (err) {
+    // Ctrl-C while a batch waited out backpressure: it stays `send` without `ok`; --resume re-sends it, same key.
+    if (!(err instanceof Interrupted)) throw err;
+    stopped = true;
   } finally {
     if (stopped) await iterator.return(undefined);
   }
-  if (pending && !state.oks.has(pending.seq)) {
+  if (!stopped && pending && !state.oks.has(pending.seq)) {
     journal.close();
     throw new UsageError(
       `the inputs ended before the pending batch ${pending.seq}; they changed since the last run`,
