@@ -3,6 +3,7 @@ export * from './app-error.ts';
 export * from './error.schema.ts';
 export * from './http.schema.ts';
 export * from './intel.schema.ts';
+export * from './memory.schema.ts';
 export * from './observable.schema.ts';
 export * from './primitives.schema.ts';
 export * from './queues.ts';

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { NormalizedAlert } from './alert.schema.ts';
+import { Disposition, MemoryCitation, SimilarityKey } from './memory.schema.ts';
 import { Severity } from './primitives.schema.ts';
 
 export const Classification = z.enum(['TRUE_POSITIVE', 'FALSE_POSITIVE', 'NEEDS_REVIEW']);
 export type Classification = z.infer<typeof Classification>;
 
-export const DecidedBy = z.enum(['rules', 'llm', 'cache']);
+/** `memory`: an analyst's earlier feedback on a similar alert decided (docs/memory.md). */
+export const DecidedBy = z.enum(['rules', 'llm', 'cache', 'memory']);
 export type DecidedBy = z.infer<typeof DecidedBy>;
 
 export const ResultFlag = z.enum([
@@ -14,6 +16,8 @@ export const ResultFlag = z.enum([
   'intel_conflict',
   'llm_fallback',
   'budget_exhausted',
+  /** Analyst feedback said FALSE_POSITIVE, but this alert carries threat evidence the judged one did not. */
+  'memory_conflict',
 ]);
 export type ResultFlag = z.infer<typeof ResultFlag>;
 
@@ -50,6 +54,14 @@ export const TriageResult = z.object({
     cost_usd: z.number().optional(),
     tokens: TokenUsage,
   }),
+  /** The similarity key memory looked up for this alert, with its parts (absent before memory ran). */
+  similarity: SimilarityKey.optional(),
+  /** Analyst feedback this verdict used or overruled. */
+  memory: z.array(MemoryCitation).optional(),
+  /** The incident the alert was grouped into. */
+  incident_id: z.string().optional(),
+  /** How the result is delivered under the autonomy policy (absent on results written before it existed). */
+  disposition: Disposition.optional(),
 });
 export type TriageResult = z.infer<typeof TriageResult>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvInt, EnvList, HttpUrl, OptionalSecret, RateLimit } from './env.ts';
+import { EnvInt, EnvJson, EnvList, HttpUrl, OptionalSecret, RateLimit } from './env.ts';
 
 /** USD per 1M tokens for one model. Thinking tokens are billed at the output rate. */
 export const ModelPrice = z.object({ input: z.number().min(0), output: z.number().min(0) });
@@ -17,16 +17,7 @@ export const GEMINI_DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = Objec
 });
 
 /** `GEMINI_PRICES='{"gemini-2.5-flash":{"input":0.3,"output":2.5}}'`, merged over the defaults. */
-const PriceTable = z
-  .string()
-  .transform((s, ctx) => {
-    try {
-      return JSON.parse(s) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected JSON like {"model":{"input":0.3,"output":2.5}}' });
-      return z.NEVER;
-    }
-  })
+const PriceTable = EnvJson('{"model":{"input":0.3,"output":2.5}}')
   .pipe(z.record(z.string(), ModelPrice))
   .transform((over) => ({ ...GEMINI_DEFAULT_PRICES, ...over }));
 

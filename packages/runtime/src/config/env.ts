@@ -36,3 +36,14 @@ export const OptionalSecret = z
   .optional();
 
 export const HttpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+
+/** A JSON value in one variable; `example` is shown when it does not parse. */
+export const EnvJson = (example: string) =>
+  z.string().transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `expected JSON like ${example}` });
+      return z.NEVER;
+    }
+  });

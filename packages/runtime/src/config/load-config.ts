@@ -5,6 +5,7 @@ import { BaseConfig } from './base.config.ts';
 import { ClassifierConfig } from './classifier.config.ts';
 import { HttpConfig } from './http.config.ts';
 import { IntelConfig } from './intel.config.ts';
+import { MemoryConfig } from './memory.config.ts';
 import { OpsConfig } from './ops.config.ts';
 import { WebhookConfig } from './webhook.config.ts';
 
@@ -13,7 +14,8 @@ export const TriageConfig = BaseConfig.extend(HttpConfig.shape)
   .extend(IntelConfig.shape)
   .extend(ClassifierConfig.shape)
   .extend(WebhookConfig.shape)
-  .extend(OpsConfig.shape);
+  .extend(OpsConfig.shape)
+  .extend(MemoryConfig.shape);
 export type TriageConfig = Readonly<z.output<typeof TriageConfig>>;
 
 /** The prefix when REDIS_CLUSTER_NODES is set and QUEUE_PREFIX is not. */

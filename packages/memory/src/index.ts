@@ -1,0 +1,12 @@
+export {
+  type AutonomyMode,
+  type AutonomyPolicy,
+  autonomyPolicy,
+  disposition,
+  neverAutoClose,
+} from './autonomy-policy.ts';
+export { FeedbackStore, type FeedbackStoreOptions, type NewFeedback } from './feedback-store.ts';
+export { foldImage, foldText, urlTemplate } from './fold.ts';
+export { alertKey, similarityKey, sourceNetwork } from './similarity-key.ts';
+export { newThreatEvidence, threatProfile } from './threat-profile.ts';
+export { type MemoryInput, VerdictMemory, type VerdictMemoryOptions } from './verdict-memory.ts';

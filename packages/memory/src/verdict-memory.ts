@@ -1,0 +1,194 @@
+import {
+  type Enrichment,
+  type Feedback,
+  type MemoryCitation,
+  type NormalizedAlert,
+  SEVERITY_ORDER,
+  type Severity,
+  type SimilarityKey,
+  type TriageResult,
+} from '@triage/contracts';
+import type { Redis } from '@triage/runtime';
+import { type AutonomyPolicy, disposition } from './autonomy-policy.ts';
+import { FeedbackStore } from './feedback-store.ts';
+import { alertKey, similarityKey } from './similarity-key.ts';
+import { newThreatEvidence, threatProfile } from './threat-profile.ts';
+
+export interface VerdictMemoryOptions {
+  redis: Redis;
+  prefix: string;
+  policy: AutonomyPolicy;
+}
+
+export interface MemoryInput {
+  alertId: string;
+  alert: NormalizedAlert;
+  enrichment: Enrichment;
+  /** The verdict made without memory (rules, LLM or cache). */
+  result: TriageResult;
+}
+
+const MAX_REASONS = 6;
+
+/** One analyst-written string inside a reason: one line, bounded. */
+function clean(s: string, max = 200): string {
+  const t = s
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+function cite(f: Feedback, outcome: MemoryCitation['outcome'], newEvidence?: string[]): MemoryCitation {
+  return {
+    feedback_id: f.id,
+    verdict: f.verdict,
+    analyst: f.analyst,
+    created_at: f.created_at,
+    ...(f.comment ? { comment: clean(f.comment, 500) } : {}),
+    outcome,
+    ...(newEvidence?.length ? { new_evidence: newEvidence } : {}),
+  };
+}
+
+function said(f: Feedback): string {
+  const what = f.scope === 'alert' ? 'this alert' : 'a similar alert';
+  const note = f.comment ? `: “${clean(f.comment)}”` : '';
+  return `Analyst ${clean(f.analyst, 64)} marked ${what} ${f.verdict} on ${f.created_at.slice(0, 10)} (feedback ${f.id}${note})`;
+}
+
+const lower = (a: Severity, b: Severity) => (SEVERITY_ORDER.indexOf(a) >= SEVERITY_ORDER.indexOf(b) ? a : b);
+const higher = (a: Severity, b: Severity) => (SEVERITY_ORDER.indexOf(a) <= SEVERITY_ORDER.indexOf(b) ? a : b);
+
+/**
+ * The memory step of the verdict: analyst feedback on this alert's similarity key (or on the
+ * alert itself) decides it, unless the alert carries threat evidence the judged alert did not;
+ * then the disposition under the autonomy policy. Never throws for a Redis failure of its own
+ * (the verdict without memory stands, marked by the absence of `similarity`).
+ */
+export class VerdictMemory {
+  readonly feedback: FeedbackStore;
+  private readonly policy: AutonomyPolicy;
+
+  constructor(opts: VerdictMemoryOptions) {
+    this.feedback = new FeedbackStore({ redis: opts.redis, prefix: opts.prefix });
+    this.policy = opts.policy;
+  }
+
+  async apply(input: MemoryInput): Promise<TriageResult> {
+    const sim = similarityKey(input.alert);
+    const exact = alertKey(input.alert);
+    const found = await this.feedback.activeFor([exact.key, sim.key]);
+    const decided = this.decide(input, sim, exact, found);
+    if (decided.applied.length) await this.feedback.recordApplied(decided.applied, input.alertId);
+    return this.finish(input.alert, decided.result);
+  }
+
+  /** Disposition under the autonomy policy (also used when feedback changes a stored verdict). */
+  finish(alert: NormalizedAlert, result: TriageResult): TriageResult {
+    return { ...result, disposition: disposition(this.policy, result, alert) };
+  }
+
+  private decide(
+    input: MemoryInput,
+    sim: SimilarityKey,
+    exact: SimilarityKey,
+    found: Feedback[],
+  ): { result: TriageResult; applied: string[] } {
+    const base: TriageResult = { ...input.result, similarity: sim };
+    // Feedback on this very alert (its fingerprint) is more specific than feedback on similar ones.
+    const own = found.filter((f) => f.similarity.key === exact.key);
+    const pool = own.length ? own : found;
+    const tp = pool.find((f) => f.verdict === 'TRUE_POSITIVE');
+    const fpAny = pool.find((f) => f.verdict === 'FALSE_POSITIVE');
+    // A FALSE_POSITIVE on a key that rests on attacker-written text may never close anything.
+    const fp = fpAny && (fpAny.similarity.key === exact.key || sim.anchored) ? fpAny : undefined;
+
+    if (tp && fp) {
+      return {
+        result: this.review(
+          base,
+          [cite(tp, 'conflict'), cite(fp, 'conflict')],
+          [`Analysts disagree on this key: ${said(tp)}; ${said(fp)}. Kept for review until one is revoked.`],
+        ),
+        applied: [],
+      };
+    }
+    if (tp) {
+      const r = base;
+      return {
+        result: {
+          ...r,
+          classification: 'TRUE_POSITIVE',
+          decided_by: 'memory',
+          confidence: Math.max(r.confidence, 90),
+          severity: higher(r.severity, 'Medium'),
+          title: `Confirmed by analyst: ${input.alert.name}`.slice(0, 160),
+          reasoning: [`${said(tp)}; similarity: ${sim.text}.`, ...r.reasoning].slice(0, MAX_REASONS),
+          memory: [cite(tp, 'applied')],
+        },
+        applied: [tp.id],
+      };
+    }
+    if (fp) {
+      const current = threatProfile(input.result, input.enrichment);
+      const added = newThreatEvidence(current, fp.threat);
+      if (added.length) {
+        return {
+          result: this.review(
+            base,
+            [cite(fp, 'conflict', added)],
+            [
+              `${said(fp)}, but this alert carries threat evidence that one did not (${added.slice(0, 4).join('; ')}): kept for review.`,
+            ],
+          ),
+          applied: [],
+        };
+      }
+      return {
+        result: {
+          ...base,
+          classification: 'FALSE_POSITIVE',
+          decided_by: 'memory',
+          confidence: 95,
+          severity: lower(base.severity, 'Low'),
+          title: `Benign (analyst memory): ${input.alert.name}`.slice(0, 160),
+          reasoning: [
+            `${said(fp)}; similarity: ${sim.text}.`,
+            'No threat evidence beyond what that alert had: no suspicious or malicious intel, no new threat-leaning signal.',
+            ...base.reasoning,
+          ].slice(0, MAX_REASONS),
+          memory: [cite(fp, 'applied')],
+        },
+        applied: [fp.id],
+      };
+    }
+    if (fpAny) {
+      return {
+        result: {
+          ...base,
+          reasoning: [
+            ...base.reasoning,
+            `${said(fpAny)}, but this key rests on attacker-shapeable content (no metadata detection and entity): not applied.`,
+          ].slice(0, MAX_REASONS + 1),
+          memory: [cite(fpAny, 'conflict', ['the similarity key is not anchored in metadata'])],
+        },
+        applied: [],
+      };
+    }
+    return { result: base, applied: [] };
+  }
+
+  private review(base: TriageResult, citations: MemoryCitation[], notes: string[]): TriageResult {
+    const keep = base.classification === 'TRUE_POSITIVE';
+    return {
+      ...base,
+      classification: keep ? 'TRUE_POSITIVE' : 'NEEDS_REVIEW',
+      confidence: keep ? base.confidence : 60,
+      title: keep ? base.title : `Review: ${base.title.replace(/^(Benign: |Review: )/, '')}`.slice(0, 160),
+      reasoning: [...notes, ...base.reasoning].slice(0, MAX_REASONS),
+      flags: [...new Set([...base.flags, 'memory_conflict' as const])],
+      memory: citations,
+    };
+  }
+}
