@@ -23,6 +23,7 @@ export const ERROR_CODES = {
     message: 'A request with this Idempotency-Key is still being processed; retry shortly',
   },
   BATCH_NOT_PAUSABLE: { status: 409, message: 'Only a backlog batch can be paused' },
+  NOT_TRIAGED: { status: 409, message: 'The alert has no verdict yet; retry once it is completed' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
   IDEMPOTENCY_MISMATCH: {

@@ -119,6 +119,9 @@ export const FeedbackQuery = z.object({
   alert_id: z.string().max(128).optional(),
 });
 
+/** `:id` of `GET|DELETE /v1/feedback/:id`. */
+export const FeedbackIdParams = z.object({ id: z.string().max(128).describe('The feedback id (`fb_…`)') });
+
 /** `GET /v1/feedback`: newest first. */
 export const FeedbackList = z.object({ items: z.array(Feedback), next_cursor: z.string().nullable() });
 export type FeedbackList = z.infer<typeof FeedbackList>;

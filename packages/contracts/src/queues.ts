@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProviderName } from './intel.schema.ts';
+import { Feedback } from './memory.schema.ts';
 import { ObservableType } from './observable.schema.ts';
 import { TriageResult } from './result.schema.ts';
 
@@ -36,6 +37,8 @@ export const ResultJob = z.object({
    * of a second copy of the verdict. Jobs added before that still carry it, and it is used.
    */
   result: TriageResult.optional(),
+  /** Set when the verdict is delivered again because analyst feedback changed it. */
+  feedback: Feedback.optional(),
 });
 export type ResultJob = z.infer<typeof ResultJob>;
 

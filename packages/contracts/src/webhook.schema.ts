@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertFormat } from './alert.schema.ts';
+import { Feedback } from './memory.schema.ts';
 import { TriageResult } from './result.schema.ts';
 
 /**
@@ -10,6 +11,12 @@ import { TriageResult } from './result.schema.ts';
 export const OcsfVerdict = z.object({
   verdict_id: z.union([z.literal(1), z.literal(2), z.literal(4)]),
   verdict: z.enum(['False Positive', 'True Positive', 'Suspicious']),
+  /**
+   * OCSF finding `status_id` from the disposition: 4 Resolved when auto-closed, else 1 New (a
+   * recommended close is still an analyst's call). Absent on results without a disposition.
+   */
+  status_id: z.union([z.literal(1), z.literal(4)]).optional(),
+  status: z.enum(['New', 'Resolved']).optional(),
 });
 export type OcsfVerdict = z.infer<typeof OcsfVerdict>;
 
@@ -32,6 +39,12 @@ export const SentinelClassificationReason = z.enum([
 export type SentinelClassificationReason = z.infer<typeof SentinelClassificationReason>;
 
 export const SentinelVerdict = z.object({
+  /**
+   * Incident status from the disposition: `Closed` only when auto-closed; `New` leaves it to an
+   * analyst (for a recommended close, `classification` is what to close it as). Absent on results
+   * without a disposition.
+   */
+  status: z.enum(['New', 'Closed']).optional(),
   classification: SentinelClassification,
   /** Sentinel only accepts a reason with TruePositive / FalsePositive / BenignPositive; absent for Undetermined. */
   classificationReason: SentinelClassificationReason.optional(),
@@ -58,6 +71,11 @@ export const WebhookPayload = z.object({
   alert_name: z.string().optional(),
   result: TriageResult,
   mappings: VerdictMappings,
+  /**
+   * The analyst feedback that changed this verdict: present on the second delivery of an alert
+   * whose verdict an analyst corrected (same `id`: update the record you keep for it).
+   */
+  feedback: Feedback.optional(),
   /** When this attempt was sent (ISO-8601). */
   delivered_at: z.string(),
 });

@@ -83,6 +83,27 @@ redis.call('PUBLISH', KEYS[3], ARGV[8])
 return 1
 `;
 
+/*
+ * A completed verdict changed afterwards (analyst feedback, an incident raising its members): the
+ * result is replaced and the batch counters move from the old classification to the new one in
+ * the same step. Returns the previous result, or false when the alert is not completed.
+ */
+const AMEND_LUA = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if st ~= 'completed' then return false end
+local old = redis.call('HGET', KEYS[1], 'result')
+redis.call('HSET', KEYS[1], 'result', ARGV[1])
+if KEYS[2] ~= '' and old then
+  local fields = { TRUE_POSITIVE = 'true_positive', FALSE_POSITIVE = 'false_positive', NEEDS_REVIEW = 'needs_review' }
+  local was = fields[cjson.decode(old).classification]
+  if was and was ~= ARGV[2] then
+    redis.call('HINCRBY', KEYS[2], was, -1)
+    redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+  end
+end
+return old or ''
+`;
+
 const FAIL_LUA = `${COUNT_DUPS_LUA}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st or st == 'completed' or st == 'failed' then return 0 end
@@ -306,6 +327,23 @@ export class AlertStore {
       id,
     );
     return done === 1;
+  }
+
+  /**
+   * Replaces the verdict of a completed alert (feedback, incident escalation); batch counters
+   * follow. Returns the previous verdict, or undefined when the alert is not completed.
+   */
+  async amend(id: string, result: TriageResult, batchId?: string): Promise<TriageResult | undefined> {
+    const old = await evalScript(
+      this.redis,
+      AMEND_LUA,
+      2,
+      this.k.alert(id),
+      batchId ? this.k.batch(batchId) : '',
+      JSON.stringify(result),
+      CLASS_FIELD[result.classification],
+    );
+    return typeof old === 'string' && old !== '' ? (JSON.parse(old) as TriageResult) : undefined;
   }
 
   /** Marks the alert failed once (after its last attempt). */

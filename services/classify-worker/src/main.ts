@@ -1,5 +1,6 @@
 import { Classifier } from '@triage/classifier';
 import { JOBS, type ResultJob } from '@triage/contracts';
+import { autonomyPolicy, VerdictMemory } from '@triage/memory';
 import { createQueue, createWorker, onFinalFailure, runMain, startWorkerProcess } from '@triage/runtime';
 import type { Queue } from 'bullmq';
 import { classifyProcessor } from './processors/classify.processor.ts';
@@ -17,9 +18,11 @@ runMain('classify-worker', async () => {
     metrics,
   });
 
+  const memory = new VerdictMemory({ redis: p.redis, prefix: p.prefix, policy: autonomyPolicy(config) });
+
   const worker = createWorker(
     JOBS.classify,
-    classifyProcessor({ store, classifier, resultsQueue, metrics }),
+    classifyProcessor({ store, classifier, memory, resultsQueue, metrics }),
     p.workerOptions,
   );
   onFinalFailure(worker, { store, deadLetter: p.deadLetter, metrics, logger });

@@ -1,4 +1,5 @@
 import type { AlertJob, QueueName } from '@triage/contracts';
+import type { VerdictMemory } from '@triage/memory';
 import type { AlertStore, Logger, Metrics, PipelineStatus, Redis, TriageConfig } from '@triage/runtime';
 import type { Queue } from 'bullmq';
 import type { AuditLog } from './lib/audit-log.ts';
@@ -26,4 +27,6 @@ export interface AppDeps {
   pipeline: PipelineStatus;
   /** Admin actions (Bull Board actions, Redis stats), in the log and a Redis stream. */
   audit: AuditLog;
+  /** Analyst feedback (the feedback routes) and the autonomy policy. */
+  memory: VerdictMemory;
 }

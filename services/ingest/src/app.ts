@@ -17,6 +17,7 @@ import { registerValidation } from './plugins/validation.plugin.ts';
 import { alertRoutes } from './routes/alerts.routes.ts';
 import { batchRoutes } from './routes/batches.routes.ts';
 import { compatRoutes } from './routes/compat.routes.ts';
+import { feedbackRoutes } from './routes/feedback.routes.ts';
 import { opsRoutes } from './routes/ops.routes.ts';
 
 /** Builds the HTTP app without listening (tests use `inject()`; main.ts calls `listen()`). */
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(alertRoutes(deps));
   await app.register(batchRoutes(deps));
   await app.register(compatRoutes(deps));
+  await app.register(feedbackRoutes(deps));
   await app.register(opsRoutes(deps));
   await registerBullBoard(app, [...deps.queues.values()]);
   return app;

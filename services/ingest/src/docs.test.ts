@@ -78,6 +78,10 @@ describe('OpenAPI generated from the route schemas', () => {
         'POST /v1/alerts/batch',
         'POST /v1/batches/{id}/pause',
         'POST /v1/batches/{id}/resume',
+        'POST /v1/alerts/{id}/feedback',
+        'GET /v1/feedback',
+        'GET /v1/feedback/{id}',
+        'DELETE /v1/feedback/{id}',
       ].sort(),
     );
     expect(spec.servers.length).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { type AlertJob, JOBS, type QueueName } from '@triage/contracts';
+import { autonomyPolicy, VerdictMemory } from '@triage/memory';
 import {
   AlertStore,
   createQueue,
@@ -67,5 +68,6 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
     metrics,
     pipeline,
     audit: new AuditLog(redis, prefix, logger),
+    memory: new VerdictMemory({ redis, prefix, policy: autonomyPolicy(config) }),
   };
 }

@@ -1,5 +1,6 @@
 import { Classifier } from '@triage/classifier';
 import { type AlertJob, type Enrichment, JOBS, type ResultJob } from '@triage/contracts';
+import { autonomyPolicy, VerdictMemory } from '@triage/memory';
 import { AlertStore, createLogger, createQueue, createWorker, loadConfig, Metrics } from '@triage/runtime';
 import { type RedisFixture, redisFixture, waitFor } from '@triage/testing';
 import type { Queue, Worker } from 'bullmq';
@@ -53,11 +54,16 @@ beforeAll(async () => {
     logger: createLogger('test', 'silent'),
     metrics,
   });
-  worker = createWorker(JOBS.classify, classifyProcessor({ store, classifier, resultsQueue, metrics }), {
-    connection: conn,
-    prefix: fx.prefix,
-    concurrency: 4,
-  });
+  const memory = new VerdictMemory({ redis: fx.redis, prefix: fx.prefix, policy: autonomyPolicy(config) });
+  worker = createWorker(
+    JOBS.classify,
+    classifyProcessor({ store, classifier, memory, resultsQueue, metrics }),
+    {
+      connection: conn,
+      prefix: fx.prefix,
+      concurrency: 4,
+    },
+  );
 });
 
 afterAll(async () => {
@@ -87,6 +93,9 @@ it('writes the verdict, counts it in the batch and queues the result', async () 
     return v?.status === 'completed' ? v : undefined;
   });
   expect(view.result?.classification).toBe('TRUE_POSITIVE');
+  // Memory ran: the similarity key analysts give feedback on, and how the verdict is delivered.
+  expect(view.result?.similarity?.key).toMatch(/^sim1:/);
+  expect(view.result?.disposition).toBe('escalate');
   expect(view.result?.threat_intel['203.0.113.9']?.abuseipdb).toMatchObject({ abuse_score: 100 });
   // The results job carries the id only; the verdict is read from the record at delivery.
   const result = await resultsQueue.getJob('c1');

@@ -1,17 +1,20 @@
 import type { Classifier } from '@triage/classifier';
 import { type AlertJob, JOBS, type ResultJob } from '@triage/contracts';
+import type { VerdictMemory } from '@triage/memory';
 import { type AlertStore, type Metrics, parkedMember, parkJob, validated } from '@triage/runtime';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 
 export interface ClassifyDeps {
   store: AlertStore;
   classifier: Classifier;
+  memory: VerdictMemory;
   resultsQueue: Queue<ResultJob>;
   metrics: Metrics;
 }
 
 /**
- * classify: verdict cache → rules → (LLM) → the result store and the results queue. The results job
+ * classify: verdict cache → rules → (LLM) → analyst memory and disposition → the result store and
+ * the results queue. The results job
  * is added first with the alert id as job id, so a crash between the two steps re-adds nothing twice
  * (and the deliver worker finds the verdict in the record whichever way the two steps interleave).
  * It keeps the job's priority, so deliveries of a backlog stay behind live ones too.
@@ -31,7 +34,8 @@ export function classifyProcessor(deps: ClassifyDeps) {
     if (startedAt === 'paused' && job) return parkJob(job, token, deps.store, data.batch_id);
     if (startedAt === undefined || startedAt === 'paused') return { classification: 'already-final' };
 
-    const result = await deps.classifier.classify(alert, enrichment);
+    const verdict = await deps.classifier.classify(alert, enrichment);
+    const result = await deps.memory.apply({ alertId: id, alert, enrichment, result: verdict });
     // The verdict itself is read from the record at delivery: the job carries only the id.
     await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, data), {
       jobId: id,

@@ -25,6 +25,25 @@ describe('verdictMappings', () => {
     expect('classificationReason' in m.sentinel).toBe(false);
   });
 
+  it('follows the disposition: only an auto-close resolves the record', () => {
+    expect(verdictMappings('FALSE_POSITIVE', 'auto_closed')).toEqual({
+      ocsf: { verdict_id: 1, verdict: 'False Positive', status_id: 4, status: 'Resolved' },
+      sentinel: {
+        status: 'Closed',
+        classification: 'FalsePositive',
+        classificationReason: 'IncorrectAlertLogic',
+      },
+    });
+    expect(verdictMappings('FALSE_POSITIVE', 'recommended_close')).toMatchObject({
+      ocsf: { verdict_id: 1, status_id: 1, status: 'New' },
+      sentinel: { status: 'New', classification: 'FalsePositive' },
+    });
+    expect(verdictMappings('TRUE_POSITIVE', 'escalate')).toMatchObject({
+      ocsf: { verdict_id: 2, status_id: 1 },
+      sentinel: { status: 'New', classification: 'TruePositive' },
+    });
+  });
+
   it('returns copies, so a caller cannot change the table', () => {
     verdictMappings('TRUE_POSITIVE').ocsf.verdict = 'Suspicious';
     expect(verdictMappings('TRUE_POSITIVE').ocsf.verdict).toBe('True Positive');

@@ -1,4 +1,4 @@
-import type { Classification, VerdictMappings } from '@triage/contracts';
+import type { Classification, Disposition, VerdictMappings } from '@triage/contracts';
 
 export type { OcsfVerdict, SentinelVerdict, VerdictMappings } from '@triage/contracts';
 
@@ -24,8 +24,17 @@ const MAPPINGS: Record<Classification, VerdictMappings> = {
   },
 };
 
-/** The verdict in the vocabularies SOAR platforms already speak. */
-export function verdictMappings(classification: Classification): VerdictMappings {
+/**
+ * The verdict in the vocabularies SOAR platforms already speak. The disposition decides whether
+ * the record is closed: only `auto_closed` resolves it; a recommended close stays New with the
+ * classification to close it as, for an analyst to confirm.
+ */
+export function verdictMappings(classification: Classification, disposition?: Disposition): VerdictMappings {
   const m = MAPPINGS[classification];
-  return { ocsf: { ...m.ocsf }, sentinel: { ...m.sentinel } };
+  if (!disposition) return { ocsf: { ...m.ocsf }, sentinel: { ...m.sentinel } };
+  const closed = disposition === 'auto_closed';
+  return {
+    ocsf: { ...m.ocsf, status_id: closed ? 4 : 1, status: closed ? 'Resolved' : 'New' },
+    sentinel: { status: closed ? 'Closed' : 'New', ...m.sentinel },
+  };
 }

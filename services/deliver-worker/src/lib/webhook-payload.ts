@@ -16,7 +16,8 @@ export function buildPayload(
     ...(alert?.source_id ? { source_id: alert.source_id } : {}),
     ...(alert ? { alert_name: alert.name } : {}),
     result: job.result,
-    mappings: verdictMappings(job.result.classification),
+    mappings: verdictMappings(job.result.classification, job.result.disposition),
+    ...(job.feedback ? { feedback: job.feedback } : {}),
     delivered_at: now.toISOString(),
   };
 }
