@@ -146,3 +146,49 @@ export type MemoryCitation = z.infer<typeof MemoryCitation>;
  */
 export const Disposition = z.enum(['auto_closed', 'recommended_close', 'escalate']);
 export type Disposition = z.infer<typeof Disposition>;
+
+/** The entity an incident groups by: the alert's host, else its user, else its source address. */
+export const IncidentEntity = z.object({
+  type: z.enum(['host', 'user', 'source_ip']),
+  value: z.string(),
+});
+export type IncidentEntity = z.infer<typeof IncidentEntity>;
+
+export const IncidentStatus = z.enum(['open', 'closed']);
+export type IncidentStatus = z.infer<typeof IncidentStatus>;
+
+/** `GET /v1/incidents/{id}` (the list shows the same without `alert_ids`). */
+export const IncidentView = z.object({
+  id: z.string(),
+  /** `open` while alerts keep arriving within the window of the last one; `closed` after. */
+  status: IncidentStatus,
+  entity: IncidentEntity,
+  /** Every entity the members named (`host:…`, `user:…`, `source_ip:…`), bounded. */
+  entities: z.array(z.string()),
+  alert_count: z.number().int(),
+  /** Member alert ids in event-time order (the first 1,000). */
+  alert_ids: z.array(z.string()).optional(),
+  /** ATT&CK tactics of members not closed as FALSE_POSITIVE, in kill-chain order, each with its first sighting. */
+  tactics: z.array(z.object({ tactic: z.string(), first_seen: z.string(), alert_id: z.string() })),
+  /** The kill chain when the members form one (then the incident raises its members toward TRUE_POSITIVE). */
+  chain: z.array(z.string()),
+  first_seen: z.string(),
+  last_seen: z.string(),
+  verdict: z.enum(['TRUE_POSITIVE', 'FALSE_POSITIVE', 'NEEDS_REVIEW']),
+  updated_at: z.string(),
+});
+export type IncidentView = z.infer<typeof IncidentView>;
+
+export const IncidentQuery = z.object({
+  cursor: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  status: IncidentStatus.optional(),
+  /** An entity value (host, user or address), case-insensitive. */
+  entity: z.string().max(1024).optional(),
+});
+
+export const IncidentIdParams = z.object({ id: z.string().max(128).describe('The incident id (`inc_…`)') });
+
+/** `GET /v1/incidents`: newest activity first. */
+export const IncidentList = z.object({ items: z.array(IncidentView), next_cursor: z.string().nullable() });
+export type IncidentList = z.infer<typeof IncidentList>;

@@ -7,6 +7,15 @@ export {
 } from './autonomy-policy.ts';
 export { FeedbackStore, type FeedbackStoreOptions, type NewFeedback } from './feedback-store.ts';
 export { foldImage, foldText, urlTemplate } from './fold.ts';
+export { IncidentStore, type IncidentStoreOptions, type MemberInput } from './incident-store.ts';
+export { killChain, type TacticSighting } from './kill-chain.ts';
 export { alertKey, similarityKey, sourceNetwork } from './similarity-key.ts';
 export { newThreatEvidence, threatProfile } from './threat-profile.ts';
-export { type MemoryInput, VerdictMemory, type VerdictMemoryOptions } from './verdict-memory.ts';
+export {
+  incidentEntity,
+  type MemoryInput,
+  type MemoryOutcome,
+  raisedByIncident,
+  VerdictMemory,
+  type VerdictMemoryOptions,
+} from './verdict-memory.ts';

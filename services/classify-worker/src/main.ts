@@ -18,7 +18,13 @@ runMain('classify-worker', async () => {
     metrics,
   });
 
-  const memory = new VerdictMemory({ redis: p.redis, prefix: p.prefix, policy: autonomyPolicy(config) });
+  const memory = new VerdictMemory({
+    redis: p.redis,
+    prefix: p.prefix,
+    policy: autonomyPolicy(config),
+    incidentWindowMs: config.INCIDENT_WINDOW_MINUTES * 60_000,
+    ttlSeconds: config.RESULT_TTL_SECONDS,
+  });
 
   const worker = createWorker(
     JOBS.classify,

@@ -68,6 +68,12 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
     metrics,
     pipeline,
     audit: new AuditLog(redis, prefix, logger),
-    memory: new VerdictMemory({ redis, prefix, policy: autonomyPolicy(config) }),
+    memory: new VerdictMemory({
+      redis,
+      prefix,
+      policy: autonomyPolicy(config),
+      incidentWindowMs: config.INCIDENT_WINDOW_MINUTES * 60_000,
+      ttlSeconds: config.RESULT_TTL_SECONDS,
+    }),
   };
 }

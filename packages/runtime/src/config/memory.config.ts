@@ -15,6 +15,11 @@ const ByFormat = EnvJson('{"wazuh":{"mode":"auto-close"}}').pipe(
 /** Analyst memory, incidents and graduated autonomy (docs/memory.md). */
 export const MemoryConfig = z.object({
   /**
+   * Incidents: an alert joins its entity's (host, else user, else source address) incident when its
+   * event time is within this many minutes of the incident's alerts (a sliding window).
+   */
+  INCIDENT_WINDOW_MINUTES: EnvInt(1, 7 * 24 * 60).default(30),
+  /**
    * What may be closed without a person. `recommend`: every FALSE_POSITIVE is delivered as a
    * recommended close. `auto-close`: a FALSE_POSITIVE at or above `AUTONOMY_MIN_CONFIDENCE`,
    * decided by the rules or analyst memory, is closed, unless a never-auto-close condition holds.

@@ -1,6 +1,6 @@
 import type { Classifier } from '@triage/classifier';
 import { type AlertJob, JOBS, type ResultJob } from '@triage/contracts';
-import type { VerdictMemory } from '@triage/memory';
+import { raisedByIncident, type VerdictMemory } from '@triage/memory';
 import { type AlertStore, type Metrics, parkedMember, parkJob, validated } from '@triage/runtime';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 
@@ -35,7 +35,12 @@ export function classifyProcessor(deps: ClassifyDeps) {
     if (startedAt === undefined || startedAt === 'paused') return { classification: 'already-final' };
 
     const verdict = await deps.classifier.classify(alert, enrichment);
-    const result = await deps.memory.apply({ alertId: id, alert, enrichment, result: verdict });
+    const { result, raise, note } = await deps.memory.apply({
+      alertId: id,
+      alert,
+      enrichment,
+      result: verdict,
+    });
     // The verdict itself is read from the record at delivery: the job carries only the id.
     await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, data), {
       jobId: id,
@@ -57,6 +62,22 @@ export function classifyProcessor(deps: ClassifyDeps) {
         );
       }
     }
+    if (note) for (const other of raise) await raiseMember(deps, other, note);
     return { classification: result.classification };
   };
+}
+
+/**
+ * An earlier member of the kill chain this alert completed: its stored verdict moves one step
+ * toward TRUE_POSITIVE and is delivered again (once: the job id names the incident).
+ */
+async function raiseMember(deps: ClassifyDeps, id: string, note: string): Promise<void> {
+  const view = await deps.store.get(id);
+  if (!view?.result || view.result.classification === 'TRUE_POSITIVE') return;
+  const result = deps.memory.finish(view.alert, raisedByIncident(view.result, note));
+  if (!(await deps.store.amend(id, result, view.batch_id))) return;
+  const job = { alert_id: id, ...(view.batch_id ? { batch_id: view.batch_id } : {}), result };
+  await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, job), {
+    jobId: `${id}-${result.incident_id ?? 'incident'}`,
+  });
 }
