@@ -1,16 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { attachLabels, type EvalItem, parseAlerts, parseLabels } from './eval-input.ts';
-import {
-  type EvalRow,
-  formatReport,
-  formatSets,
-  normalizeLabel,
-  type Outcome,
-  scoreEval,
-  scoreSets,
-} from './eval-score.ts';
+import { http, loadItems, truthOf } from './eval-client.ts';
+import { type ReplayReport, runReplay } from './eval-replay.ts';
+import { type EvalRow, formatReport, formatSets, type Outcome, scoreEval, scoreSets } from './eval-score.ts';
 
 /**
  * `pnpm eval <alerts...> [--labels labels.csv]`: posts labelled alerts to a RUNNING pipeline
@@ -45,31 +37,10 @@ interface BatchView {
   next_cursor: string | null;
 }
 
-async function http<T>(opts: EvalOptions, method: string, path: string, body?: unknown): Promise<T> {
-  const target = `${opts.url.replace(/\/+$/, '')}${path}`;
-  const res = await fetch(target, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  }).catch((err: unknown) => {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new Error(`cannot reach ${opts.url} (${cause}); start the pipeline (pnpm start) or set TRIAGE_URL`);
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} → HTTP ${res.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
-}
-
 /** Submits, waits, pages the results. Returns one row per input alert, in input order. */
 export async function runEval(opts: EvalOptions): Promise<EvalRow[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const items: EvalItem[] = [];
-  for (const f of opts.files) items.push(...parseAlerts(await readFile(f, 'utf8'), f));
-  const table = opts.labels ? parseLabels(await readFile(opts.labels, 'utf8')) : undefined;
-  const labels = attachLabels(items, table);
+  const { items, labels } = await loadItems(opts);
   log(`${items.length} alerts, ${labels.filter((l) => l !== undefined).length} labelled → ${opts.url}`);
 
   const idOf = new Array<string | undefined>(items.length);
@@ -128,9 +99,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalRow[]> {
             ? (r.result.classification as Outcome)
             : 'missing';
     const label = labels[index];
-    // An inline label whose key defines its vocabulary (event_label: "-" or a step name) wins.
-    const truth =
-      (label === items[index]!.inlineLabel ? items[index]!.inlineTruth : undefined) ?? normalizeLabel(label);
+    const truth = truthOf(items[index]!, label);
     return {
       index,
       set: items[index]!.set ?? items[index]!.file,
@@ -179,7 +148,22 @@ async function fetchStrays(
 }
 
 const USAGE = `usage: pnpm eval <alerts.json|ndjson> [more files...] [--labels labels.csv] [--url URL] [--batch-size N] [--timeout-s N] [--json]
+       pnpm eval <alerts...> --replay [--feedback] [--order time|file] [--round-size N]
+  --replay    alerts in time order, a round at a time; reports the whole stream and its second half
+  --feedback  (implies --replay) an analyst sends the true label of every escalated alert as feedback
   env: TRIAGE_URL (default http://127.0.0.1:3000), TRIAGE_API_KEY`;
+
+function formatReplay(r: ReplayReport): string {
+  return [
+    `replay in ${r.order} order, rounds of ${r.round_size}; analyst feedback calls: ${r.feedback_calls}`,
+    '',
+    '== whole stream ==',
+    formatReport(r.whole),
+    '',
+    '== second half of the stream ==',
+    formatReport(r.second_half),
+  ].join('\n');
+}
 
 export async function main(argv: string[]): Promise<number> {
   const parse = () =>
@@ -192,6 +176,10 @@ export async function main(argv: string[]): Promise<number> {
         'batch-size': { type: 'string' },
         'timeout-s': { type: 'string' },
         json: { type: 'boolean' },
+        replay: { type: 'boolean' },
+        feedback: { type: 'boolean' },
+        order: { type: 'string' },
+        'round-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -206,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return args.values.help ? 0 : 2;
   }
-  const rows = await runEval({
+  const common = {
     files: args.positionals,
     ...(args.values.labels ? { labels: args.values.labels } : {}),
     url: args.values.url ?? process.env.TRIAGE_URL ?? 'http://127.0.0.1:3000',
@@ -214,7 +202,26 @@ export async function main(argv: string[]): Promise<number> {
     batchSize: Math.max(1, Number(args.values['batch-size'] ?? 1000)),
     timeoutMs: Number(args.values['timeout-s'] ?? 1800) * 1000,
     pollMs: 1000,
-  });
+  };
+  if (args.values.replay || args.values.feedback) {
+    const order = args.values.order ?? 'time';
+    if (order !== 'time' && order !== 'file') {
+      process.stderr.write(`--order must be time or file\n${USAGE}\n`);
+      return 2;
+    }
+    const report = await runReplay({
+      ...common,
+      pollMs: 100,
+      feedback: args.values.feedback ?? false,
+      order,
+      roundSize: Math.max(1, Number(args.values['round-size'] ?? 100)),
+    });
+    process.stdout.write(
+      args.values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReplay(report)}\n`,
+    );
+    return 0;
+  }
+  const rows = await runEval(common);
   const report = scoreEval(rows);
   const sets = scoreSets(rows);
   process.stdout.write(

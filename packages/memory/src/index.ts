@@ -5,6 +5,7 @@ export {
   disposition,
   neverAutoClose,
 } from './autonomy-policy.ts';
+export { type BaselineFacts, BaselineStore, type BaselineStoreOptions } from './baseline-store.ts';
 export { FeedbackStore, type FeedbackStoreOptions, type NewFeedback } from './feedback-store.ts';
 export { foldImage, foldText, urlTemplate } from './fold.ts';
 export { IncidentStore, type IncidentStoreOptions, type MemberInput } from './incident-store.ts';
@@ -12,6 +13,8 @@ export { killChain, type TacticSighting } from './kill-chain.ts';
 export { alertKey, similarityKey, sourceNetwork } from './similarity-key.ts';
 export { newThreatEvidence, threatProfile } from './threat-profile.ts';
 export {
+  baselineInput,
+  baselineNotes,
   incidentEntity,
   type MemoryInput,
   type MemoryOutcome,

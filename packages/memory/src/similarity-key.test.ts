@@ -49,15 +49,24 @@ describe('similarityKey', () => {
     ).not.toBe(a.key);
   });
 
-  it('is not anchored when the detection or the entity is content (attacker-written)', () => {
-    const contentOnly = alertWith(
+  it('is not anchored when the detection is content or no entity is named', () => {
+    const contentDetection = alertWith(
       signals({ detection: { rule_name: 'Process Create' }, host: { name: 'WS-01' } }, ['host.name']),
     );
-    expect(similarityKey(contentOnly).anchored).toBe(false);
-    const noHost = alertWith(signals({ detection: { rule_id: '1', rule_name: 'x' } }, ['detection.rule_id']));
-    expect(similarityKey(noHost).anchored).toBe(false);
+    expect(similarityKey(contentDetection).anchored).toBe(false);
+    const noEntity = alertWith(
+      signals({ detection: { rule_id: '1', rule_name: 'x' } }, ['detection.rule_id']),
+    );
+    expect(similarityKey(noEntity).anchored).toBe(false);
     // Records from before typed signals: nothing says who wrote the fields.
     expect(similarityKey(alertWith(undefined, { name: 'x', host: 'h', rule_id: '1' })).anchored).toBe(false);
+    // A host of unknown provenance anchors by default (it must still match exactly), not in strict mode.
+    const contentHost = alertWith(
+      signals({ detection: { rule_name: 'x' }, host: { name: 'WS-01' } }, ['detection.rule_name']),
+    );
+    expect(similarityKey(contentHost).anchored).toBe(true);
+    expect(similarityKey(contentHost).parts.find((p) => p.name === 'host')?.origin).toBe('content');
+    expect(similarityKey(contentHost, { metadataEntity: true }).anchored).toBe(false);
   });
 
   it('scope alert is the fingerprint', () => {

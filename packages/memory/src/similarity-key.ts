@@ -132,18 +132,27 @@ function sentence(parts: Draft[]): string {
 
 /**
  * The similarity key of an alert: detection + entity + the stable part of the activity, each
- * part with its provenance. Anchored when the detection (rule id or rule name) and the entity
- * (host or user) come from metadata: only then can FALSE_POSITIVE feedback on it close later
- * alerts, because otherwise the text an attacker writes would be all that decides a match.
+ * part with its provenance. Anchored when the detection (rule id or rule name) comes from
+ * metadata and the key names an entity: only then can FALSE_POSITIVE feedback on it close later
+ * alerts, because otherwise the text an attacker writes would be all that decides a match, or one
+ * feedback would close a detection everywhere. `metadataEntity` (MEMORY_REQUIRE_METADATA_ENTITY)
+ * also demands the entity be metadata: a generic SIEM export's `host` field has no known
+ * provenance, and a forged host name could borrow another host's suppression (docs/memory.md).
  */
-export function similarityKey(alert: NormalizedAlert): SimilarityKey {
+export function similarityKey(
+  alert: NormalizedAlert,
+  opts: { metadataEntity?: boolean } = {},
+): SimilarityKey {
   const parts = partsOf(alert);
-  const meta = (names: KeyPartName[]) => parts.some((p) => names.includes(p.name) && p.origin === 'metadata');
+  const has = (names: KeyPartName[], metaOnly: boolean) =>
+    parts.some((p) => names.includes(p.name) && (!metaOnly || p.origin === 'metadata'));
   return {
     key: digest('sim1', parts),
     scope: 'similar',
     parts: parts.map((p): KeyPart => ({ ...p, value: shorten(p.value) })),
-    anchored: meta(['detection', 'detection_name']) && meta(['host', 'user']),
+    anchored:
+      has(['detection', 'detection_name'], true) &&
+      has(['host', 'user', 'source_network'], opts.metadataEntity ?? false),
     text: sentence(parts),
   };
 }

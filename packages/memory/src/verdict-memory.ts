@@ -11,6 +11,7 @@ import {
 } from '@triage/contracts';
 import type { Redis } from '@triage/runtime';
 import { type AutonomyPolicy, disposition } from './autonomy-policy.ts';
+import { type BaselineFacts, BaselineStore } from './baseline-store.ts';
 import { FeedbackStore } from './feedback-store.ts';
 import { IncidentStore } from './incident-store.ts';
 import { alertKey, similarityKey } from './similarity-key.ts';
@@ -24,6 +25,10 @@ export interface VerdictMemoryOptions {
   incidentWindowMs?: number;
   /** How long incidents stay queryable (RESULT_TTL_SECONDS). Default 7 days. */
   ttlSeconds?: number;
+  /** Rolling window of the entity baselines (days). Default 14. */
+  baselineDays?: number;
+  /** Only keys whose entity is metadata may close (MEMORY_REQUIRE_METADATA_ENTITY). Default false. */
+  metadataEntity?: boolean;
 }
 
 /** The verdict with memory, and earlier alerts an incident's new kill chain raises. */
@@ -83,7 +88,9 @@ const higher = (a: Severity, b: Severity) => (SEVERITY_ORDER.indexOf(a) <= SEVER
 export class VerdictMemory {
   readonly feedback: FeedbackStore;
   readonly incidents: IncidentStore;
+  readonly baselines: BaselineStore;
   private readonly policy: AutonomyPolicy;
+  private readonly metadataEntity: boolean;
 
   constructor(opts: VerdictMemoryOptions) {
     this.feedback = new FeedbackStore({ redis: opts.redis, prefix: opts.prefix });
@@ -93,14 +100,28 @@ export class VerdictMemory {
       windowMs: opts.incidentWindowMs ?? 30 * 60_000,
       ttlSeconds: opts.ttlSeconds ?? 7 * 86_400,
     });
+    this.baselines = new BaselineStore({
+      redis: opts.redis,
+      prefix: opts.prefix,
+      ...(opts.baselineDays ? { days: opts.baselineDays } : {}),
+    });
     this.policy = opts.policy;
+    this.metadataEntity = opts.metadataEntity ?? false;
+  }
+
+  /** The similarity key of an alert under this memory's anchoring rule. */
+  keyOf(alert: NormalizedAlert): SimilarityKey {
+    return similarityKey(alert, { metadataEntity: this.metadataEntity });
   }
 
   async apply(input: MemoryInput): Promise<MemoryOutcome> {
-    const sim = similarityKey(input.alert);
+    const sim = this.keyOf(input.alert);
     const exact = alertKey(input.alert);
-    const found = await this.feedback.activeFor([exact.key, sim.key]);
-    const decided = this.decide(input, sim, exact, found);
+    const [found, facts] = await Promise.all([
+      this.feedback.activeFor([exact.key, sim.key]),
+      this.baselines.observe(baselineInput(input.alert, sim)),
+    ]);
+    const decided = this.decide(input, sim, exact, found, facts);
     if (decided.applied.length) await this.feedback.recordApplied(decided.applied, input.alertId);
     const grouped = await this.group(input, decided.result, sim.key);
     return { ...grouped, result: this.finish(input.alert, grouped.result) };
@@ -145,8 +166,14 @@ export class VerdictMemory {
     sim: SimilarityKey,
     exact: SimilarityKey,
     found: Feedback[],
+    facts: BaselineFacts,
   ): { result: TriageResult; applied: string[] } {
-    const base: TriageResult = { ...input.result, similarity: sim };
+    const notes = baselineNotes(facts);
+    const base: TriageResult = {
+      ...input.result,
+      similarity: sim,
+      reasoning: [...input.result.reasoning, ...notes].slice(0, MAX_REASONS + 2),
+    };
     // Feedback on this very alert (its fingerprint) is more specific than feedback on similar ones.
     const own = found.filter((f) => f.similarity.key === exact.key);
     const pool = own.length ? own : found;
@@ -183,6 +210,9 @@ export class VerdictMemory {
     }
     if (fp) {
       const current = threatProfile(input.result, input.enrichment);
+      // A process lineage this host never ran is a threat-leaning signal the judged alert did not have.
+      if (facts.lineage?.firstOnHost && !facts.lineage.newHost)
+        current.signals.push('baseline:first-lineage-on-host');
       const added = newThreatEvidence(current, fp.threat);
       if (added.length) {
         return {
@@ -297,4 +327,44 @@ function eventTime(alert: NormalizedAlert, now = Date.now()): number {
     if (Number.isFinite(ms)) return ms;
   }
   return now;
+}
+
+/** What the baselines are keyed by: the key's detection parts, the entity, the lineage. */
+export function baselineInput(alert: NormalizedAlert, sim: SimilarityKey) {
+  const v = (n: string) => sim.parts.find((p) => p.name === n)?.value;
+  const entity = v('host') ?? v('user');
+  const host = v('host');
+  const image = v('process_image');
+  const parent = v('parent_image');
+  return {
+    detection: [v('detection'), v('detection_name') ?? alert.name].filter(Boolean).join(' | '),
+    ...(entity ? { entity } : {}),
+    ...(host ? { host } : {}),
+    ...(image ? { image } : {}),
+    ...(parent ? { parentImage: parent } : {}),
+  };
+}
+
+/** The baselines as sentences with their numbers. */
+export function baselineNotes(f: BaselineFacts): string[] {
+  const out: string[] = [];
+  const d = f.detection;
+  if (d) {
+    const confirmed =
+      d.confirmed === 0 ? 'never confirmed by an analyst' : `confirmed ${d.confirmed} times by analysts`;
+    out.push(
+      d.count === 0
+        ? `Baseline: first time this detection fired on ${d.entity} in ${f.days} days (seen on ${d.hosts} host${d.hosts === 1 ? '' : 's'}).`
+        : `Baseline: this detection fired ${d.count} times on ${d.entity} in ${f.days} days, ${confirmed} (seen on ${d.hosts} host${d.hosts === 1 ? '' : 's'}).`,
+    );
+  }
+  const l = f.lineage;
+  if (l) {
+    out.push(
+      l.firstOnHost && !l.newHost
+        ? `Baseline: first time ${l.pair} was ever seen on ${l.host}.`
+        : `Baseline: ${l.pair} ran ${l.count} times on ${l.host} in ${f.days} days.`,
+    );
+  }
+  return out;
 }

@@ -24,6 +24,8 @@ runMain('classify-worker', async () => {
     policy: autonomyPolicy(config),
     incidentWindowMs: config.INCIDENT_WINDOW_MINUTES * 60_000,
     ttlSeconds: config.RESULT_TTL_SECONDS,
+    baselineDays: config.BASELINE_DAYS,
+    metadataEntity: config.MEMORY_REQUIRE_METADATA_ENTITY,
   });
 
   const worker = createWorker(

@@ -18,6 +18,7 @@ import { alertRoutes } from './routes/alerts.routes.ts';
 import { batchRoutes } from './routes/batches.routes.ts';
 import { compatRoutes } from './routes/compat.routes.ts';
 import { feedbackRoutes } from './routes/feedback.routes.ts';
+import { incidentRoutes } from './routes/incidents.routes.ts';
 import { opsRoutes } from './routes/ops.routes.ts';
 
 /** Builds the HTTP app without listening (tests use `inject()`; main.ts calls `listen()`). */
@@ -78,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(batchRoutes(deps));
   await app.register(compatRoutes(deps));
   await app.register(feedbackRoutes(deps));
+  await app.register(incidentRoutes(deps));
   await app.register(opsRoutes(deps));
   await registerBullBoard(app, [...deps.queues.values()]);
   return app;

@@ -82,6 +82,8 @@ describe('OpenAPI generated from the route schemas', () => {
         'GET /v1/feedback',
         'GET /v1/feedback/{id}',
         'DELETE /v1/feedback/{id}',
+        'GET /v1/incidents',
+        'GET /v1/incidents/{id}',
       ].sort(),
     );
     expect(spec.servers.length).toBeGreaterThan(0);

@@ -74,6 +74,8 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
       policy: autonomyPolicy(config),
       incidentWindowMs: config.INCIDENT_WINDOW_MINUTES * 60_000,
       ttlSeconds: config.RESULT_TTL_SECONDS,
+      baselineDays: config.BASELINE_DAYS,
+      metadataEntity: config.MEMORY_REQUIRE_METADATA_ENTITY,
     }),
   };
 }

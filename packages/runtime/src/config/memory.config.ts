@@ -19,6 +19,14 @@ export const MemoryConfig = z.object({
    * event time is within this many minutes of the incident's alerts (a sliding window).
    */
   INCIDENT_WINDOW_MINUTES: EnvInt(1, 7 * 24 * 60).default(30),
+  /** Rolling window of the entity baselines (detection per host/user, process lineage per host), days. */
+  BASELINE_DAYS: EnvInt(1, 90).default(14),
+  /**
+   * Only similarity keys whose entity (host, user) is metadata may close alerts as FALSE_POSITIVE.
+   * Off by default: a generic SIEM export's host field has no known provenance, yet must match
+   * exactly; on, a forged host name can never borrow another host's suppression.
+   */
+  MEMORY_REQUIRE_METADATA_ENTITY: EnvBool.default(false),
   /**
    * What may be closed without a person. `recommend`: every FALSE_POSITIVE is delivered as a
    * recommended close. `auto-close`: a FALSE_POSITIVE at or above `AUTONOMY_MIN_CONFIDENCE`,

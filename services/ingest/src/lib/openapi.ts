@@ -18,6 +18,7 @@ export const TAGS = [
   { name: 'alerts', description: 'Submit alerts and read their verdicts' },
   { name: 'batches', description: 'Batch progress and paged results' },
   { name: 'feedback', description: "Analysts' verdicts: remembered for similar alerts (docs/memory.md)" },
+  { name: 'incidents', description: 'Alerts grouped by entity and time; kill chains raise them' },
   { name: 'compat', description: "The original service's API: submit and wait for the verdict" },
   { name: 'ops', description: 'Health and Prometheus metrics' },
 ] as const;

@@ -226,4 +226,44 @@ describe('feedback API', () => {
     for (const field of ['similarity', 'memory', 'incident_id', 'disposition', 'memory_conflict'])
       expect(view).toContain(field);
   });
+
+  it('GET /v1/incidents lists incidents (filters, paging) and GET /v1/incidents/:id shows one; 404 unknown', async () => {
+    const t0 = Date.UTC(2025, 3, 1);
+    const m = (alertId: string, min: number, tactics: string[]) => ({
+      alertId,
+      entity: { type: 'host' as const, value: 'WEB-9' },
+      entities: ['host:web-9', 'user:www-data'],
+      eventMs: t0 + min * 60_000,
+      classification: 'NEEDS_REVIEW' as const,
+      tactics,
+      detection: `d-${alertId}`,
+    });
+    await deps.memory.incidents.assign(m('i1', 0, ['discovery']));
+    await deps.memory.incidents.assign(m('i2', 5, ['execution']));
+    const last = await deps.memory.incidents.assign(m('i3', 9, ['persistence']));
+    const auth = { authorization: 'Bearer k1' };
+    const list = await app.inject({
+      method: 'GET',
+      url: '/v1/incidents?entity=web-9&status=open',
+      headers: auth,
+    });
+    expect(list.statusCode).toBe(200);
+    expect(list.json()).toMatchObject({
+      items: [{ id: last.incidentId, alert_count: 3, verdict: 'TRUE_POSITIVE' }],
+      next_cursor: null,
+    });
+    const one = await app.inject({ method: 'GET', url: `/v1/incidents/${last.incidentId}`, headers: auth });
+    expect(one.json()).toMatchObject({
+      alert_ids: ['i1', 'i2', 'i3'],
+      entities: ['host:web-9', 'user:www-data'],
+      chain: ['discovery', 'execution', 'persistence'],
+      tactics: [{ tactic: 'discovery', alert_id: 'i1' }, { tactic: 'execution' }, { tactic: 'persistence' }],
+      first_seen: new Date(t0).toISOString(),
+    });
+    expect(
+      (await app.inject({ method: 'GET', url: '/v1/incidents/inc_nope', headers: auth })).statusCode,
+    ).toBe(404);
+    const bad = await app.inject({ method: 'GET', url: '/v1/incidents?status=sleeping', headers: auth });
+    expect(bad.statusCode).toBe(400);
+  });
 });

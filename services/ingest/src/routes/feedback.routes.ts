@@ -9,7 +9,7 @@ import {
   type ResultJob,
   type TriageResult,
 } from '@triage/contracts';
-import { alertKey, similarityKey, threatProfile } from '@triage/memory';
+import { alertKey, baselineInput, threatProfile } from '@triage/memory';
 import { AppError, validated } from '@triage/runtime';
 import type { Queue } from 'bullmq';
 import type { FastifyRequest } from 'fastify';
@@ -104,7 +104,7 @@ export function feedbackRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           scope: body.scope,
           ...(body.comment ? { comment: body.comment } : {}),
           ...who,
-          similarity: body.scope === 'alert' ? alertKey(view.alert) : similarityKey(view.alert),
+          similarity: body.scope === 'alert' ? alertKey(view.alert) : deps.memory.keyOf(view.alert),
           threat: threatProfile(base, enrichment),
           changed: {
             from: { classification: before.classification, decided_by: before.decided_by },
@@ -112,6 +112,10 @@ export function feedbackRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           },
           ...(body.expires_in_days ? { expires_in_days: body.expires_in_days } : {}),
         });
+        if (fb.verdict === 'TRUE_POSITIVE') {
+          const b = baselineInput(view.alert, deps.memory.keyOf(view.alert));
+          if (b.entity) await deps.memory.baselines.confirm(b.detection, b.entity);
+        }
         const result = deps.memory.finish(view.alert, corrected(before, fb));
         if (await deps.store.amend(id, result, view.batch_id)) {
           const job = {

@@ -1,0 +1,52 @@
+import { type RedisFixture, redisFixture } from '@triage/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BaselineStore } from './baseline-store.ts';
+import { baselineNotes } from './verdict-memory.ts';
+
+const DAY = 86_400_000;
+let fx: RedisFixture;
+beforeAll(async () => {
+  fx = await redisFixture('baselines');
+});
+afterAll(async () => fx.close());
+
+describe('BaselineStore', () => {
+  it('counts a detection per entity over a rolling window, with analyst confirmations and host spread', async () => {
+    const b = new BaselineStore({ redis: fx.redis, prefix: `${fx.prefix}:a`, days: 14 });
+    const t0 = Date.UTC(2025, 0, 1);
+    const det = { detection: 'wazuh/31101 | Web server 400 error code.', entity: 'web-01', host: 'web-01' };
+    for (let i = 0; i < 20; i++) await b.observe(det, t0 + i * DAY);
+    await b.observe({ ...det, entity: 'web-02', host: 'web-02' }, t0 + 20 * DAY);
+    const facts = await b.observe(det, t0 + 20 * DAY);
+    // 14-day window: days 7..19 before this one (13 of the 20), and 2 hosts.
+    expect(facts.detection).toEqual({ entity: 'web-01', count: 13, confirmed: 0, hosts: 2 });
+    expect(baselineNotes(facts)[0]).toBe(
+      'Baseline: this detection fired 13 times on web-01 in 14 days, never confirmed by an analyst (seen on 2 hosts).',
+    );
+    await b.confirm(det.detection, 'web-01', t0 + 20 * DAY);
+    expect((await b.observe(det, t0 + 20 * DAY)).detection?.confirmed).toBe(1);
+    // Old days are trimmed from the hash: bounded whatever the history.
+    const fields = await fx.redis.hlen((await fx.redis.keys(`${fx.prefix}:a:memory:bl:det:*:web-01`))[0]!);
+    expect(fields).toBeLessThanOrEqual(16);
+  });
+
+  it('knows the first time a parent → child pair runs on a host', async () => {
+    const b = new BaselineStore({ redis: fx.redis, prefix: `${fx.prefix}:b` });
+    const lin = (child: string) => ({
+      detection: 'sysmon/1',
+      entity: 'ws-1',
+      host: 'ws-1',
+      parentImage: 'winword.exe',
+      image: child,
+    });
+    const first = await b.observe(lin('splwow64.exe'));
+    expect(first.lineage).toMatchObject({ firstOnHost: true, newHost: true, count: 0 });
+    expect((await b.observe(lin('splwow64.exe'))).lineage).toMatchObject({ firstOnHost: false, count: 1 });
+    const novel = await b.observe(lin('powershell.exe'));
+    expect(novel.lineage).toMatchObject({ firstOnHost: true, newHost: false });
+    expect(baselineNotes(novel)[1]).toBe(
+      'Baseline: first time winword.exe → powershell.exe was ever seen on ws-1.',
+    );
+    expect(await fx.redis.ttl(`${fx.prefix}:b:memory:bl:lin:ws-1`)).toBeGreaterThan(80 * 86_400);
+  });
+});
