@@ -90,18 +90,14 @@ return 1
  */
 const AMEND_LUA = `
 local st = redis.call('HGET', KEYS[1], 'status')
-if st ~= 'completed' then return false end
-local old = redis.call('HGET', KEYS[1], 'result')
-redis.call('HSET', KEYS[1], 'result', ARGV[1])
-if KEYS[2] ~= '' and old then
-  local fields = { TRUE_POSITIVE = 'true_positive', FALSE_POSITIVE = 'false_positive', NEEDS_REVIEW = 'needs_review' }
-  local was = fields[cjson.decode(old).classification]
-  if was and was ~= ARGV[2] then
-    redis.call('HINCRBY', KEYS[2], was, -1)
-    redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-  end
+if st ~= 'completed' then return 0 end
+local was = redis.call('HGET', KEYS[1], 'class')
+redis.call('HSET', KEYS[1], 'result', ARGV[1], 'class', ARGV[2])
+if KEYS[2] ~= '' and was and was ~= ARGV[2] then
+  redis.call('HINCRBY', KEYS[2], was, -1)
+  redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 end
-return old or ''
+return 1
 `;
 
 const FAIL_LUA = `${COUNT_DUPS_LUA}
@@ -331,19 +327,19 @@ export class AlertStore {
 
   /**
    * Replaces the verdict of a completed alert (feedback, incident escalation); batch counters
-   * follow. Returns the previous verdict, or undefined when the alert is not completed.
+   * follow. False when the alert is not completed.
    */
-  async amend(id: string, result: TriageResult, batchId?: string): Promise<TriageResult | undefined> {
-    const old = await evalScript(
+  async amend(id: string, result: TriageResult, batchId?: string): Promise<boolean> {
+    const done = await evalScript(
       this.redis,
       AMEND_LUA,
       2,
       this.k.alert(id),
       batchId ? this.k.batch(batchId) : '',
-      JSON.stringify(result),
+      encodeJson(result),
       CLASS_FIELD[result.classification],
     );
-    return typeof old === 'string' && old !== '' ? (JSON.parse(old) as TriageResult) : undefined;
+    return done === 1;
   }
 
   /** Marks the alert failed once (after its last attempt). */
