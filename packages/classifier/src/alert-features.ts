@@ -1,4 +1,5 @@
 import type { Enrichment, NormalizedAlert } from '@triage/contracts';
+import { linear } from './linear.ts';
 import { isInternalIp, parseIp } from './net.ts';
 
 /**
@@ -140,14 +141,15 @@ export function collectByKey(root: unknown, re: RegExp, limit = 20): string[] {
 }
 
 /** Suricata/Snort fast.log: `[**] [1:2230003:1] SIGNATURE [**] [Classification: X] [Priority: 3]`. */
-const FAST_LOG =
-  /\[\*\*\]\s*\[\d+:\d+:\d+\]\s*(.+?)\s*\[\*\*\](?:\s*\[Classification:\s*([^\]]+)\])?(?:\s*\[Priority:\s*(\d)\])?/;
+const FAST_LOG = linear(
+  /\[\*\*\]\s*\[\d+:\d+:\d+\]\s*(.+?)\s*\[\*\*\](?:\s*\[Classification:\s*([^\]]+)\])?(?:\s*\[Priority:\s*(\d)\])?/,
+);
 /**
  * An IDS signature quoted in an alert name ("Suricata: Alert - ET POLICY ...", a SIEM rule named
  * after the signature). The ruleset prefixes are upper case by convention, which keeps ordinary
  * words ("et", "Suricata: Alert") out.
  */
-const SIGNATURE_IN_NAME = /(?:^|[-–:]\s*)((?:ET|ETPRO|GPL|SURICATA)\s+[A-Z][A-Z0-9_]*\s+\S.*)$/;
+const SIGNATURE_IN_NAME = linear(/(?:^|[-–:]\s*)((?:ET|ETPRO|GPL|SURICATA)\s+[A-Z][A-Z0-9_]*\s+\S.*)$/);
 
 /** Largest `...anomaly.count` under Suricata `metadata.flowints`, nested or dotted keys. */
 function anomalyCountOf(raw: unknown): number | undefined {
@@ -173,8 +175,9 @@ function entraSignInSuccess(raw: unknown): boolean | undefined {
 }
 
 /** Apache/Nginx combined log: the last quoted field is the user agent. */
-const COMBINED_LOG =
-  /"(?:GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|PROPFIND|CONNECT|TRACE) ([^" ]+)[^"]*" \d{3} \S+ "[^"]*" "([^"]*)"/;
+const COMBINED_LOG = linear(
+  /"(?:GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|PROPFIND|CONNECT|TRACE) ([^" ]+)[^"]*" \d{3} \S+ "[^"]*" "([^"]*)"/,
+);
 
 export function extractFeatures(alert: NormalizedAlert, enrichment?: Enrichment): AlertFeatures {
   const facts: Obj = alert.facts ?? {};

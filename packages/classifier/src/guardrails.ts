@@ -1,4 +1,5 @@
 import type { Classification, NormalizedAlert, ResultFlag, Severity } from '@triage/contracts';
+import { type LinearPattern, linear, PatternSet } from './linear.ts';
 import type { Evidence } from './rules/evidence.ts';
 import { decodePowerShell } from './rules/powershell.ts';
 import type { RulesVerdict } from './rules/rules-engine.ts';
@@ -11,104 +12,144 @@ import { foldText } from './text-normalize.ts';
  */
 
 /** English patterns, matched on folded text (and its leetspeak-folded form). */
-const EN: Array<[string, RegExp]> = [
+const EN: Array<[string, LinearPattern]> = [
   [
     'ignore-instructions',
-    /\b(?:ignore|disregard|forget|override|bypass|skip|drop)\b.{0,30}\b(?:previous|prior|above|earlier|preceding|system|original|initial|existing|your|all)\b.{0,25}\b(?:instruction|prompt|rule|direction|guideline|context|message|order|polic(?:y|ie))s?\b/,
+    linear(
+      /\b(?:ignore|disregard|forget|override|bypass|skip|drop)\b.{0,30}\b(?:previous|prior|above|earlier|preceding|system|original|initial|existing|your|all)\b.{0,25}\b(?:instruction|prompt|rule|direction|guideline|context|message|order|polic(?:y|ie))s?\b/,
+    ),
   ],
   [
     'role-change',
-    /\byou are (?:now|no longer)\b|\bfrom now on,? (?:you|your)\b|\bact as (?:an? |the )?(?:ai|assistant|analyst|system|model|classifier|admin|dan|gpt|llm|triage)\b|\b(?:pretend|imagine)\b.{0,20}\byou\b|\brole[ -]?play\b/,
+    linear(
+      /\byou are (?:now|no longer)\b|\bfrom now on,? (?:you|your)\b|\bact as (?:an? |the )?(?:ai|assistant|analyst|system|model|classifier|admin|dan|gpt|llm|triage)\b|\b(?:pretend|imagine)\b.{0,20}\byou\b|\brole[ -]?play\b/,
+    ),
   ],
   [
     'chat-markup',
-    /<\|(?:im_start|im_end|system|user|assistant|endoftext)\|>|\[\/?inst\]|<<\/?sys>>|###\s*(?:instruction|system|response)|<\/?(?:system|assistant)>|(?:^|[\n"'{>|\]])\s*(?:system|assistant|developer)\s*:\s/,
+    linear(
+      /<\|(?:im_start|im_end|system|user|assistant|endoftext)\|>|\[\/?inst\]|<<\/?sys>>|###\s*(?:instruction|system|response)|<\/?(?:system|assistant)>|(?:^|[\n"'{>|\]])\s*(?:system|assistant|developer)\s*:\s/,
+    ),
   ],
   [
     'system-directive',
-    /\bsystem\s*:\s*(?:you|ignore|disregard|new|classify|mark|treat|respond|return|output|set|override|the (?:ai|assistant|model)|as an?)\b|\bsystem (?:prompt|override|instruction)s?\b/,
+    linear(
+      /\bsystem\s*:\s*(?:you|ignore|disregard|new|classify|mark|treat|respond|return|output|set|override|the (?:ai|assistant|model)|as an?)\b|\bsystem (?:prompt|override|instruction)s?\b/,
+    ),
   ],
   [
     'verdict-steering',
-    /\b(?:classify|categori[sz]e|label|mark|flag|tag|set|return|output|respond with|answer with|report|treat|consider)\b.{0,30}\b(?:as|to|with|:)\s*(?:an? )?["']?(?:false[ _-]?positive|benign|harmless|safe|true negative|not malicious|low risk|no threat)\b/,
+    linear(
+      /\b(?:classify|categori[sz]e|label|mark|flag|tag|set|return|output|respond with|answer with|report|treat|consider)\b.{0,30}\b(?:as|to|with|:)\s*(?:an? )?["']?(?:false[ _-]?positive|benign|harmless|safe|true negative|not malicious|low risk|no threat)\b/,
+    ),
   ],
   [
     'verdict-claim',
-    /\bthis (?:alert|event|activity|incident|log|traffic|request) is (?:an? )?(?:false[ _-]?positive|benign|harmless|safe|authori[sz]ed|expected|a test)\b|\b(?:don'?t|do not|never) (?:escalate|alert on|flag|report) (?:this|it)\b/,
+    linear(
+      /\bthis (?:alert|event|activity|incident|log|traffic|request) is (?:an? )?(?:false[ _-]?positive|benign|harmless|safe|authori[sz]ed|expected|a test)\b|\b(?:don'?t|do not|never) (?:escalate|alert on|flag|report) (?:this|it)\b/,
+    ),
   ],
   [
     'verdict-json',
-    /\b(?:classification|verdict|decision|triage)["']?\s*[:=]\s*["']?(?:false[ -]?positive|true[ -]?positive|needs[ -]?review|benign|malicious)\b|\bis (?:false positive|malicious|benign)["']?\s*[:=]\s*["']?(?:true|false)\b/,
+    linear(
+      /\b(?:classification|verdict|decision|triage)["']?\s*[:=]\s*["']?(?:false[ -]?positive|true[ -]?positive|needs[ -]?review|benign|malicious)\b|\bis (?:false positive|malicious|benign)["']?\s*[:=]\s*["']?(?:true|false)\b/,
+    ),
   ],
   [
     'model-address',
-    /\b(?:dear|hey|hi|note to|attention|message for) (?:the )?(?:ai|llm|model|assistant|gemini|gpt|chatgpt|claude|bot|classifier)\b|\bas an? (?:ai|language model)\b|\b(?:dan mode|do anything now)\b/,
+    linear(
+      /\b(?:dear|hey|hi|note to|attention|message for) (?:the )?(?:ai|llm|model|assistant|gemini|gpt|chatgpt|claude|bot|classifier)\b|\bas an? (?:ai|language model)\b|\b(?:dan mode|do anything now)\b/,
+    ),
   ],
   [
     'fence-escape',
-    /untrusted[_ ]data|<<<|>>>|\bend of (?:alert|data|input|untrusted)\b|\b(?:new|updated|real|actual|hidden|secret) instructions?\s*:/,
+    linear(
+      /untrusted[_ ]data|<<<|>>>|\bend of (?:alert|data|input|untrusted)\b|\b(?:new|updated|real|actual|hidden|secret) instructions?\s*:/,
+    ),
   ],
   [
     'output-control',
-    /\b(?:respond|reply|answer|output|return) (?:only )?(?:with|in) (?:json|the following|this)\b|\bset (?:the )?confidence (?:to|=|:)\s*\d{1,3}\b/,
+    linear(
+      /\b(?:respond|reply|answer|output|return) (?:only )?(?:with|in) (?:json|the following|this)\b|\bset (?:the )?confidence (?:to|=|:)\s*\d{1,3}\b/,
+    ),
   ],
 ];
 
 /** Other languages, matched on NFKC text without Latin folding (it would mangle Cyrillic). */
-const INTL: Array<[string, RegExp]> = [
+const INTL: Array<[string, LinearPattern]> = [
   [
     'ignore-instructions:es',
-    /ignora(?:r)?\s+(?:todas\s+)?(?:las\s+)?instrucciones(?:\s+(?:anteriores|previas))?/u,
+    linear(/ignora(?:r)?\s+(?:todas\s+)?(?:las\s+)?instrucciones(?:\s+(?:anteriores|previas))?/u),
   ],
   [
     'verdict-steering:es',
-    /(?:clasifica|marca|etiqueta)\p{L}*\s.{0,30}(?:falso positivo|benign[oa]|inofensiv[oa])/u,
+    linear(/(?:clasifica|marca|etiqueta)\p{L}*\s.{0,30}(?:falso positivo|benign[oa]|inofensiv[oa])/u),
   ],
   [
     'ignore-instructions:fr',
-    /ignore[zr]?\s+(?:toutes\s+)?(?:les\s+)?instructions\s+(?:précédentes|precedentes|antérieures|anterieures)/u,
+    linear(
+      /ignore[zr]?\s+(?:toutes\s+)?(?:les\s+)?instructions\s+(?:précédentes|precedentes|antérieures|anterieures)/u,
+    ),
   ],
   [
     'verdict-steering:fr',
-    /(?:classe|marque|étiquette|etiquette)\p{L}*\s.{0,30}(?:faux positif|bénin|benin|inoffensi)/u,
+    linear(/(?:classe|marque|étiquette|etiquette)\p{L}*\s.{0,30}(?:faux positif|bénin|benin|inoffensi)/u),
   ],
   [
     'ignore-instructions:de',
-    /ignorier\p{L}*\s+(?:alle\s+)?(?:vorherigen|bisherigen|obigen|früheren)\s+(?:anweisungen|instruktionen|befehle)/u,
+    linear(
+      /ignorier\p{L}*\s+(?:alle\s+)?(?:vorherigen|bisherigen|obigen|früheren)\s+(?:anweisungen|instruktionen|befehle)/u,
+    ),
   ],
   [
     'verdict-steering:de',
-    /als\s+(?:falsch[- ]?positiv\p{L}*|harmlos|gutartig|fehlalarm)\s+(?:einstufen|markieren|klassifizieren|werten)/u,
+    linear(
+      /als\s+(?:falsch[- ]?positiv\p{L}*|harmlos|gutartig|fehlalarm)\s+(?:einstufen|markieren|klassifizieren|werten)/u,
+    ),
   ],
   [
     'ignore-instructions:pt-it',
-    /ignor[ea]\s+(?:as\s+|todas\s+as\s+|le\s+|tutte\s+le\s+)?(?:instruções|instrucoes|istruzioni)\s+(?:anteriores|precedenti)/u,
+    linear(
+      /ignor[ea]\s+(?:as\s+|todas\s+as\s+|le\s+|tutte\s+le\s+)?(?:instruções|instrucoes|istruzioni)\s+(?:anteriores|precedenti)/u,
+    ),
   ],
   [
     'verdict-steering:pt-it',
-    /(?:classifi|marc|segn|contrassegn)\p{L}*\s.{0,30}(?:falso positivo|benign[oa]|innocu[oa])/u,
+    linear(/(?:classifi|marc|segn|contrassegn)\p{L}*\s.{0,30}(?:falso positivo|benign[oa]|innocu[oa])/u),
   ],
   [
     'ignore-instructions:ru',
-    /игнорир\p{L}*\s+(?:все\s+)?(?:предыдущие|прежние|вышеуказанные)\s+(?:инструкции|указания|команды)/u,
+    linear(
+      /игнорир\p{L}*\s+(?:все\s+)?(?:предыдущие|прежние|вышеуказанные)\s+(?:инструкции|указания|команды)/u,
+    ),
   ],
   [
     'verdict-steering:ru',
-    /(?:классифицир|помет|отмет)\p{L}*\s.{0,30}(?:ложн\p{L}*\s*срабатыв\p{L}*|ложноположительн\p{L}*|безопасн\p{L}*|безвредн\p{L}*)/u,
+    linear(
+      /(?:классифицир|помет|отмет)\p{L}*\s.{0,30}(?:ложн\p{L}*\s*срабатыв\p{L}*|ложноположительн\p{L}*|безопасн\p{L}*|безвредн\p{L}*)/u,
+    ),
   ],
-  ['role-change:ru', /ты\s+теперь\s|теперь\s+ты\s/u],
-  ['ignore-instructions:zh', /忽略(?:之前|以前|上述|先前|所有|前面)(?:的)?(?:所有)?(?:指令|说明|指示|规则)/u],
-  ['verdict-steering:zh', /(?:标记|分类|归类|判定)(?:为|成)?(?:误报|良性|安全|无害)|你现在是/u],
-  ['ignore-instructions:ja', /(?:以前|前|上記)の(?:指示|命令|指令)を(?:無視|忘れ)/u],
-  ['verdict-steering:ja', /誤検知として(?:分類|マーク|扱)/u],
-  ['ignore-instructions:ko', /이전\s*(?:지시|명령|지침)(?:을|를)?\s*무시/u],
-  ['verdict-steering:ko', /오탐(?:으로)?\s*(?:분류|표시|처리)/u],
-  ['ignore-instructions:ar', /تجاهل\s+(?:جميع\s+)?(?:التعليمات|الأوامر)\s+السابقة/u],
+  ['role-change:ru', linear(/ты\s+теперь\s|теперь\s+ты\s/u)],
+  [
+    'ignore-instructions:zh',
+    linear(/忽略(?:之前|以前|上述|先前|所有|前面)(?:的)?(?:所有)?(?:指令|说明|指示|规则)/u),
+  ],
+  ['verdict-steering:zh', linear(/(?:标记|分类|归类|判定)(?:为|成)?(?:误报|良性|安全|无害)|你现在是/u)],
+  ['ignore-instructions:ja', linear(/(?:以前|前|上記)の(?:指示|命令|指令)を(?:無視|忘れ)/u)],
+  ['verdict-steering:ja', linear(/誤検知として(?:分類|マーク|扱)/u)],
+  ['ignore-instructions:ko', linear(/이전\s*(?:지시|명령|지침)(?:을|를)?\s*무시/u)],
+  ['verdict-steering:ko', linear(/오탐(?:으로)?\s*(?:분류|표시|처리)/u)],
+  ['ignore-instructions:ar', linear(/تجاهل\s+(?:جميع\s+)?(?:التعليمات|الأوامر)\s+السابقة/u)],
   [
     'ignore-instructions:other',
-    /önceki talimatları|zignoruj\s+(?:wszystkie\s+)?poprzednie|negeer\s+(?:alle\s+)?(?:vorige|eerdere)\s+instructies|ігноруй\p{L}*\s+(?:всі\s+)?попередні/u,
+    linear(
+      /önceki talimatları|zignoruj\s+(?:wszystkie\s+)?poprzednie|negeer\s+(?:alle\s+)?(?:vorige|eerdere)\s+instructies|ігноруй\p{L}*\s+(?:всі\s+)?попередні/u,
+    ),
   ],
 ];
+
+const EN_SET = new PatternSet(EN.map(([, re]) => re));
+const INTL_SET = new PatternSet(INTL.map(([, re]) => re));
 
 export interface InjectionMatch {
   pattern: string;
@@ -133,7 +174,7 @@ function collect(alert: NormalizedAlert): Array<[string, string]> {
       const s = v.slice(0, budget);
       budget -= s.length;
       out.push([path, s]);
-      if (/powershell|pwsh|frombase64string/i.test(s)) {
+      if (linear(/powershell|pwsh|frombase64string/i).test(s)) {
         for (const d of decodePowerShell(s)) out.push([`${path}(decoded)`, d]);
       }
     } else if (Array.isArray(v)) {
@@ -157,11 +198,14 @@ export function detectInjection(alert: NormalizedAlert): InjectionFinding {
   for (const [field, value] of collect(alert)) {
     if (value.length < 6) continue;
     const t = foldText(value);
-    for (const [name, re] of EN) {
+    const en = new Set([...EN_SET.matching(t.folded), ...EN_SET.matching(t.leet)]);
+    for (const i of en) {
+      const [name, re] = EN[i]!;
       const m = re.exec(t.folded) ?? re.exec(t.leet);
       if (m) record(name, field, m, t.obfuscated);
     }
-    for (const [name, re] of INTL) {
+    for (const i of INTL_SET.matching(t.plain)) {
+      const [name, re] = INTL[i]!;
       const m = re.exec(t.plain);
       if (m) record(name, field, m, t.obfuscated);
     }

@@ -114,6 +114,11 @@ const CONFUSABLES: Record<string, string> = {
   ⅼ: 'l',
 };
 
+/** Code unit → ASCII code of its look-alike (0 = not a look-alike). */
+const FOLD = new Uint16Array(0x10000);
+for (const [k, v] of Object.entries(CONFUSABLES)) FOLD[k.charCodeAt(0)] = v.charCodeAt(0);
+const UTF16 = new TextDecoder('utf-16le');
+
 /** Digits and symbols used in place of letters inside words ("1gn0re", "pr3vious"). */
 const LEET: Record<string, string> = {
   '0': 'o',
@@ -141,13 +146,17 @@ export function foldText(input: string): FoldedText {
   const nfkc = input.normalize('NFKC');
   const visible = nfkc.replace(INVISIBLE, '');
   const plain = visible.toLowerCase();
+  // Every look-alike is one BMP code unit mapped to one ASCII letter: a table lookup per code
+  // unit keeps folding one linear pass even when every character is a look-alike.
+  const units = new Uint16Array(plain.length);
   let swapped = false;
-  let folded = '';
-  for (const ch of plain) {
-    const m = CONFUSABLES[ch];
-    if (m !== undefined) swapped = true;
-    folded += m ?? ch;
+  for (let i = 0; i < plain.length; i++) {
+    const c = plain.charCodeAt(i);
+    const m = FOLD[c]!;
+    if (m !== 0) swapped = true;
+    units[i] = m || c;
   }
+  let folded = UTF16.decode(units);
   // `_` and `+` join words in keys and URLs (ignore_previous_instructions, ?q=ignore+previous).
   folded = folded.replace(/[\s_+]+/g, ' ');
   const leet = folded.replace(/[a-z][a-z0-9@$]*[a-z0-9@$]/g, (w) =>

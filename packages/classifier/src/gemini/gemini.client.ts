@@ -139,7 +139,7 @@ function parseVerdict(
   if (!text) return { ok: false, detail: `empty reply (finishReason ${cand?.finishReason ?? 'none'})` };
   let json: unknown;
   try {
-    json = JSON.parse(text.replace(/^```(?:json)?\s*|\s*```$/g, ''));
+    json = JSON.parse(unfence(text));
   } catch {
     return { ok: false, detail: `reply is not JSON (finishReason ${cand?.finishReason ?? 'none'})` };
   }
@@ -152,6 +152,14 @@ function parseVerdict(
     };
   }
   return { ok: true, verdict: parsed.data };
+}
+
+/** A reply wrapped in a Markdown code fence (```json ... ```), unwrapped with string operations. */
+function unfence(text: string): string {
+  let t = text.trim();
+  if (t.startsWith('```')) t = t.slice(t.startsWith('```json') ? 7 : 3);
+  if (t.endsWith('```')) t = t.slice(0, -3);
+  return t.trim();
 }
 
 /** `Retry-After: 30` (seconds) or an HTTP date. */

@@ -1,4 +1,5 @@
 import { isBusinessHour } from '../alert-features.ts';
+import { linear } from '../linear.ts';
 import type { Evidence, Rule, RuleContext } from './evidence.ts';
 
 /**
@@ -7,14 +8,16 @@ import type { Evidence, Rule, RuleContext } from './evidence.ts';
  */
 
 /** Accounts whose compromise hands over the domain or the box. */
-export const PRIVILEGED =
-  /^(?:admin|administrator|root|krbtgt|sa|sysadmin|superuser|domain admins?|enterprise admins?|schema admins?)$|(?:^|[._-])admin(?:[._-]|$)|^adm[._-]|admin$/i;
+export const PRIVILEGED = linear(
+  /^(?:admin|administrator|root|krbtgt|sa|sysadmin|superuser|domain admins?|enterprise admins?|schema admins?)$|(?:^|[._-])admin(?:[._-]|$)|^adm[._-]|admin$/i,
+);
 /** Service accounts: run unattended, often at night, rarely log in interactively. */
-const SERVICE = /^(?:svc|srv|service|sa)[._-]|[._-]svc$|\$$/i;
+const SERVICE = linear(/^(?:svc|srv|service|sa)[._-]|[._-]svc$|\$$/i);
 /** Mail clients poll on their own: the hour of an IMAP/POP login says nothing about a person. */
-const MAIL_PROTOCOL = /\b(?:imap|pop3?|dovecot|smtp auth|sasl|postfix|exchange activesync)\b/i;
-const TRAVEL =
-  /impossible travel|atypical travel|unfamiliar (?:sign-?in|location)|unusual (?:location|country|sign-?in)|new country|anonymous (?:ip|proxy)|sign-?in from (?:a )?(?:tor|anonymi[sz]er)/i;
+const MAIL_PROTOCOL = linear(/\b(?:imap|pop3?|dovecot|smtp auth|sasl|postfix|exchange activesync)\b/i);
+const TRAVEL = linear(
+  /impossible travel|atypical travel|unfamiliar (?:sign-?in|location)|unusual (?:location|country|sign-?in)|new country|anonymous (?:ip|proxy)|sign-?in from (?:a )?(?:tor|anonymi[sz]er)/i,
+);
 
 export const localPart = (u: string) => u.split('@')[0]!.split('\\').pop()!;
 
@@ -26,7 +29,7 @@ function isAuthEvent(ctx: RuleContext): boolean {
     f.ruleGroups.some(
       (g) => g.startsWith('authentication') || g === 'invalid_login' || g === 'win_authentication',
     ) ||
-    /\b(?:log ?in|log ?on|sign-?in|authenticat\w*|brute.?force|password spray)\b/i.test(f.name)
+    linear(/\b(?:log ?in|log ?on|sign-?in|authenticat\w*|brute.?force|password spray)\b/i).test(f.name)
   );
 }
 
@@ -91,14 +94,14 @@ export const authRules: Rule = (ctx) => {
       mitre: ['T1110.003'],
     });
   }
-  if (/password spray|credential stuffing/i.test(f.name)) {
+  if (linear(/password spray|credential stuffing/i).test(f.name)) {
     out.push({
       id: 'auth.spray_rule',
       weight: 1.5,
       group: 'auth.spray',
       title: f.name,
       reason: `The source rule "${f.name}" reports a password-spray / credential-stuffing pattern.`,
-      mitre: [/stuffing/i.test(f.name) ? 'T1110.004' : 'T1110.003'],
+      mitre: [linear(/stuffing/i).test(f.name) ? 'T1110.004' : 'T1110.003'],
     });
   }
 
@@ -114,7 +117,7 @@ export const authRules: Rule = (ctx) => {
   } else if (groups.includes('authentication_failed') || groups.includes('invalid_login')) {
     out.push({
       id: 'auth.failed',
-      weight: /invalid user|unknown user|non-existent user/i.test(f.text) ? 1 : 0.6,
+      weight: linear(/invalid user|unknown user|non-existent user/i).test(f.text) ? 1 : 0.6,
       group: 'auth.pattern',
       reason: `A failed authentication${who}${from}; on its own a weak signal (possible username probing).`,
       mitre: ['T1110'],

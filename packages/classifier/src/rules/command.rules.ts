@@ -1,22 +1,29 @@
+import { type LinearPattern, linear, PatternSet } from '../linear.ts';
 import { COMMAND_PATTERNS } from './command-patterns.ts';
 import { type Evidence, quote, type Rule } from './evidence.ts';
 import { decodePowerShell, hasEncodedSwitch } from './powershell.ts';
 
-/** Windows system process names malware borrows; legitimate copies live in \\Windows\\System32. */
-const SYSTEM_BINARY =
-  /[a-z]:\\(?:[^\\\s"]+\\)+(?:svchost|csrss|lsass|smss|services|winlogon|wininit|spoolsv|taskhostw?)\.exe\b/;
+const COMMAND_SET = new PatternSet(COMMAND_PATTERNS.map((p) => p.re));
 
-const WEB_ROOT =
-  /(?:\/var\/www\b|\/srv\/www\b|\/usr\/share\/nginx\b|\bhtdocs\b|\bwwwroot\b|\/wp-content\/uploads\b|\/uploads?\/)/;
-const WEB_ACCOUNT =
-  /(?:^|[\s:=<(])(?:www-data|www|apache2?|nginx|httpd|tomcat\d*|iusr|iis apppool\\[^\s]+|nobody)(?=$|[\s:>)])/i;
+/** Windows system process names malware borrows; legitimate copies live in \\Windows\\System32. */
+const SYSTEM_BINARY = linear(
+  /[a-z]:\\(?:[^\\\s"]+\\)+(?:svchost|csrss|lsass|smss|services|winlogon|wininit|spoolsv|taskhostw?)\.exe\b/,
+);
+
+const WEB_ROOT = linear(
+  /(?:\/var\/www\b|\/srv\/www\b|\/usr\/share\/nginx\b|\bhtdocs\b|\bwwwroot\b|\/wp-content\/uploads\b|\/uploads?\/)/,
+);
+const WEB_ACCOUNT = linear(
+  /(?:^|[\s:=<(])((?:www-data|www|apache2?|nginx|httpd|tomcat\d*|iusr|iis apppool\\[^\s]+|nobody))(?:$|[\s:>)])/i,
+);
 /**
  * The same accounts where a log line names the ACTOR: su's `www-data:bob` transition, sudo's
  * `www-data : TTY=...`, PAM's `by www-data(uid=33)`. A bare word is not enough: "systemctl
  * restart nginx" names a service, not who ran it.
  */
-const WEB_ACCOUNT_ACTOR =
-  /(?:^|[\s(])(?:www-data|apache2?|nginx|httpd|tomcat\d*|nobody)(?=:\S|\s+:\s|\(uid=)/i;
+const WEB_ACCOUNT_ACTOR = linear(
+  /(?:^|[\s(])((?:www-data|apache2?|nginx|httpd|tomcat\d*|nobody))(?::\S|\s+:\s|\(uid=)/i,
+);
 
 /** Evidence from command lines: the pattern table, encoded PowerShell, masquerading, webshell pivots. */
 export const commandRules: Rule = ({ alert, features }) => {
@@ -24,7 +31,7 @@ export const commandRules: Rule = ({ alert, features }) => {
   const lines = features.commandLines.map((c) => c.toLowerCase());
   const decoded: string[] = [];
   for (const c of features.commandLines) {
-    if (!hasEncodedSwitch(c) && !/frombase64string/i.test(c)) continue;
+    if (!hasEncodedSwitch(c) && !linear(/frombase64string/i).test(c)) continue;
     for (const d of decodePowerShell(c)) decoded.push(d.toLowerCase());
   }
   const processName = (alert.process?.name ?? '').toLowerCase();
@@ -32,9 +39,14 @@ export const commandRules: Rule = ({ alert, features }) => {
 
   // The alert text (name, description, log line) is searched too: vendors often quote the command
   // there rather than in a structured field.
-  for (const p of COMMAND_PATTERNS) {
-    const inCmd = [...lines, ...decoded].find((l) => p.re.test(l));
-    const inText = inCmd ? null : p.re.exec(text);
+  // One RE2 pass per text finds the rows that can match at all (PatternSet).
+  const hits = new Map<string, Set<number>>();
+  for (const l of [...lines, ...decoded, text]) {
+    if (!hits.has(l)) hits.set(l, new Set(COMMAND_SET.matching(l)));
+  }
+  for (const [i, p] of COMMAND_PATTERNS.entries()) {
+    const inCmd = [...lines, ...decoded].find((l) => hits.get(l)?.has(i));
+    const inText = inCmd || !hits.get(text)?.has(i) ? null : p.re.exec(text);
     if (!inCmd && !inText) continue;
     const fromDecoded = inCmd !== undefined && decoded.includes(inCmd);
     const shown = inCmd ?? inText?.[0] ?? '';
@@ -51,7 +63,7 @@ export const commandRules: Rule = ({ alert, features }) => {
 
   const masq = [processName, ...lines]
     .map((l) => SYSTEM_BINARY.exec(l))
-    .find((m) => m && !/\\windows\\(?:system32|syswow64|winsxs)\\/.test(m[0]));
+    .find((m) => m && !linear(/\\windows\\(?:system32|syswow64|winsxs)\\/).test(m[0]));
   if (masq) {
     out.push({
       id: 'cmd.masquerade',
@@ -77,7 +89,7 @@ export const commandRules: Rule = ({ alert, features }) => {
   // A shell command run from a web root, or by the web server's account, is how a webshell pivots.
   const sudoLike =
     features.ruleGroups.some((g) => g === 'sudo' || g === 'su') ||
-    /\bsudo\b|\bsu\b|changed uid/i.test(features.name);
+    linear(/\bsudo\b|\bsu\b|changed uid/i).test(features.name);
   if (features.pwd && WEB_ROOT.test(features.pwd) && (sudoLike || lines.length > 0)) {
     out.push({
       id: 'cmd.web_root_shell',
@@ -98,7 +110,7 @@ export const commandRules: Rule = ({ alert, features }) => {
       weight: 4,
       group: 'webshell',
       title: 'Web server account escalating privileges',
-      reason: `The web server account (${quote((WEB_ACCOUNT.exec(webUser) ?? WEB_ACCOUNT_ACTOR.exec(webUser))?.[0]?.trim() ?? webUser, 40)}) used su/sudo; service accounts of web servers never log in interactively.`,
+      reason: `The web server account (${quote((WEB_ACCOUNT.exec(webUser) ?? WEB_ACCOUNT_ACTOR.exec(webUser))?.[1] ?? webUser, 40)}) used su/sudo; service accounts of web servers never log in interactively.`,
       mitre: ['T1505.003', 'T1548'],
       severityFloor: 'High',
     });
@@ -106,7 +118,7 @@ export const commandRules: Rule = ({ alert, features }) => {
   return out;
 };
 
-function excerpt(line: string, re: RegExp): string {
+function excerpt(line: string, re: LinearPattern): string {
   const m = re.exec(line);
   if (!m || line.length <= 80) return line;
   const start = Math.max(0, m.index - 20);

@@ -1,3 +1,4 @@
+import { linear } from '../linear.ts';
 import { matchesBenign } from '../net.ts';
 import type { Evidence, Rule } from './evidence.ts';
 
@@ -8,12 +9,14 @@ import type { Evidence, Rule } from './evidence.ts';
  */
 
 /** Vendor-generated test alerts (Defender for Cloud "test alert (not a threat)", EICAR test files). */
-const TEST_ALERT =
-  /\btest alert\b.{0,20}\(?not a threat\)?|\(not a threat\)|\beicar\b(?:[ -]test)?|\bsample alert\b/i;
+const TEST_ALERT = linear(
+  /\btest alert\b.{0,20}\(?not a threat\)?|\(not a threat\)|\beicar\b(?:[ -]test)?|\bsample alert\b/i,
+);
 
 /** What the detection's name says it found. A claim: weighs little on its own. */
-const THREAT_NAME =
-  /ransomware|malware|trojan|backdoor|\bc2\b|command and control|beacon|exfiltrat|credential (?:dump|theft|access)|lateral movement|privilege escalation|webshell|exploit|brute.?force|crypto.?min|phishing|impossible travel|password spray|credential stuffing|port scan|malicious/i;
+const THREAT_NAME = linear(
+  /ransomware|malware|trojan|backdoor|\bc2\b|command and control|beacon|exfiltrat|credential (?:dump|theft|access)|lateral movement|privilege escalation|webshell|exploit|brute.?force|crypto.?min|phishing|impossible travel|password spray|credential stuffing|port scan|malicious/i,
+);
 
 export const contextRules: Rule = ({ alert, features, settings }) => {
   const out: Evidence[] = [];

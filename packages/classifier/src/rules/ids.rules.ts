@@ -1,3 +1,4 @@
+import { type LinearPattern, linear } from '../linear.ts';
 import type { Evidence, Rule } from './evidence.ts';
 
 /**
@@ -8,61 +9,85 @@ import type { Evidence, Rule } from './evidence.ts';
  */
 
 /** Emerging Threats signature prefixes, by the fidelity the ET ruleset documents for them. */
-const ET_CLASSES: Array<{ re: RegExp; weight: number; label: string; mitre?: string[]; recon?: boolean }> = [
+const ET_CLASSES: Array<{
+  re: LinearPattern;
+  weight: number;
+  label: string;
+  mitre?: string[];
+  recon?: boolean;
+}> = [
   {
-    re: /^(?:et|etpro) (?:trojan|malware|mobile_malware)\b/,
+    re: linear(/^(?:et|etpro) (?:trojan|malware|mobile_malware)\b/),
     weight: 5,
     label: 'malware signature',
     mitre: ['T1071'],
   },
   {
-    re: /^(?:et|etpro) (?:cnc|c2|botcc|compromised|drop|dshield)\b/,
+    re: linear(/^(?:et|etpro) (?:cnc|c2|botcc|compromised|drop|dshield)\b/),
     weight: 4.5,
     label: 'known C2 / compromised-host signature',
     mitre: ['T1071'],
   },
   {
-    re: /^(?:et|etpro) (?:exploit|exploit_kit|attack_response|shellcode|worm)\b/,
+    re: linear(/^(?:et|etpro) (?:exploit|exploit_kit|attack_response|shellcode|worm)\b/),
     weight: 4,
     label: 'exploit signature',
     mitre: ['T1190'],
   },
   {
-    re: /^(?:et|etpro) (?:current_events|phishing|coinminer)\b/,
+    re: linear(/^(?:et|etpro) (?:current_events|phishing|coinminer)\b/),
     weight: 3,
     label: 'active campaign signature',
   },
   {
-    re: /^(?:et|etpro) (?:web_server|web_specific_apps|web_client|activex|sql|netbios|rpc|voip|scada)\b/,
+    re: linear(
+      /^(?:et|etpro) (?:web_server|web_specific_apps|web_client|activex|sql|netbios|rpc|voip|scada)\b/,
+    ),
     weight: 2,
     label: 'attack signature',
     mitre: ['T1190'],
   },
-  { re: /^(?:et|etpro) scan\b/, weight: 2, label: 'scan signature', mitre: ['T1595'], recon: true },
-  { re: /^(?:et|etpro) (?:user_agents|tor|dns|hunting|ja3)\b/, weight: 1, label: 'hunting-grade signature' },
+  { re: linear(/^(?:et|etpro) scan\b/), weight: 2, label: 'scan signature', mitre: ['T1595'], recon: true },
   {
-    re: /^(?:et|etpro) (?:policy|games|chat|p2p|inappropriate)\b/,
+    re: linear(/^(?:et|etpro) (?:user_agents|tor|dns|hunting|ja3)\b/),
+    weight: 1,
+    label: 'hunting-grade signature',
+  },
+  {
+    re: linear(/^(?:et|etpro) (?:policy|games|chat|p2p|inappropriate)\b/),
     weight: -1.5,
     label: 'policy signature (allowed software, not an attack)',
   },
-  { re: /^(?:et|etpro) info\b|^gpl icmp_info\b|^gpl icmp\b/, weight: -1, label: 'informational signature' },
+  {
+    re: linear(/^(?:et|etpro) info\b|^gpl icmp_info\b|^gpl icmp\b/),
+    weight: -1,
+    label: 'informational signature',
+  },
   // `SURICATA <proto> ...` decoder events are judged by protocol-anomaly.rules.ts.
 ];
 
 /** Snort/Suricata classtypes (classification.config), by how often they mean an attack. */
-const CLASSTYPES: Array<{ re: RegExp; weight: number }> = [
-  { re: /successful administrator privilege gain|successful user privilege gain/, weight: 5 },
+const CLASSTYPES: Array<{ re: LinearPattern; weight: number }> = [
+  { re: linear(/successful administrator privilege gain|successful user privilege gain/), weight: 5 },
   {
-    re: /network trojan|malware command and control|domain observed used for c2|command and control|exploit kit/,
+    re: linear(
+      /network trojan|malware command and control|domain observed used for c2|command and control|exploit kit/,
+    ),
     weight: 4.5,
   },
-  { re: /executable code was detected|attempted administrator privilege gain/, weight: 3 },
-  { re: /attempted user privilege gain|web application attack|crypto currency mining/, weight: 2.5 },
-  { re: /detection of a network scan|attempted information leak|large scale information leak/, weight: 1.5 },
-  { re: /not suspicious traffic/, weight: -2 },
-  { re: /potentially bad traffic|attempted denial of service|denial of service|suspicious/, weight: 1 },
-  { re: /potential corporate privacy violation|unknown traffic|misc activity/, weight: -0.5 },
-  { re: /generic protocol command decode|protocol command decode/, weight: -1 },
+  { re: linear(/executable code was detected|attempted administrator privilege gain/), weight: 3 },
+  { re: linear(/attempted user privilege gain|web application attack|crypto currency mining/), weight: 2.5 },
+  {
+    re: linear(/detection of a network scan|attempted information leak|large scale information leak/),
+    weight: 1.5,
+  },
+  { re: linear(/not suspicious traffic/), weight: -2 },
+  {
+    re: linear(/potentially bad traffic|attempted denial of service|denial of service|suspicious/),
+    weight: 1,
+  },
+  { re: linear(/potential corporate privacy violation|unknown traffic|misc activity/), weight: -0.5 },
+  { re: linear(/generic protocol command decode|protocol command decode/), weight: -1 },
 ];
 
 const SEVERITY_WEIGHT = { Critical: 2, High: 1, Medium: 0, Low: -0.5, Informational: -1.5 } as const;
@@ -94,7 +119,7 @@ export const idsRules: Rule = ({ alert, features }) => {
       weight: classtype.weight,
       group: 'ids.signature',
       reason: `IDS classification "${cat}"${classtype.weight < 0 ? ' is not an attack class' : ' is an attack class'}.`,
-      ...(/scan/i.test(cat) ? { recon: true } : {}),
+      ...(linear(/scan/i).test(cat) ? { recon: true } : {}),
     });
   }
   if (features.idsPriority !== undefined && sig) {
@@ -139,7 +164,7 @@ export const idsRules: Rule = ({ alert, features }) => {
   const groupHits: Array<[boolean, number, string, string[]?]> = [
     [g.has('exploit_attempt'), 3, 'exploit attempt', ['T1190']],
     [
-      g.has('rootcheck') && !/ignored|no rootkit/i.test(features.text),
+      g.has('rootcheck') && !linear(/ignored|no rootkit/i).test(features.text),
       1.5,
       'rootcheck finding (rootkit / policy anomaly)',
       ['T1014'],
@@ -147,7 +172,7 @@ export const idsRules: Rule = ({ alert, features }) => {
     [g.has('web_scan') || g.has('recon') || g.has('scan'), 1.5, 'reconnaissance / scanning', ['T1595']],
     [g.has('attack') || g.has('attacks'), 1, 'attack', []],
     [
-      g.has('malware') || (g.has('virus') && /found|detected|infected/i.test(features.text)),
+      g.has('malware') || (g.has('virus') && linear(/found|detected|infected/i).test(features.text)),
       3,
       'malware detection',
       [],

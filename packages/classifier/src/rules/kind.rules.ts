@@ -1,4 +1,5 @@
 import { isBusinessHour } from '../alert-features.ts';
+import { linear } from '../linear.ts';
 import { localPart, PRIVILEGED } from './auth.rules.ts';
 import { detectionKinds, type KindMatch } from './detection-kinds.ts';
 import { type Evidence, quote, type Rule, type RuleContext } from './evidence.ts';
@@ -10,15 +11,17 @@ import { type Evidence, quote, type Rule, type RuleContext } from './evidence.ts
  */
 
 /** Identity providers and mail: sign-ins from the internet are their normal case. */
-const REMOTE_BY_DESIGN =
-  /\b(?:okta|azure ad|entra|sign-?in|single sign|sso|office ?365|o365|google workspace|imap|pop3?|dovecot|smtp|exchange|owa|vpn)\b/i;
+const REMOTE_BY_DESIGN = linear(
+  /\b(?:okta|azure ad|entra|sign-?in|single sign|sso|office ?365|o365|google workspace|imap|pop3?|dovecot|smtp|exchange|owa|vpn)\b/i,
+);
 /** Mail clients poll on their own: their hour says nothing about a person. */
-const UNATTENDED = /\b(?:imap|pop3?|dovecot|smtp|sasl|postfix|cron|systemd-user)\b/i;
+const UNATTENDED = linear(/\b(?:imap|pop3?|dovecot|smtp|sasl|postfix|cron|systemd-user)\b/i);
 /** `pam_unix(su:session): session opened for user bob by (uid=33)`: who switched, by numeric uid. */
-const SU_SESSION =
-  /\b(su|sudo)(?:-l)?(?:\[\d+\])?:\s*pam_unix\((?:su|sudo)(?:-l)?:session\): session opened for user (\S+) by (\S*?)\(uid=(\d+)\)/i;
+const SU_SESSION = linear(
+  /\b(su|sudo)(?:-l)?(?:\[\d+\])?:\s*pam_unix\((?:su|sudo)(?:-l)?:session\): session opened for user (\S+) by (\S*?)\(uid=(\d+)\)/i,
+);
 
-const NETWORK_EVENT = /user.?agent|traffic|outbound|inbound|connection|request|download/i;
+const NETWORK_EVENT = linear(/user.?agent|traffic|outbound|inbound|connection|request|download/i);
 
 export const kindRules: Rule = (ctx) => {
   const { alert, features: f } = ctx;

@@ -1,5 +1,6 @@
 import type { Enrichment } from '@triage/contracts';
 import type { AlertFeatures } from '../alert-features.ts';
+import { linear } from '../linear.ts';
 import type { Evidence, Rule } from './evidence.ts';
 
 /**
@@ -28,7 +29,7 @@ import type { Evidence, Rule } from './evidence.ts';
  * other rules' weights.
  */
 
-const DECODER = /^suricata\s+([a-z0-9_-]+)\b/i;
+const DECODER = linear(/^suricata\s+([a-z0-9_-]+)\b/i);
 /** Transport-level events: TCP stream state and packet decoding, the noisiest of all. */
 const TRANSPORT = new Set([
   'stream',
@@ -47,7 +48,7 @@ const TRANSPORT = new Set([
   'gre',
   'teredo',
 ]);
-const SCANNER_ARTEFACT = /\bsslv2\b/i;
+const SCANNER_ARTEFACT = linear(/\bsslv2\b/i);
 /**
  * Cleartext application protocols. Their parsers see the requests themselves, so an anomaly there
  * is most often a tool that does not speak the protocol the way real clients do (scanners, brute

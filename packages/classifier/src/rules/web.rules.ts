@@ -1,3 +1,4 @@
+import { type LinearPattern, linear, PatternSet } from '../linear.ts';
 import { type Evidence, quote, type Rule } from './evidence.ts';
 
 /**
@@ -7,7 +8,7 @@ import { type Evidence, quote, type Rule } from './evidence.ts';
 
 interface WebPattern {
   id: string;
-  re: RegExp;
+  re: LinearPattern;
   weight: number;
   title: string;
   mitre: string[];
@@ -17,42 +18,54 @@ interface WebPattern {
 const URL_PATTERNS: WebPattern[] = [
   {
     id: 'web.sqli',
-    re: /union(?:\s|\+|\/\*.*?\*\/)+(?:all(?:\s|\+)+)?select|'\s*(?:or|and)\s*'?\d+'?\s*=\s*'?\d|\bor\s+1\s*=\s*1\b|sleep\(\s*\d+\s*\)|benchmark\(|information_schema|xp_cmdshell|waitfor\s+delay|load_file\(|into\s+(?:out|dump)file/,
+    re: linear(
+      /union(?:\s|\+|\/\*.*?\*\/)+(?:all(?:\s|\+)+)?select|'\s*(?:or|and)\s*'?\d+'?\s*=\s*'?\d|\bor\s+1\s*=\s*1\b|sleep\(\s*\d+\s*\)|benchmark\(|information_schema|xp_cmdshell|waitfor\s+delay|load_file\(|into\s+(?:out|dump)file/,
+    ),
     weight: 3,
     title: 'SQL injection attempt',
     mitre: ['T1190'],
   },
   {
     id: 'web.xss',
-    re: /<script[\s>/]|javascript:|\bon(?:error|load|mouseover|focus)\s*=|<svg[^>]*onload|<img[^>]+src\s*=\s*x|document\.cookie/,
+    re: linear(
+      /<script[\s>/]|javascript:|\bon(?:error|load|mouseover|focus)\s*=|<svg[^>]*onload|<img[^>]+src\s*=\s*x|document\.cookie/,
+    ),
     weight: 2,
     title: 'Cross-site scripting attempt',
     mitre: ['T1059.007'],
   },
   {
     id: 'web.traversal',
-    re: /(?:\.\.\/|\.\.\\){2,}|(?:%2e%2e(?:%2f|\/|%5c)){2,}|\/etc\/passwd|\/proc\/self\/environ|win\.ini|boot\.ini/,
+    re: linear(
+      /(?:\.\.\/|\.\.\\){2,}|(?:%2e%2e(?:%2f|\/|%5c)){2,}|\/etc\/passwd|\/proc\/self\/environ|win\.ini|boot\.ini/,
+    ),
     weight: 3,
     title: 'Path traversal / local file inclusion',
     mitre: ['T1190', 'T1083'],
   },
   {
     id: 'web.rce',
-    re: /\$\{jndi:|\$\{\$\{|;\s*(?:wget|curl|id|uname|cat|nc)\b|\|\s*(?:id|whoami|uname)\b|`(?:id|whoami)`|\$\((?:id|whoami|curl|wget)|\/bin\/(?:ba)?sh\b|cmd\.exe|powershell(?:\.exe)?[\s+]/,
+    re: linear(
+      /\$\{jndi:|\$\{\$\{|;\s*(?:wget|curl|id|uname|cat|nc)\b|\|\s*(?:id|whoami|uname)\b|`(?:id|whoami)`|\$\((?:id|whoami|curl|wget)|\/bin\/(?:ba)?sh\b|cmd\.exe|powershell(?:\.exe)?[\s+]/,
+    ),
     weight: 4,
     title: 'Remote command injection attempt',
     mitre: ['T1190'],
   },
   {
     id: 'web.webshell',
-    re: /\/(?:c99|r57|b374k|wso|shell|cmd|webshell|backdoor|up|upload)\.(?:php\d?|aspx?|jsp)\b|[?&](?:cmd|exec|command|execute)=|eval\(base64_decode|assert\(\$_(?:post|get|request)/,
+    re: linear(
+      /\/(?:c99|r57|b374k|wso|shell|cmd|webshell|backdoor|up|upload)\.(?:php\d?|aspx?|jsp)\b|[?&](?:cmd|exec|command|execute)=|eval\(base64_decode|assert\(\$_(?:post|get|request)/,
+    ),
     weight: 3.5,
     title: 'Webshell access',
     mitre: ['T1505.003'],
   },
   {
     id: 'web.sensitive_file',
-    re: /\/\.(?:env|git|svn|htpasswd|htaccess|aws|ssh|docker)\b|wp-config\.php|\/backup|\.(?:bak|old|sql|swp)\b|phpinfo\.php|\/server-status|\/actuator\b|web\.config/,
+    re: linear(
+      /\/\.(?:env|git|svn|htpasswd|htaccess|aws|ssh|docker)\b|wp-config\.php|\/backup|\.(?:bak|old|sql|swp)\b|phpinfo\.php|\/server-status|\/actuator\b|web\.config/,
+    ),
     weight: 1,
     title: 'Probe for sensitive files',
     mitre: ['T1595.003'],
@@ -60,26 +73,39 @@ const URL_PATTERNS: WebPattern[] = [
 ];
 
 /** Recon and attack tools that announce themselves (default user agents, rule names). */
-const TOOLS: Array<{ re: RegExp; name: string; weight: number; mitre: string[]; commercial?: boolean }> = [
-  { re: /nmap scripting engine|\bnmap\b/, name: 'Nmap', weight: 2.5, mitre: ['T1595.001', 'T1046'] },
-  { re: /\bmasscan\b|\bzgrab\b|\bzmap\b/, name: 'mass port scanner', weight: 2.5, mitre: ['T1595.001'] },
-  { re: /\bwpscan\b/, name: 'WPScan', weight: 2.5, mitre: ['T1595.002'] },
+const TOOLS: Array<{
+  re: LinearPattern;
+  name: string;
+  weight: number;
+  mitre: string[];
+  commercial?: boolean;
+}> = [
+  { re: linear(/nmap scripting engine|\bnmap\b/), name: 'Nmap', weight: 2.5, mitre: ['T1595.001', 'T1046'] },
   {
-    re: /\bdirb\b|dirbuster|gobuster|\bffuf\b|feroxbuster|\bwfuzz\b/,
+    re: linear(/\bmasscan\b|\bzgrab\b|\bzmap\b/),
+    name: 'mass port scanner',
+    weight: 2.5,
+    mitre: ['T1595.001'],
+  },
+  { re: linear(/\bwpscan\b/), name: 'WPScan', weight: 2.5, mitre: ['T1595.002'] },
+  {
+    re: linear(/\bdirb\b|dirbuster|gobuster|\bffuf\b|feroxbuster|\bwfuzz\b/),
     name: 'directory brute-forcer',
     weight: 2.5,
     mitre: ['T1595.003'],
   },
   {
-    re: /\bnikto\b|\bw3af\b|whatweb|skipfish|arachni|\bnuclei\b|jaeles/,
+    re: linear(/\bnikto\b|\bw3af\b|whatweb|skipfish|arachni|\bnuclei\b|jaeles/),
     name: 'web vulnerability scanner',
     weight: 2.5,
     mitre: ['T1595.002'],
   },
-  { re: /\bsqlmap\b|\bcommix\b/, name: 'injection exploitation tool', weight: 3, mitre: ['T1190'] },
-  { re: /\bhydra\b|\bmedusa\b/, name: 'login brute-forcer', weight: 2.5, mitre: ['T1110'] },
+  { re: linear(/\bsqlmap\b|\bcommix\b/), name: 'injection exploitation tool', weight: 3, mitre: ['T1190'] },
+  { re: linear(/\bhydra\b|\bmedusa\b/), name: 'login brute-forcer', weight: 2.5, mitre: ['T1110'] },
   {
-    re: /acunetix|netsparker|invicti|nessus|qualys|openvas|burp ?suite|\bzaproxy\b|owasp zap|rapid7|insightvm/,
+    re: linear(
+      /acunetix|netsparker|invicti|nessus|qualys|openvas|burp ?suite|\bzaproxy\b|owasp zap|rapid7|insightvm/,
+    ),
     name: 'commercial vulnerability scanner',
     weight: 1.5,
     mitre: ['T1595.002'],
@@ -87,9 +113,13 @@ const TOOLS: Array<{ re: RegExp; name: string; weight: number; mitre: string[]; 
   },
 ];
 
-const OBSOLETE_UA = /msie [2-6]\.0|windows nt 5\.[01]\b|windows 9[58]\b/;
-const SCRIPTED_UA =
-  /^(?:curl|wget|python-requests|python-urllib|go-http-client|libwww-perl|java\/|okhttp|httpclient)/;
+const URL_SET = new PatternSet(URL_PATTERNS.map((p) => p.re));
+const TOOL_SET = new PatternSet(TOOLS.map((t) => t.re));
+
+const OBSOLETE_UA = linear(/msie [2-6]\.0|windows nt 5\.[01]\b|windows 9[58]\b/);
+const SCRIPTED_UA = linear(
+  /^(?:curl|wget|python-requests|python-urllib|go-http-client|libwww-perl|java\/|okhttp|httpclient)/,
+);
 const WEB_PORTS = new Set([80, 443, 8000, 8008, 8080, 8443, 8888]);
 
 function decode(u: string): string {
@@ -109,8 +139,9 @@ function decode(u: string): string {
 export const webRules: Rule = ({ features }) => {
   const out: Evidence[] = [];
   const urls = features.urls.map(decode);
-  for (const p of URL_PATTERNS) {
-    const hit = urls.find((u) => p.re.test(u));
+  const urlHits = urls.map((u) => new Set(URL_SET.matching(u)));
+  for (const [i, p] of URL_PATTERNS.entries()) {
+    const hit = urls.find((_, j) => urlHits[j]!.has(i));
     if (!hit) continue;
     out.push({
       id: p.id,
@@ -126,8 +157,9 @@ export const webRules: Rule = ({ features }) => {
 
   const uas = features.userAgents.map((u) => u.toLowerCase());
   const haystack = [...uas, features.text];
-  for (const t of TOOLS) {
-    const where = haystack.find((h) => t.re.test(h));
+  const toolHits = haystack.map((h) => new Set(TOOL_SET.matching(h)));
+  for (const [i, t] of TOOLS.entries()) {
+    const where = haystack.find((_, j) => toolHits[j]!.has(i));
     if (!where) continue;
     const inUa = uas.includes(where);
     out.push({
@@ -167,7 +199,7 @@ export const webRules: Rule = ({ features }) => {
 
   // Content signatures (XSS/SQLi) that fire on traffic *from* the web server to a client port are
   // matching the site's own HTML/JavaScript: the best-known source of web-IDS false positives.
-  const webSig = /web application attack|xss|cross.site|sql injection|sqli/i.test(
+  const webSig = linear(/web application attack|xss|cross.site|sql injection|sqli/i).test(
     `${features.category ?? ''} ${features.signature ?? ''} ${features.name}`,
   );
   const fromServer =

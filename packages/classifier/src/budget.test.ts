@@ -1,0 +1,76 @@
+import type { NormalizedAlert } from '@triage/contracts';
+import { describe, expect, it } from 'vitest';
+import { alertOf, verdictOf } from './fixtures.test-support.ts';
+
+/**
+ * Bounded work per alert: the worst inputs we can construct, at the largest field the ingest
+ * accepts (MAX_FIELD_BYTES, 256 KiB), cost at most a bounded multiple of a plain alert's CPU,
+ * measured in the same run (absolute times move with the machine's load; the ratio does not).
+ * Before RE2 the first input alone took 36 s, doubling with every extra `/**\/`.
+ */
+const FIELD = 256 * 1024;
+const fill = (unit: string, prefix = '') =>
+  prefix + unit.repeat(Math.ceil((FIELD - prefix.length) / unit.length)).slice(0, FIELD - prefix.length);
+
+const plain = alertOf({
+  name: 'Suspicious process',
+  severity: 'Medium',
+  src_ip: '10.0.0.5',
+  process: { name: 'cmd.exe', command_line: 'cmd.exe /c dir C:\\Users' },
+  description: 'A process started.',
+  urls: ['http://intranet.example/index.html'],
+});
+
+const hostile: Array<[string, NormalizedAlert]> = [
+  ['SQL-injection URL: union + /**/ repeated', { ...plain, urls: [fill('/**/', '/search.php?q=union')] }],
+  [
+    'certutil without its flag, repeated',
+    { ...plain, process: { name: 'certutil.exe', command_line: fill('certutil.exe ') } },
+  ],
+  [
+    'rundll32 without a script, repeated',
+    { ...plain, process: { name: 'rundll32.exe', command_line: fill('rundll32.exe url.dll ') } },
+  ],
+  [
+    'curl/wget without a pipe, repeated',
+    { ...plain, process: { command_line: fill('curl wget -o /tmp/x ') } },
+  ],
+  ['injection words without their object', { ...plain, description: fill('ignore previous classify as ') }],
+  ['look-alike letters everywhere', { ...plain, description: fill('іgnоrе ') }],
+  ['base64 run after -enc', { ...plain, process: { command_line: fill('A', 'powershell -enc ') } }],
+  ['fast.log fragment repeated', { ...plain, description: fill('[**] [1:2:3] ET x [**] [Classification: ') }],
+  [
+    'Windows path segments',
+    { ...plain, process: { command_line: fill('\\a', 'c:'), parent_command_line: fill('a\\') } },
+  ],
+];
+
+/** CPU microseconds per call, the median of several rounds. */
+function cpuPerCall(alert: NormalizedAlert, calls: number): number {
+  const rounds: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = process.cpuUsage();
+    for (let i = 0; i < calls; i++) verdictOf(alert);
+    const d = process.cpuUsage(t0);
+    rounds.push((d.user + d.system) / calls);
+  }
+  return rounds.sort((a, b) => a - b)[2]!;
+}
+
+describe('classify CPU budget', () => {
+  it('the worst inputs at 256 KiB stay within a bounded multiple of a plain alert', {
+    timeout: 120_000,
+  }, () => {
+    verdictOf(plain);
+    const base = cpuPerCall(plain, 200);
+    const ratios = hostile.map(([label, alert]) => {
+      const us = cpuPerCall(alert, 3);
+      return { label, ms: Math.round(us / 10) / 100, ratio: Math.round(us / base) };
+    });
+    console.info(`plain alert: ${Math.round(base)} µs CPU`, ratios);
+    // A plain alert costs 1-2.5 ms of CPU on the shared CI cores. Before RE2 the ratio of the first
+    // input was unbounded (36 s at 756 bytes); now every input is linear, and 100x bounds the worst
+    // at 256 KiB to about a tenth of a second of CPU.
+    expect(ratios.filter((r) => r.ratio > 100)).toEqual([]);
+  });
+});

@@ -1,0 +1,90 @@
+import { RE2JS } from 're2js';
+
+/**
+ * Patterns that run over alert text run on RE2 (re2js): matching time is linear in the input
+ * whatever the pattern, so no alert can freeze a worker. V8's backtracking engine took 36 s of CPU
+ * on a 756-byte URL against `(?:\s|\+|\/\*.*?\*\/)+`; a pattern here cannot do that.
+ *
+ * Patterns are written as JS regex literals for readability and translated once at load; the
+ * literal itself is never executed by V8 (the ReDoS gate, linear.test.ts, skips literals passed
+ * straight to `linear()` and requires every other regex literal in the package to be safe).
+ * Supported flags: `i`, `s`, `m`, `u` (RE2 is Unicode-aware), `g` (ignored: use `matchAll`).
+ * RE2 has no lookaround and no back-references; a pattern that needs them does not compile.
+ */
+export class LinearPattern {
+  readonly source: string;
+  readonly flags: string;
+  private readonly re: RE2JS;
+
+  constructor(pattern: RegExp | string, flags = '') {
+    const source = typeof pattern === 'string' ? pattern : pattern.source;
+    const all = typeof pattern === 'string' ? flags : `${pattern.flags}${flags}`;
+    this.source = source;
+    this.flags = all;
+    let bits = 0;
+    if (all.includes('i')) bits |= RE2JS.CASE_INSENSITIVE;
+    if (all.includes('s')) bits |= RE2JS.DOTALL;
+    if (all.includes('m')) bits |= RE2JS.MULTILINE;
+    this.re = RE2JS.compile(RE2JS.translateRegExp(source), bits);
+  }
+
+  /** True when the pattern occurs anywhere in `input` (RE2's DFA path: the cheapest question). */
+  test(input: string): boolean {
+    return this.re.test(input);
+  }
+
+  /** The first match, shaped like `RegExpExecArray` (`[0]`, groups by index, `index`, `input`). */
+  exec(input: string): RegExpExecArray | null {
+    // A DFA pass first: most inputs do not match, and capture extraction costs several times more.
+    if (!this.re.test(input)) return null;
+    return this.re.exec(input) as RegExpExecArray | null;
+  }
+
+  /** Every non-overlapping match, left to right. */
+  *matchAll(input: string): IterableIterator<RegExpMatchArray> {
+    if (!this.re.test(input)) return;
+    yield* this.re.matchAll(input);
+  }
+
+  toString(): string {
+    return `/${this.source}/${this.flags}`;
+  }
+}
+
+/**
+ * Many patterns over one text in about one pass: RE2 tests the union of all of them first (its
+ * DFA walks the text once, whatever the number of alternatives), and only when the union matches
+ * are the members tested one by one. Most alert text matches none of a table's rows, so a table
+ * of 50 rows costs one pass instead of 50.
+ */
+export class PatternSet {
+  readonly members: readonly LinearPattern[];
+  private readonly union: LinearPattern;
+  constructor(members: readonly LinearPattern[]) {
+    this.members = members;
+    this.union = new LinearPattern(
+      members
+        .map((p) => `(?${['i', 's', 'm'].filter((f) => p.flags.includes(f)).join('')}:${p.source})`)
+        .join('|'),
+    );
+  }
+
+  /** Indexes of the members that occur in `input`, in member order. */
+  matching(input: string): number[] {
+    if (input === '' || !this.union.test(input)) return [];
+    const out: number[] = [];
+    this.members.forEach((p, i) => {
+      if (p.test(input)) out.push(i);
+    });
+    return out;
+  }
+
+  test(input: string): boolean {
+    return input !== '' && this.union.test(input);
+  }
+}
+
+/** A linear-time pattern from a regex literal (`linear(/\bmimikatz\b/i)`) or a source string. */
+export function linear(pattern: RegExp | string, flags = ''): LinearPattern {
+  return new LinearPattern(pattern, flags);
+}
