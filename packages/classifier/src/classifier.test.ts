@@ -156,6 +156,48 @@ describe('Classifier chain with the fake Gemini server', () => {
     expect(r.decided_by).toBe('llm');
   });
 
+  it('a reply citing an evidence id the prompt did not contain is malformed: retried once, then rules', async () => {
+    const answer = (cite: string) => ({
+      classification: 'FALSE_POSITIVE',
+      confidence: 90,
+      severity: 'Low',
+      title: 'Benign',
+      reasoning: [`Routine traffic ${cite}.`, 'Second.', 'Third.'],
+      mitre: [],
+      injection_detected: false,
+    });
+    fake.setAnswer(() => answer(fake.calls === 1 ? '[E99]' : '[E1]'));
+    const first = await make().classify(ambiguous('cite-retry'), enrichmentOf());
+    expect(fake.calls).toBe(2);
+    expect(first.decided_by).toBe('llm');
+
+    fake.reset();
+    fake.setAnswer(() => answer('[E42]'));
+    const r = await make().classify(ambiguous('cite-never'), enrichmentOf());
+    expect(fake.calls).toBe(2);
+    expect(r).toMatchObject({ decided_by: 'rules', classification: 'NEEDS_REVIEW' });
+    expect(r.flags).toContain('llm_fallback');
+    expect(r.reasoning[0]).toContain('E42');
+  });
+
+  it('the prompt lists evidence with ids and signals with their provenance', async () => {
+    const alert: NormalizedAlert = {
+      ...ambiguous('signals-prompt'),
+      signals: {
+        detection: { rule_name: 'Unusual outbound connection' },
+        process: { command_line: 'curl http://203.0.113.9/x' },
+        provenance: { 'detection.rule_name': { origin: 'metadata', from: 'rule.name' } },
+      },
+    };
+    await make().classify(alert, enrichmentOf());
+    const text = promptText(fake.requests[0]!);
+    expect(text).toContain('"id":"E1"');
+    expect(text).toContain(
+      '"detection.rule_name":{"value":"Unusual outbound connection","origin":"metadata"}',
+    );
+    expect(text).toContain('"process.command_line":{"value":"curl http://203.0.113.9/x","origin":"content"}');
+  });
+
   it('a 429 pauses Gemini for every process (Retry-After) and alerts fall back to the rules', async () => {
     fake.setMode('429', { retryAfterSeconds: 30 });
     const prefix = `${fx.prefix}:paused`;

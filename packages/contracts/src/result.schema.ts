@@ -18,6 +18,8 @@ export const ResultFlag = z.enum([
   'budget_exhausted',
   /** Analyst feedback said FALSE_POSITIVE, but this alert carries threat evidence the judged one did not. */
   'memory_conflict',
+  /** The LLM proposed FALSE_POSITIVE against threat-leaning rules evidence: kept for an analyst. */
+  'evidence_conflict',
 ]);
 export type ResultFlag = z.infer<typeof ResultFlag>;
 

@@ -62,18 +62,24 @@ export function refang(text: string): string {
     .replace(/\[@\]|\[at\]/gi, '@');
 }
 
-/** Drops sentence / JSON punctuation glued to the end of a URL; a closing bracket stays when balanced. */
+/**
+ * Drops sentence / JSON punctuation glued to the end of a URL; a closing bracket stays when
+ * balanced. Bracket counts are taken once and updated as characters come off: recounting per
+ * character was quadratic (80 s of CPU for a 65 KB run of `)`).
+ */
 function trimUrl(url: string): string {
-  let u = url;
-  for (;;) {
-    const last = u.at(-1);
-    if (!last) return u;
-    if (`"',;.!?:>`.includes(last)) u = u.slice(0, -1);
-    else if (last === ')' && count(u, '(') < count(u, ')')) u = u.slice(0, -1);
-    else if (last === ']' && count(u, '[') < count(u, ']')) u = u.slice(0, -1);
-    else if (last === '}' && count(u, '{') < count(u, '}')) u = u.slice(0, -1);
-    else return u;
+  const open: Record<string, number> = { ')': count(url, '('), ']': count(url, '['), '}': count(url, '{') };
+  const close: Record<string, number> = { ')': count(url, ')'), ']': count(url, ']'), '}': count(url, '}') };
+  let end = url.length;
+  while (end > 0) {
+    const last = url[end - 1]!;
+    if (`"',;.!?:>`.includes(last)) end--;
+    else if (last in close && open[last]! < close[last]!) {
+      close[last]!--;
+      end--;
+    } else break;
   }
+  return url.slice(0, end);
 }
 
 function count(s: string, ch: string): number {

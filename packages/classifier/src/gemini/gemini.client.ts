@@ -1,6 +1,6 @@
 import { ApiError, type GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import { addUsage, type Usage, usageFrom, ZERO_USAGE } from '../cost.ts';
-import type { BuiltPrompt } from './prompt.ts';
+import { type BuiltPrompt, unknownCitations } from './prompt.ts';
 import { LlmVerdict, llmVerdictJsonSchema } from './verdict.schema.ts';
 
 export interface GeminiClientOptions {
@@ -63,7 +63,7 @@ export class GeminiClient {
       const call = await this.call(prompt);
       if (call.kind !== 'reply') return { ...call, usage: addUsage(usage, call.usage) };
       usage = addUsage(usage, call.usage);
-      const parsed = parseVerdict(call.response);
+      const parsed = parseVerdict(call.response, prompt.evidenceIds);
       if (parsed.ok) {
         return {
           kind: 'ok',
@@ -129,6 +129,7 @@ export class GeminiClient {
 
 function parseVerdict(
   response: GenerateContentResponse,
+  evidenceIds: readonly string[],
 ): { ok: true; verdict: LlmVerdict } | { ok: false; detail: string } {
   const cand = response.candidates?.[0];
   const text = (cand?.content?.parts ?? [])
@@ -149,6 +150,14 @@ function parseVerdict(
     return {
       ok: false,
       detail: `reply violates the schema at ${i?.path.join('.') || '(root)'}: ${i?.message}`,
+    };
+  }
+  // A reason resting on evidence the prompt never showed is invented (or planted by the alert).
+  const unknown = unknownCitations(parsed.data.reasoning, evidenceIds);
+  if (unknown.length > 0) {
+    return {
+      ok: false,
+      detail: `reply cites evidence ${unknown.join(', ')} that the prompt did not contain`,
     };
   }
   return { ok: true, verdict: parsed.data };

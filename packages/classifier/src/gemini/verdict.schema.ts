@@ -17,7 +17,7 @@ export const LlmVerdict = z.object({
     .min(1)
     .max(5)
     .describe(
-      '3 to 5 short reasons, strongest first, each citing concrete evidence from the data (IP, score, command, count).',
+      '3 to 5 short reasons, strongest first, each citing concrete evidence from the data (IP, score, command, count) and the rules evidence ids it rests on, e.g. [E1].',
     ),
   mitre: z
     .array(z.string().max(12))

@@ -156,14 +156,23 @@ export const intelRules: Rule = ({ enrichment, features }) => {
   return out;
 };
 
+type IntelMap = Record<string, { providers: Record<string, ProviderResult> }>;
+
 /** Values any provider rates malicious: the rules and the LLM may never close these as noise. */
-export function maliciousIntel(
-  intel: Record<string, { providers: Record<string, ProviderResult> }>,
-): string[] {
+export function maliciousIntel(intel: IntelMap): string[] {
+  return ratedIntel(intel, ['malicious']);
+}
+
+/** Values any provider rates suspicious or malicious: the LLM may not close these on its own. */
+export function flaggedIntel(intel: IntelMap): string[] {
+  return ratedIntel(intel, ['malicious', 'suspicious']);
+}
+
+function ratedIntel(intel: IntelMap, verdicts: readonly string[]): string[] {
   const out: string[] = [];
   for (const [value, entry] of Object.entries(intel)) {
     for (const r of Object.values(entry.providers)) {
-      if (r.verdict === 'malicious') out.push(`${r.provider} rates ${value} malicious`);
+      if (verdicts.includes(r.verdict)) out.push(`${r.provider} rates ${value} ${r.verdict}`);
     }
   }
   return out;

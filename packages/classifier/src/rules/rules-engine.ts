@@ -4,7 +4,7 @@ import { commandRules } from './command.rules.ts';
 import { contextRules } from './context.rules.ts';
 import type { Evidence, Rule, RuleContext, RulesSettings } from './evidence.ts';
 import { idsRules } from './ids.rules.ts';
-import { intelRules, maliciousIntel } from './intel.rules.ts';
+import { flaggedIntel, intelRules, maliciousIntel } from './intel.rules.ts';
 import { kindRules } from './kind.rules.ts';
 import { protocolAnomalyRules } from './protocol-anomaly.rules.ts';
 import { webRules } from './web.rules.ts';
@@ -40,6 +40,13 @@ export interface RulesVerdict {
   evidence: ScoredEvidence[];
   /** "provider rates value malicious" statements: the verdict may never be FALSE_POSITIVE. */
   malicious: string[];
+  /** "provider rates value suspicious|malicious" statements: the LLM may not close these. */
+  flaggedIntel: string[];
+  /**
+   * The strongest threat-leaning item, when the rules found one: the rules lean TRUE_POSITIVE, or an
+   * observed (non-prior) item weighs at least 2. The LLM may not close the alert against it.
+   */
+  threatLeaning?: ScoredEvidence;
   flags: ResultFlag[];
 }
 
@@ -177,6 +184,10 @@ export function runRules(ctx: RuleContext, extra: Evidence[] = []): RulesVerdict
         ceilingFor(classification, score, scored, s),
       );
   const severity = severityFor(ctx, classification, score, scored);
+  const positive = scored.filter((e) => e.effective > 0);
+  const leaning =
+    positive.find((e) => !e.prior && e.effective >= THREAT_LEANING_WEIGHT) ??
+    (score >= s.tpThreshold ? positive[0] : undefined);
   const mitre = [...new Set(scored.filter((e) => e.effective > 0).flatMap((e) => e.mitre ?? []))];
   return {
     score,
@@ -189,9 +200,14 @@ export function runRules(ctx: RuleContext, extra: Evidence[] = []): RulesVerdict
     decisive,
     evidence: scored,
     malicious,
+    flaggedIntel: flaggedIntel(ctx.enrichment.intel),
+    ...(leaning ? { threatLeaning: leaning } : {}),
     flags,
   };
 }
+
+/** Observed evidence of this weight leans toward a threat on its own (a LOLBin use, an encoded command). */
+const THREAT_LEANING_WEIGHT = 2;
 
 /**
  * Drops priors that an item explains away: once a web-attack signature is shown to have matched
