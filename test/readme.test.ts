@@ -1,7 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type RedisFixture, type RunningPipeline, redisFixture, startPipeline } from '@triage/testing';
+import {
+  PIPELINE_HOOK_TIMEOUT_MS,
+  type RedisFixture,
+  type RunningPipeline,
+  redisFixture,
+  startPipeline,
+} from '@triage/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderReadme } from '../scripts/config-table.ts';
 
@@ -119,6 +125,6 @@ describe('the quick-start curl examples against a running pipeline', () => {
       expect(analyzed.classification).toBe('TRUE_POSITIVE');
       expect(JSON.stringify(analyzed.reasoning)).toMatch(/Tor/i);
     },
-    90_000,
+    PIPELINE_HOOK_TIMEOUT_MS + 60_000,
   );
 });

@@ -1,4 +1,5 @@
 import {
+  PIPELINE_HOOK_TIMEOUT_MS,
   type RedisFixture,
   type RunningPipeline,
   readJson,
@@ -16,7 +17,7 @@ beforeAll(async () => {
   pipeline = await startPipeline({
     env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, WORKER_CONCURRENCY: '8', WORKER_LOCK_MS: '5000' },
   });
-}, 60_000);
+}, PIPELINE_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await pipeline?.stop();

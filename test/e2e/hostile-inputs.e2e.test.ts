@@ -5,6 +5,7 @@
  * third held an enrich worker for 80 s.
  */
 import {
+  PIPELINE_HOOK_TIMEOUT_MS,
   type RedisFixture,
   type RunningPipeline,
   readJson,
@@ -20,7 +21,7 @@ let pipeline: RunningPipeline;
 beforeAll(async () => {
   fx = await redisFixture('e2e-hostile');
   pipeline = await startPipeline({ env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix } });
-}, 60_000);
+}, PIPELINE_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await pipeline?.stop();
@@ -93,8 +94,16 @@ describe('hostile inputs through the pipeline', () => {
         v.result.performance.processing_time,
       ]);
     }
-    for (const id of after) await completed(id);
-    console.log('[hostile e2e] received → completed (ms):', timings);
-    expect(timings.filter(([, ms]) => ms >= 1000)).toEqual([]);
+    const plainTimes: number[] = [];
+    for (const id of after) plainTimes.push((await completed(id)).result.performance.processing_time);
+    console.log('[hostile e2e] [input, received → completed (ms), classify time (s)]:', timings, {
+      plain_classify_s: plainTimes,
+    });
+    // The classify step, where the CPU goes, takes under a second for each: before RE2 the first
+    // input alone held a worker for 36 s. Received → completed also counts the queue wait behind
+    // the other alerts, which on a loaded CI box is seconds on its own: it is held to well under
+    // the worker's lock duration (30 s), past which a stuck job was handed to the next worker.
+    expect(timings.filter(([, , classifySeconds]) => classifySeconds >= 1)).toEqual([]);
+    expect(timings.filter(([, ms]) => ms >= 10_000)).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import {
   AbuseIpdbFake,
+  PIPELINE_HOOK_TIMEOUT_MS,
   type RedisFixture,
   type RunningPipeline,
   readJson,
@@ -94,7 +95,7 @@ beforeAll(async () => {
     },
     services: { enrich: 2 },
   });
-}, 60_000);
+}, PIPELINE_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await pipeline?.stop();

@@ -5,6 +5,7 @@
  */
 import {
   type FakeGemini,
+  PIPELINE_HOOK_TIMEOUT_MS,
   type RedisFixture,
   type RunningPipeline,
   readJson,
@@ -67,7 +68,7 @@ beforeAll(async () => {
     },
     services: { classify: 2 },
   });
-}, 60_000);
+}, PIPELINE_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await pipeline?.stop();

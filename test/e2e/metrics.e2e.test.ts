@@ -1,5 +1,6 @@
 import {
   hasPromtool,
+  PIPELINE_HOOK_TIMEOUT_MS,
   promtoolCheckMetrics,
   type RedisFixture,
   type RunningPipeline,
@@ -34,7 +35,7 @@ beforeAll(async () => {
     env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, WORKER_CONCURRENCY: '8' },
     services: { classify: 2 },
   });
-}, 120_000);
+}, PIPELINE_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await pipeline?.stop();

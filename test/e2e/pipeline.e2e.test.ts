@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  PIPELINE_HOOK_TIMEOUT_MS,
   type RedisFixture,
   type RunningPipeline,
   readJson,
@@ -25,7 +26,7 @@ beforeAll(async () => {
   pipeline = await startPipeline({
     env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, ANALYZE_WAIT_MS: '20000' },
   });
-}, 60_000);
+}, PIPELINE_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await pipeline?.stop();

@@ -5,6 +5,7 @@
  */
 import { WebhookPayload } from '@triage/contracts';
 import {
+  PIPELINE_HOOK_TIMEOUT_MS,
   type RedisFixture,
   type RunningPipeline,
   readJson,
@@ -26,7 +27,7 @@ beforeAll(async () => {
   pipeline = await startPipeline({
     env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET },
   });
-}, 60_000);
+}, PIPELINE_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await pipeline?.stop();

@@ -60,7 +60,8 @@ beforeAll(async () => {
   await subscriber.subscribe(`${fx.prefix}:test-wake`);
   subscriber.on('message', (_channel, message: string) => void hub.wake(JSON.parse(message) as string[]));
   await Promise.all(Array.from({ length: PROCESSES }, startChild));
-}, 30_000);
+  // Waits on each child's "ready" line; starting Node processes on a loaded CI box can take long.
+}, 150_000);
 
 afterAll(async () => {
   await Promise.all(

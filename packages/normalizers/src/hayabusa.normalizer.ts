@@ -157,7 +157,10 @@ export const normalizeHayabusa: Normalizer = (doc) => {
       'detection.tactics',
       (Array.isArray(tactics.value)
         ? tactics.value.map(String)
-        : String(tactics.value).split(/\s*[¦,]\s*/)
+        : // Split, then trim: `\s*[¦,]\s*` backtracks quadratically on long runs of spaces.
+          String(tactics.value)
+            .split(/[¦,]/)
+            .map((t) => t.trim())
       ).map((t) => TACTICS[winKey(t)] ?? t.toLowerCase()),
       tactics.from,
     );

@@ -37,12 +37,23 @@ export interface RunningPipeline {
 }
 
 /**
+ * How long `startPipeline` waits for ingest to answer /health. Starting the Node processes (six with the ops servers) that
+ * load TypeScript sources takes about 2 s on an idle machine and over 30 s on a shared CI box
+ * running several suites: the deadline is generous so load alone never fails a test. A hook
+ * that starts a pipeline allows `PIPELINE_HOOK_TIMEOUT_MS`.
+ */
+export const PIPELINE_START_TIMEOUT_MS = 150_000;
+export const PIPELINE_HOOK_TIMEOUT_MS = PIPELINE_START_TIMEOUT_MS + 30_000;
+
+/**
  * Runs the real services as separate processes (as `pnpm start` does), for end-to-end tests and
  * benchmarks. Resolves once ingest answers /health.
  */
 export async function startPipeline(opts: {
   env: Record<string, string>;
   services?: Partial<Record<ServiceName, number>>;
+  /** Deadline for ingest's /health (default PIPELINE_START_TIMEOUT_MS). */
+  startTimeoutMs?: number;
 }): Promise<RunningPipeline> {
   const port = await freePort();
   const env = { ...process.env, LOG_LEVEL: 'warn', ...opts.env, PORT: String(port), HOST: '127.0.0.1' };
@@ -102,8 +113,11 @@ export async function startPipeline(opts: {
         const res = await fetch(`${url}/health`).catch(() => undefined);
         return res?.ok;
       },
-      // Generous: six processes load their modules at once, and CI machines are shared.
-      { timeoutMs: 90_000, intervalMs: 100, message: 'ingest /health' },
+      {
+        timeoutMs: opts.startTimeoutMs ?? PIPELINE_START_TIMEOUT_MS,
+        intervalMs: 100,
+        message: 'ingest /health',
+      },
     );
   } catch (err) {
     for (const s of Object.keys(SERVICE_MAINS)) await kill(s as ServiceName, 'SIGKILL');
