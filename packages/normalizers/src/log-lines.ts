@@ -47,25 +47,46 @@ function bracketed(s: string, open: string): string | undefined {
   return close < 0 ? undefined : s.slice(at + open.length, close).trim();
 }
 
-const REQUEST = /"([A-Z]{3,12}) (\S{1,16384}) HTTP\/\d(?:\.\d)?" (\d{3}) /;
+const METHOD = /^[A-Z]{3,12}$/;
+const VERSION_STATUS = /^HTTP\/\d(?:\.\d)?" (\d{3}) /;
+
+/**
+ * The request line `"GET /path HTTP/1.1" 200 ` of a combined log, found by indexOf from each
+ * ` HTTP/`: the URL runs back to the previous space, the method back to a quote at most 13
+ * characters before it. Linear in the line; a backtracking pattern for the same shape
+ * (`"([A-Z]{3,12}) (\S{1,16384}) HTTP…`) retries every start position across the URL run.
+ */
+function requestLine(line: string): { method: string; url: string; status: number; end: number } | undefined {
+  for (let h = line.indexOf(' HTTP/'); h >= 0; h = line.indexOf(' HTTP/', h + 6)) {
+    const urlStart = line.lastIndexOf(' ', h - 1) + 1;
+    if (urlStart === 0 || h - urlStart < 1 || h - urlStart > 16_384) continue;
+    const quote = line.lastIndexOf('"', urlStart - 2);
+    if (quote < 0 || urlStart - 1 - quote > 13) continue;
+    const method = line.slice(quote + 1, urlStart - 1);
+    const tail = VERSION_STATUS.exec(line.slice(h + 1, h + 24));
+    if (!METHOD.test(method) || !tail) continue;
+    return { method, url: line.slice(urlStart, h), status: Number(tail[1]), end: h + 1 + tail[0].length };
+  }
+  return undefined;
+}
 
 /**
  * Apache/Nginx combined log: `"GET /path HTTP/1.1" 200 123 "referer" "user agent"`. The request
- * line by a bounded pattern, the user agent as the last quoted field.
+ * line by indexOf (requestLine), the user agent as the last quoted field.
  */
 export function parseCombinedLog(
   line: string,
 ): { method: string; url: string; status: number; userAgent?: string } | undefined {
-  const m = REQUEST.exec(line.length > 65_536 ? line.slice(0, 65_536) : line);
+  const m = requestLine(line.length > 65_536 ? line.slice(0, 65_536) : line);
   if (!m) return undefined;
   const trimmed = line.trimEnd();
   let userAgent: string | undefined;
   if (trimmed.endsWith('"')) {
     const open = trimmed.lastIndexOf('"', trimmed.length - 2);
-    const ua = open > m.index + m[0].length ? trimmed.slice(open + 1, -1) : undefined;
+    const ua = open > m.end ? trimmed.slice(open + 1, -1) : undefined;
     userAgent = ua === '-' ? undefined : ua;
   }
-  return { method: m[1]!, url: m[2]!, status: Number(m[3]), ...(userAgent ? { userAgent } : {}) };
+  return { method: m.method, url: m.url, status: m.status, ...(userAgent ? { userAgent } : {}) };
 }
 
 /** Reads what a log line says into signals; see the file comment for provenance. */
