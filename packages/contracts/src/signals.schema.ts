@@ -186,6 +186,17 @@ export const NetworkSignals = z.object({
   hostname: Short.optional(),
   bytes_out: Count.optional(),
   bytes_in: Count.optional(),
+  /**
+   * Protocol anomalies the sensor counted on this flow (Suricata `metadata.flowints`
+   * `<proto>.anomaly.count`); each decoder event fires once per flow, so 2+ are distinct violations.
+   */
+  anomaly_count: Count.optional(),
+  /** Distinct destination ports one source touched in the detection window (a port scan). */
+  distinct_ports: Count.optional(),
+  /** Connections per minute in the detection window. */
+  rate_per_min: z.number().min(0).optional(),
+  /** Regular interval between connections, seconds (beaconing). */
+  interval_seconds: z.number().min(0).optional(),
 });
 export type NetworkSignals = z.infer<typeof NetworkSignals>;
 

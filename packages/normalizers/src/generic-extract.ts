@@ -24,6 +24,8 @@ interface Entry {
   top: string;
   /** Normalized key of the enclosing object ("" at the top). */
   parent: string;
+  /** Dotted path of the value in the document (array items by index). */
+  path: string;
 }
 
 type Index = Map<string, Entry[]>;
@@ -38,25 +40,32 @@ function buildIndex(root: Record<string, unknown>): { byKey: Index; byPair: Inde
     if (list) list.push(e);
     else index.set(k, [e]);
   };
-  const queue: Array<{ node: Record<string, unknown>; depth: number; parent: string; top?: string }> = [
-    { node: root, depth: 0, parent: '' },
-  ];
+  const queue: Array<{
+    node: Record<string, unknown>;
+    depth: number;
+    parent: string;
+    path: string;
+    top?: string;
+  }> = [{ node: root, depth: 0, parent: '', path: '' }];
   let count = 0;
   for (let qi = 0; qi < queue.length && count < MAX_ENTRIES; qi++) {
-    const { node, depth, parent, top } = queue[qi]!;
+    const { node, depth, parent, path, top } = queue[qi]!;
     // Sorted: which of two equally good keys wins must not depend on the sender's key order.
     for (const key of Object.keys(node).sort()) {
       if (++count > MAX_ENTRIES) break;
       const value = node[key];
       const nk = norm(key);
-      const entry: Entry = { value, depth, seq: count, top: top ?? key, parent };
+      const at = path === '' ? key : `${path}.${key}`;
+      const entry: Entry = { value, depth, seq: count, top: top ?? key, parent, path: at };
       add(byKey, nk, entry);
       if (parent) add(byPair, parent + nk, entry);
       if (depth + 1 > MAX_DEPTH) continue;
       const children = Array.isArray(value) ? value.slice(0, 50) : [value];
-      for (const child of children) {
-        if (isRecord(child)) queue.push({ node: child, depth: depth + 1, parent: nk, top: top ?? key });
-      }
+      children.forEach((child, i) => {
+        const childPath = Array.isArray(value) ? `${at}.${i}` : at;
+        if (isRecord(child))
+          queue.push({ node: child, depth: depth + 1, parent: nk, path: childPath, top: top ?? key });
+      });
     }
   }
   return { byKey, byPair };
@@ -158,17 +167,49 @@ const HASH_KEY =
   /^((file|process|parent|image|sample|malware|object|attachment)?(md5|sha1|sha256|hash|hashes)|hash(md5|sha1|sha256)|(md5|sha1|sha256)(after|before|hash)?)$/;
 const NOT_FILE_HASH = /ja3|hassh|session|event|transaction|debug|tls|ssh/;
 
+/** Where a generic field was found: its path and whether it sat at the top of the document. */
+export interface FoundAt {
+  path: string;
+  depth: number;
+  /** The normalized key it was read under (`title`, `message`, `commandline`). */
+  key: string;
+}
+
+export type GenericField =
+  | 'name'
+  | 'rule_id'
+  | 'severity'
+  | 'src_ip'
+  | 'dst_ip'
+  | 'src_port'
+  | 'dst_port'
+  | 'user'
+  | 'host'
+  | 'description'
+  | 'command_line'
+  | 'process'
+  | 'parent'
+  | 'parent_command_line'
+  | 'pid';
+
 export interface GenericResult extends AlertDraft {
   /** Top-level keys a field was read from; the rest can become facts. */
   used: Set<string>;
+  /** Where each field's value was found, for its provenance. */
+  found: Partial<Record<GenericField, FoundAt>>;
 }
 
 /** Generic extraction over one object. Never throws. */
 export function extractGeneric(root: Record<string, unknown>): GenericResult {
   const { byKey, byPair } = buildIndex(root);
   const used = new Set<string>();
+  const found: GenericResult['found'] = {};
 
-  const pick = <T>(cands: Candidate[], read: (v: unknown) => T | undefined): T | undefined => {
+  const pick = <T>(
+    cands: Candidate[],
+    read: (v: unknown) => T | undefined,
+    field?: GenericField,
+  ): T | undefined => {
     for (const cand of cands) {
       const entries = cand.topOnly
         ? (byKey.get(cand.key) ?? []).filter((e) => e.depth === 0)
@@ -177,6 +218,7 @@ export function extractGeneric(root: Record<string, unknown>): GenericResult {
         const v = read(e.value);
         if (v !== undefined) {
           used.add(e.top);
+          if (field) found[field] = { path: e.path, depth: e.depth, key: cand.key };
           return v;
         }
       }
@@ -211,28 +253,30 @@ export function extractGeneric(root: Record<string, unknown>): GenericResult {
 
   return {
     used,
-    name: pick(NAME, (v) => text(v, 4096)),
+    found,
+    name: pick(NAME, (v) => text(v, 4096), 'name'),
     source_id: pick(SOURCE_ID, (v) => text(v, 1024)),
-    rule_id: pick(RULE_ID, (v) => text(v, 1024)),
-    severity: pick(SEVERITY_WORDS, severityFromWord) ?? pick(SEVERITY_NUMBERS, severityGuess),
+    rule_id: pick(RULE_ID, (v) => text(v, 1024), 'rule_id'),
+    severity:
+      pick(SEVERITY_WORDS, severityFromWord, 'severity') ?? pick(SEVERITY_NUMBERS, severityGuess, 'severity'),
     src_ip:
-      pick(SRC_IP, parseIp) ??
+      pick(SRC_IP, parseIp, 'src_ip') ??
       bySuffix(byKey, SRC_IP_SUFFIXES, /dest|dst|target|local|server/, parseIp, used),
     source_confidence: pick(CONFIDENCE, confidenceOf),
-    dst_ip: pick(DST_IP, parseIp),
-    src_port: pick(SRC_PORT, parsePort),
-    dst_port: pick(DST_PORT, parsePort),
-    user: pick(USER, entity),
-    host: pick(HOST, hostOrIp),
-    description: pick(DESCRIPTION, (v) => text(v)),
+    dst_ip: pick(DST_IP, parseIp, 'dst_ip'),
+    src_port: pick(SRC_PORT, parsePort, 'src_port'),
+    dst_port: pick(DST_PORT, parsePort, 'dst_port'),
+    user: pick(USER, entity, 'user'),
+    host: pick(HOST, hostOrIp, 'host'),
+    description: pick(DESCRIPTION, (v) => text(v), 'description'),
     first_seen: pick(FIRST_SEEN, parseTime),
     last_seen: pick(LAST_SEEN, parseTime),
     process: {
-      command_line: pick(COMMAND, (v) => text(v)),
-      name: pick(PROCESS, (v) => text(v, 1024)),
-      parent_name: pick(PARENT, (v) => text(v, 1024)),
-      parent_command_line: pick(PARENT_COMMAND, (v) => text(v)),
-      pid: pick(PID, toInt),
+      command_line: pick(COMMAND, (v) => text(v), 'command_line'),
+      name: pick(PROCESS, (v) => text(v, 1024), 'process'),
+      parent_name: pick(PARENT, (v) => text(v, 1024), 'parent'),
+      parent_command_line: pick(PARENT_COMMAND, (v) => text(v), 'parent_command_line'),
+      pid: pick(PID, toInt, 'pid'),
     },
     hashes,
     urls,

@@ -1,14 +1,21 @@
 import type { Normalizer } from './draft.ts';
 import { capString } from './fields.ts';
 import { extractGeneric, leftoverFacts } from './generic-extract.ts';
+import { genericSignals } from './generic-signals.ts';
 
 /**
  * Any JSON object: fields found by key name (see generic-extract.ts), the remaining top-level
  * scalars kept as facts. Never refuses an object; that is what makes it the fallback.
  */
 export const normalizeGeneric: Normalizer = (doc) => {
-  const { used, ...draft } = extractGeneric(doc);
-  return { ...draft, name: draft.name ?? untitledName(doc), facts: leftoverFacts(doc, used) };
+  const found = extractGeneric(doc);
+  const { used, found: _, ...draft } = found;
+  return {
+    ...draft,
+    name: draft.name ?? untitledName(doc),
+    facts: leftoverFacts(doc, used),
+    signals: genericSignals(doc, found),
+  };
 };
 
 /**

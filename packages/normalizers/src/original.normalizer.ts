@@ -2,8 +2,10 @@ import { detectByMarkers, ORIGINAL_MARKERS } from './detect.ts';
 import { fillFrom, type Normalizer } from './draft.ts';
 import { entity, isRecord, own, parseTime, text, toBool, toInt } from './fields.ts';
 import { extractGeneric } from './generic-extract.ts';
+import { genericSignals } from './generic-signals.ts';
 import { parseIp } from './observables.ts';
 import { severityFromWord } from './severity.ts';
+import { mergeSignals, SignalsBuilder } from './signals.ts';
 
 /**
  * The original Flask service's alert: `{"name", "alert": {user, source_ip, failed_logins, success,
@@ -77,8 +79,55 @@ export const normalizeOriginal: Normalizer = (doc, ctx) => {
     first_seen: parseTime(own(inner, 'timestamp')) ?? generic.first_seen,
     description: text(own(inner, 'description')) ?? generic.description,
     facts,
+    signals: mergeSignals(
+      originalSignals(doc, inner, wrapped, failed, success),
+      genericSignals(inner, generic),
+      false,
+    ),
   };
 };
+
+/**
+ * The original service's detectors wrote every key of its alert (counts, addresses, location,
+ * outcome): metadata. The user name of a failed login is whatever the client typed: content
+ * unless the login succeeded. The description is text.
+ */
+function originalSignals(
+  doc: Record<string, unknown>,
+  inner: Record<string, unknown>,
+  wrapped: boolean,
+  failed: number | undefined,
+  success: boolean | undefined,
+): ReturnType<SignalsBuilder['build']> {
+  const b = new SignalsBuilder();
+  const p = (k: string) => (wrapped ? `alert.${k}` : k);
+  const v = (k: string) => own(inner, k);
+  b.meta('detection.vendor', 'triage', wrapped ? 'name' : p('name'));
+  b.meta('detection.rule_name', wrapped ? own(doc, 'name') : undefined, 'name');
+  b.meta('detection.rule_name', v('name') ?? v('alert_name'), p('name'));
+  const sev = text(v('severity'), 64);
+  if (sev !== undefined) b.meta('detection.level', { scale: 'vendor', value: sev }, p('severity'));
+  b.meta('detection.severity', severityFromWord(sev), p('severity'));
+  b.meta('network.src_ip', v('source_ip'), p('source_ip'));
+  b.meta('network.dst_ip', parseIp(v('dest_host')) ?? v('destination_ip') ?? v('dest_ip'), p('dest_host'));
+  b.meta('network.src_port', v('source_port'), p('source_port'));
+  b.meta('network.dst_port', v('destination_port'), p('destination_port'));
+  b.set('auth.user', v('user'), success === true ? 'metadata' : 'content', p('user'));
+  b.meta('auth.failure_count', failed, p('failed_logins'));
+  if (success !== undefined || failed !== undefined)
+    b.meta('auth.outcome', success === true ? 'success' : failed ? 'failure' : undefined, p('success'));
+  b.meta('auth.location', v('location'), p('location'));
+  const users = v('users') ?? v('distinct_users') ?? v('user_count');
+  b.meta('auth.distinct_users', Array.isArray(users) ? users.length : users, p('users'));
+  const ports = v('ports_scanned');
+  b.meta('network.distinct_ports', Array.isArray(ports) ? ports.length : ports, p('ports_scanned'));
+  b.meta('network.rate_per_min', v('rate_per_min'), p('rate_per_min'));
+  b.meta('network.interval_seconds', v('interval_seconds'), p('interval_seconds'));
+  b.meta('event.time', v('timestamp') ?? v('time'), p('timestamp'));
+  b.meta('host.name', parseIp(v('dest_host')) ? v('host') : (v('host') ?? v('dest_host')), p('host'));
+  b.text(v('description'), p('description'));
+  return b.build();
+}
 
 /**
  * A name for a bare alert from what it measures, in the original service's vocabulary. Stable

@@ -18,6 +18,7 @@ import {
   toInt,
 } from './fields.ts';
 import { extractGeneric, leftoverFacts } from './generic-extract.ts';
+import { genericSignals } from './generic-signals.ts';
 import { firstIp, firstPort, techniqueIds } from './observables.ts';
 import { readEntities, type SentinelEntities } from './sentinel-entities.ts';
 import { confidenceOf, severityFromWord } from './severity.ts';
@@ -251,10 +252,12 @@ function incidentRow(doc: JsonRecord): AlertDraft {
 
 /** Connector tables (`*_CL`) have no common schema: generic extraction, table name kept. */
 function customLogRow(doc: JsonRecord, table: string): AlertDraft {
-  const { used, ...draft } = extractGeneric(doc);
+  const generic = extractGeneric(doc);
+  const { used, found: _, ...draft } = generic;
   return {
     ...draft,
     name: draft.name ?? `${table} record`,
     facts: { ...leftoverFacts(doc, new Set([...used, 'TenantId', 'Type', 'SourceSystem'])), table },
+    signals: genericSignals(doc, generic),
   };
 }

@@ -13,6 +13,7 @@ import {
 } from './fields.ts';
 import { domainsIn, firstIp, firstPort, hashesIn, techniqueIds, urlDomain, urlsIn } from './observables.ts';
 import { confidenceOf, severityFromScale, severityFromWord } from './severity.ts';
+import { suricataSignals } from './suricata-signals.ts';
 
 /**
  * Suricata alerts, either as EVE JSON (`event_type: "alert"`, `alert.signature`, `src_ip`…) or
@@ -96,5 +97,10 @@ export const normalizeSuricata: Normalizer = (doc) => {
       risk_score: getPath(doc, 'event.risk_score'),
       severity_tags: textList(getPath(doc, 'event.severity_tags')),
     }),
+    signals: suricataSignals(
+      doc,
+      eve,
+      isEve ? '' : getPath(doc, 'suricata.eve') !== undefined ? 'suricata.eve' : 'suricata',
+    ),
   };
 };

@@ -1,0 +1,123 @@
+import type { AlertSignalsInput } from '@triage/contracts';
+import { getPath, isRecord, type JsonRecord, MAX_ARRAY_ITEMS, own, text, textList } from './fields.ts';
+import type { GenericResult } from './generic-extract.ts';
+import { techniqueIds, urlsIn } from './observables.ts';
+import { severityFromWord } from './severity.ts';
+import { readSigmaTags } from './signal-draft.ts';
+import { SignalsBuilder } from './signals.ts';
+
+/**
+ * Signals of JSON nobody documented, found by key name. Nothing says which engine wrote what,
+ * so only the alert's own header counts as detection metadata: the name, rule id, severity,
+ * tags and product named by top-level keys (or `rule.*`) — what a SIEM sets about an alert and an
+ * event cannot add. Everything else (addresses, users, hosts, processes, messages) is content.
+ */
+
+/** Keys whose value names the detection rather than describing the event. */
+const RULE_NAME_KEYS = new Set([
+  'title',
+  'name',
+  'alertname',
+  'alertdisplayname',
+  'displayname',
+  'rulename',
+  'ruletitle',
+  'detectionname',
+  'signaturename',
+  'alerttitle',
+  'findingtitle',
+  'incidenttitle',
+  'signature',
+  'threatname',
+  'policyname',
+]);
+
+const TAG_KEYS = ['tags', 'rule_tags', 'labels'];
+const VENDOR_KEYS = ['product', 'vendor', 'source_product', 'productname', 'tool'];
+
+/** String leaves of `doc`, skipping the given paths (bounded walk). */
+function leaves(doc: unknown, skip: Set<string>, path = '', depth = 0, out: string[] = []): string[] {
+  if (out.length >= 2000 || depth > 6 || skip.has(path)) return out;
+  if (typeof doc === 'string') out.push(doc);
+  else if (Array.isArray(doc))
+    doc.slice(0, MAX_ARRAY_ITEMS).forEach((x, i) => {
+      leaves(x, skip, `${path}.${i}`, depth + 1, out);
+    });
+  else if (isRecord(doc)) {
+    for (const [k, v] of Object.entries(doc).slice(0, MAX_ARRAY_ITEMS))
+      leaves(v, skip, path === '' ? k : `${path}.${k}`, depth + 1, out);
+  }
+  return out;
+}
+
+export function genericSignals(doc: JsonRecord, g: GenericResult): AlertSignalsInput | undefined {
+  const b = new SignalsBuilder();
+  const header = new Set<string>();
+  const name = g.found.name;
+  if (
+    name &&
+    g.name !== undefined &&
+    RULE_NAME_KEYS.has(name.key) &&
+    (name.depth === 0 || /^rule\./.test(name.path))
+  ) {
+    b.meta('detection.rule_name', g.name, name.path);
+    header.add(name.path);
+  } else if (g.name !== undefined && name) {
+    // A message used as the name: the event's own words.
+    b.text(g.name, name.path);
+  }
+  const ruleId = g.found.rule_id;
+  if (ruleId && g.rule_id !== undefined) {
+    b.meta('detection.rule_id', g.rule_id, ruleId.path);
+    header.add(ruleId.path);
+  }
+  const sev = g.found.severity;
+  if (sev) {
+    const raw = getPath(doc, sev.path);
+    const word = text(raw, 64);
+    if (word !== undefined)
+      b.meta('detection.level', { scale: 'vendor', value: typeof raw === 'number' ? raw : word }, sev.path);
+    b.meta('detection.severity', g.severity ?? severityFromWord(raw), sev.path);
+    header.add(sev.path);
+  }
+  for (const k of TAG_KEYS) {
+    const tags = own(doc, k);
+    if (textList(tags).length === 0) continue;
+    header.add(k);
+    if (textList(tags).some((t) => /^attack\./i.test(t))) readSigmaTags(tags, k, b);
+    else {
+      b.meta(
+        'detection.groups',
+        textList(tags).map((t) => t.toLowerCase()),
+        k,
+      );
+      b.meta('detection.mitre', techniqueIds(tags), k);
+    }
+  }
+  for (const k of VENDOR_KEYS) {
+    const v = text(own(doc, k), 64);
+    if (v !== undefined) {
+      b.meta('detection.vendor', v.toLowerCase(), k);
+      header.add(k);
+    }
+  }
+
+  const at = (f: keyof GenericResult['found']) => g.found[f]?.path ?? f;
+  b.content('network.src_ip', g.src_ip, at('src_ip'));
+  b.content('network.dst_ip', g.dst_ip, at('dst_ip'));
+  b.content('network.src_port', g.src_port, at('src_port'));
+  b.content('network.dst_port', g.dst_port, at('dst_port'));
+  b.content('auth.user', g.user, at('user'));
+  b.content('host.name', g.host, at('host'));
+  b.content('process.command_line', g.process?.command_line, at('command_line'));
+  b.content('process.name', g.process?.name, at('process'));
+  b.content('process.pid', g.process?.pid, at('pid'));
+  b.content('parent.name', g.process?.parent_name, at('parent'));
+  b.content('parent.command_line', g.process?.parent_command_line, at('parent_command_line'));
+  b.content('network.url', urlsIn(g.urls)[0], 'url');
+  b.content('network.hostname', g.domains?.[0], 'domain');
+  b.content('file.hashes', (g.hashes ?? []).slice(0, 10), 'hash');
+  if (g.description !== undefined) b.text(g.description, at('description'));
+  b.maskValues(leaves(doc, header));
+  return b.build();
+}
