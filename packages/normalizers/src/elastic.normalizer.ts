@@ -1,5 +1,6 @@
 import type { AlertDraft, Normalizer } from './draft.ts';
 import { fillFrom } from './draft.ts';
+import { elasticSignals } from './elastic-signals.ts';
 import {
   compact,
   firstEntity,
@@ -136,6 +137,7 @@ export const normalizeElastic: Normalizer = (doc, ctx) => {
       observer_product: firstText(doc, 'observer.product'),
       agent_name: firstText(doc, 'agent.name'),
     }),
+    signals: elasticSignals(doc),
   };
   const original = parseEmbeddedJson(getPath(doc, 'event.original'));
   const embedded = text(getPath(doc, 'event.original')) !== undefined ? ctx.embedded(original) : undefined;

@@ -24,6 +24,7 @@ import {
   techniqueIds,
   urlDomain,
 } from './observables.ts';
+import { ocsfSignals } from './ocsf-signals.ts';
 import { confidenceOf, severityFromScale, severityFromWord } from './severity.ts';
 
 /**
@@ -165,6 +166,7 @@ export const normalizeOcsf: Normalizer = (doc) => {
       api_operation: textList(at('api.operation')),
       tactics: textList(attacks.map((a) => getPath(a, 'tactic.name'))),
     }),
+    signals: ocsfSignals(doc, info, getPath(doc, 'finding_info') !== undefined ? 'finding_info' : 'finding'),
   };
 };
 

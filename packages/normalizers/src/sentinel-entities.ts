@@ -20,10 +20,10 @@ export interface SentinelEntities {
   domains: string[];
 }
 
-type Entity = Record<string, unknown>;
+export type Entity = Record<string, unknown>;
 
 /** Entity property by name, tolerant of PascalCase (table) vs camelCase (REST) and `properties`. */
-function prop(e: unknown, ...names: string[]): unknown {
+export function prop(e: unknown, ...names: string[]): unknown {
   const body = isRecord(own(e, 'properties')) ? own(e, 'properties') : e;
   for (const n of names) {
     for (const k of [n, n.charAt(0).toLowerCase() + n.slice(1), n.charAt(0).toUpperCase() + n.slice(1)]) {
@@ -34,7 +34,7 @@ function prop(e: unknown, ...names: string[]): unknown {
   return undefined;
 }
 
-function typeOf(e: unknown): string | undefined {
+export function typeOf(e: unknown): string | undefined {
   return text(own(e, 'Type') ?? own(e, 'type') ?? own(e, 'kind'), 64)?.toLowerCase();
 }
 
@@ -57,11 +57,13 @@ function indexIds(root: unknown): Map<string, Entity> {
   return ids;
 }
 
-/** Reads Sentinel entities from an array or a JSON string of one; junk yields empty lists. */
-export function readEntities(input: unknown): SentinelEntities {
+/** Entities with `$ref`s resolved: the top-level list plus any defined inline elsewhere. */
+export function entityList(input: unknown): {
+  entities: Entity[];
+  resolve: (v: unknown) => Entity | undefined;
+} {
   const parsed = parseEmbeddedJson(input);
-  const out: SentinelEntities = { users: [], hosts: [], ips: [], hashes: [], urls: [], domains: [] };
-  if (!Array.isArray(parsed)) return out;
+  if (!Array.isArray(parsed)) return { entities: [], resolve: () => undefined };
   const ids = indexIds(parsed);
   const resolve = (v: unknown): Entity | undefined => {
     const ref = text(own(v, '$ref'), 64);
@@ -72,6 +74,13 @@ export function readEntities(input: unknown): SentinelEntities {
   const entities = [...new Set([...parsed.slice(0, MAX_ARRAY_ITEMS).map(resolve), ...ids.values()])].filter(
     (e): e is Entity => e !== undefined && typeOf(e) !== undefined,
   );
+  return { entities, resolve };
+}
+
+/** Reads Sentinel entities from an array or a JSON string of one; junk yields empty lists. */
+export function readEntities(input: unknown): SentinelEntities {
+  const out: SentinelEntities = { users: [], hosts: [], ips: [], hashes: [], urls: [], domains: [] };
+  const { entities, resolve } = entityList(input);
 
   const processes: Entity[] = [];
   for (const e of entities) {
@@ -143,7 +152,7 @@ function asArray(v: unknown): unknown[] {
  * The process the alert is about: one with a command line and a parent (the child of a chain)
  * beats one with only a command line, which beats any other.
  */
-function pickProcess(processes: Entity[]): Entity | undefined {
+export function pickProcess(processes: Entity[]): Entity | undefined {
   const hasCmd = (p: Entity): boolean => text(prop(p, 'CommandLine')) !== undefined;
   return (
     processes.find((p) => hasCmd(p) && prop(p, 'ParentProcess') !== undefined) ??

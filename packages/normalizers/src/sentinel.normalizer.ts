@@ -21,6 +21,7 @@ import { extractGeneric, leftoverFacts } from './generic-extract.ts';
 import { genericSignals } from './generic-signals.ts';
 import { firstIp, firstPort, techniqueIds } from './observables.ts';
 import { readEntities, type SentinelEntities } from './sentinel-entities.ts';
+import { sentinelSignals } from './sentinel-signals.ts';
 import { confidenceOf, severityFromWord } from './severity.ts';
 
 /**
@@ -116,7 +117,21 @@ function tactics(v: unknown): string[] {
 function alertRow(doc: JsonRecord): AlertDraft {
   const ext = extendedProperties(own(doc, 'ExtendedProperties'));
   const compromised = entity(own(doc, 'CompromisedEntity'));
-  return withEntities(
+  const signals = sentinelSignals(doc, {
+    name: ['AlertName', 'DisplayName', 'AlertDisplayName'],
+    ruleId: ['AlertType'],
+    severity: ['AlertSeverity', 'Severity'],
+    tactics: ['Tactics'],
+    techniques: ['Techniques'],
+    status: ['Status'],
+    classification: [],
+    confidence: ['ConfidenceScore', 'ConfidenceLevel'],
+    product: ['ProductName', 'ProviderName'],
+    description: ['Description'],
+    entities: 'Entities',
+    extended: 'ExtendedProperties',
+  });
+  const draft = withEntities(
     {
       name: firstText(doc, 'AlertName', 'DisplayName', 'AlertDisplayName'),
       rule_id: firstText(doc, 'AlertType'),
@@ -149,11 +164,27 @@ function alertRow(doc: JsonRecord): AlertDraft {
     ext,
     compromised,
   );
+  return { ...draft, signals };
 }
 
 function restAlert(doc: JsonRecord, p: JsonRecord): AlertDraft {
   const compromised = entity(own(p, 'compromisedEntity'));
-  return withEntities(
+  const at = (...ks: string[]) => ks.map((k) => `properties.${k}`);
+  const signals = sentinelSignals(doc, {
+    name: at('alertDisplayName', 'friendlyName'),
+    ruleId: at('alertType'),
+    severity: at('severity'),
+    tactics: at('tactics'),
+    techniques: at('techniques'),
+    status: at('status'),
+    classification: [],
+    confidence: at('confidenceScore', 'confidenceLevel'),
+    product: at('productName'),
+    description: at('description'),
+    entities: 'properties.entities',
+    extended: 'properties.extendedProperties',
+  });
+  const draft = withEntities(
     {
       name: firstText(p, 'alertDisplayName', 'friendlyName'),
       rule_id: firstText(p, 'alertType'),
@@ -178,14 +209,29 @@ function restAlert(doc: JsonRecord, p: JsonRecord): AlertDraft {
     extendedProperties(own(p, 'extendedProperties')),
     compromised,
   );
+  return { ...draft, signals };
 }
 
 /** A REST incident or the `object` of an automation payload: one alert carrying all entities. */
 function restIncident(obj: JsonRecord): AlertDraft {
   const p = own(obj, 'properties') as JsonRecord;
+  const at = (...ks: string[]) => ks.map((k) => `properties.${k}`);
+  const signals = sentinelSignals(obj, {
+    name: at('title'),
+    ruleId: [],
+    severity: at('severity'),
+    tactics: at('additionalData.tactics'),
+    techniques: at('additionalData.techniques'),
+    status: at('status'),
+    classification: at('classification'),
+    confidence: [],
+    product: at('additionalData.alertProductNames.0', 'providerName'),
+    description: at('description'),
+    entities: 'properties.relatedEntities',
+  });
   const alerts = getAll(p, 'alerts.properties');
   const ruleIds = textList(own(p, 'relatedAnalyticRuleIds'), 2048);
-  return withEntities(
+  const draft = withEntities(
     {
       name: firstText(p, 'title'),
       // An analytics rule's resource id ends with its GUID, which survives renames.
@@ -219,6 +265,7 @@ function restIncident(obj: JsonRecord): AlertDraft {
     readEntities(own(p, 'relatedEntities')),
     {},
   );
+  return { ...draft, signals };
 }
 
 /** SecurityIncident table row (Log Analytics): the table's columns for the same incident fields. */
@@ -236,6 +283,19 @@ function incidentRow(doc: JsonRecord): AlertDraft {
     last_seen: firstTime(doc, 'LastActivityTime'),
     description: firstText(doc, 'Description'),
     mitre: techniqueIds(getPath(additional, 'techniques')),
+    signals: sentinelSignals(doc, {
+      name: ['Title'],
+      ruleId: [],
+      severity: ['Severity'],
+      tactics: [],
+      techniques: [],
+      status: ['Status'],
+      classification: ['Classification'],
+      confidence: [],
+      product: ['ProviderName'],
+      description: ['Description'],
+      entities: '',
+    }),
     facts: compact({
       table: 'SecurityIncident',
       kind: 'incident',

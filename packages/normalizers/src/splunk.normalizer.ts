@@ -15,6 +15,7 @@ import {
 } from './fields.ts';
 import { domainsIn, hashesIn, parseIp, parsePort, techniqueIds, urlDomain, urlsIn } from './observables.ts';
 import { severityFromWord } from './severity.ts';
+import { splunkSignals } from './splunk-signals.ts';
 
 /**
  * Splunk: the webhook alert action (`{sid, search_name, results_link, result: {…first row…}}`),
@@ -112,5 +113,6 @@ export const normalizeSplunk: Normalizer = (doc) => {
       tags: textList(getPath(f, 'tag')),
       server_host: firstText(doc, 'server_host'),
     }),
+    signals: splunkSignals(doc, f, isRecord(result)),
   };
 };
