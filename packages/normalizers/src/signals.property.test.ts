@@ -122,15 +122,22 @@ describe('provenance under attacker text', () => {
 });
 
 describe('hostile inputs stay cheap', () => {
-  /** Median time of `runs` normalizations. */
-  function time(doc: unknown, runs = 5): number {
-    const t: number[] = [];
+  /**
+   * Fastest of `runs` normalizations of each document, the two interleaved: the machine is shared,
+   * and the minimum is the measure that load spikes do not move.
+   */
+  function ratio(hostile: unknown, plain: unknown, runs = 7): number {
+    let h = Number.POSITIVE_INFINITY;
+    let p = Number.POSITIVE_INFINITY;
     for (let i = 0; i < runs; i++) {
-      const start = performance.now();
-      normalize(doc);
-      t.push(performance.now() - start);
+      let start = performance.now();
+      normalize(plain);
+      p = Math.min(p, performance.now() - start);
+      start = performance.now();
+      normalize(hostile);
+      h = Math.min(h, performance.now() - start);
     }
-    return t.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+    return h / Math.max(p, 0.2);
   }
 
   const N = 200_000;
@@ -145,52 +152,48 @@ describe('hostile inputs stay cheap', () => {
       },
     },
   });
+  /** Hostile documents, by the size of their hostile field. */
+  const HOSTILE: Record<string, (n: number) => unknown> = {
+    backslashes: (n) => sysmon('\\'.repeat(n)),
+    quotes: (n) => sysmon('\\"'.repeat(n / 2)),
+    'fast.log headers': (n) => ({
+      rule: { level: 3, description: 'IDS', id: '1' },
+      agent: { name: 'x' },
+      decoder: { name: 'snort' },
+      full_log: '[**] [1:1:1] '.repeat(n / 13),
+    }),
+    'request lines': (n) => ({
+      rule: { level: 3, description: 'web', id: '2' },
+      agent: { name: 'x' },
+      full_log: '"GET / HTTP/1.1" 200 '.repeat(n / 21),
+    }),
+    'hayabusa separators': (n) => ({
+      RuleTitle: 'x',
+      EventID: '1',
+      Computer: 'c',
+      Level: 'high',
+      Details: 'Cmdline: a ¦ '.repeat(n / 13),
+    }),
+    'values repeated in the rule name': (n) =>
+      sysmon('ab'.repeat(n / 2), { description: 'ab', product: 'aba', company: 'abab' }),
+    'deep nesting': (n) =>
+      sysmon('x'.repeat(n), { nested: JSON.parse(`${'{"a":'.repeat(60)}1${'}'.repeat(60)}`) }),
+    'proto keys': (n) =>
+      JSON.parse(
+        `{"__proto__":{"rule":1},"rule":{"level":5,"description":"x","__proto__":{"id":1}},"agent":{"name":"a"},"data":{"win":{"eventdata":{"__proto__":{"commandLine":"x"},"commandLine":"${'y'.repeat(n)}"}}}}`,
+      ),
+    'many keys': (n) =>
+      sysmon('x', Object.fromEntries(Array.from({ length: n / 100 }, (_, i) => [`k${i}`, `v${i}`]))),
+  };
 
-  it('worst shapes cost at most a few times a plain alert of the same size', () => {
-    const plain = time(sysmon('a'.repeat(N)));
-    const hostile: Record<string, unknown> = {
-      backslashes: sysmon('\\'.repeat(N)),
-      quotes: sysmon('\\"'.repeat(N / 2)),
-      'fast.log headers': {
-        rule: { level: 3, description: 'IDS', id: '1' },
-        agent: { name: 'x' },
-        decoder: { name: 'snort' },
-        full_log: '[**] [1:1:1] '.repeat(N / 13),
-      },
-      'request lines': {
-        rule: { level: 3, description: 'web', id: '2' },
-        agent: { name: 'x' },
-        full_log: '"GET / HTTP/1.1" 200 '.repeat(N / 21),
-      },
-      'hayabusa separators': {
-        RuleTitle: 'x',
-        EventID: '1',
-        Computer: 'c',
-        Level: 'high',
-        Details: 'Cmdline: a ¦ '.repeat(N / 13),
-      },
-      'repeated values in the rule name': sysmon('ab'.repeat(N / 2), {
-        description: 'ab',
-        product: 'aba',
-        company: 'abab',
-      }),
-      'deep nesting': sysmon('x', { nested: JSON.parse(`${'{"a":'.repeat(60)}1${'}'.repeat(60)}`) }),
-      'proto keys': JSON.parse(
-        `{"__proto__":{"rule":1},"rule":{"level":5,"description":"x","__proto__":{"id":1}},"agent":{"name":"a"},"data":{"win":{"eventdata":{"__proto__":{"commandLine":"x"},"commandLine":"${'y'.repeat(N)}"}}}}`,
-      ),
-      'many keys': sysmon(
-        'x',
-        Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, `v${i}`])),
-      ),
-    };
-    const ratios = Object.entries(hostile).map(
-      ([name, doc]) => [name, time(doc) / Math.max(plain, 0.5)] as const,
-    );
-    const worst = ratios.reduce((a, b) => (b[1] > a[1] ? b : a));
+  it('worst shapes cost a bounded multiple of a plain alert of the same size', () => {
+    const plain = sysmon('a'.repeat(N));
+    const ratios = Object.entries(HOSTILE).map(([name, make]) => [name, ratio(make(N), plain)] as const);
+    const worst = ratios.reduce((x, y) => (y[1] > x[1] ? y : x));
     console.log(
-      `[normalize hostile] plain ${plain.toFixed(1)} ms; worst ${worst[0]} ${worst[1].toFixed(2)}x`,
+      `[normalize hostile] worst: ${worst[0]}, ${worst[1].toFixed(2)}x a plain alert of the same size`,
     );
-    for (const [name, ratio] of ratios)
-      expect(ratio, `${name}: ${ratio.toFixed(1)}x a plain alert`).toBeLessThan(10);
+    // At 200 KB a quadratic path costs thousands of times a linear one; these stay within a few.
+    for (const [name, r] of ratios) expect(r, `${name}: ${r.toFixed(1)}x a plain alert`).toBeLessThan(10);
   });
 });

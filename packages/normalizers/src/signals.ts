@@ -220,13 +220,11 @@ export class SignalsBuilder {
   }
 }
 
-/** Every string in a value (bounded walk), Wazuh's doubled backslashes also in their single form. */
+/** Every string in a value (bounded walk). */
 function stringLeaves(v: unknown, depth: number, out: string[] = []): string[] {
   if (out.length >= MAX_MASKS) return out;
-  if (typeof v === 'string') {
-    out.push(v);
-    if (v.includes('\\\\')) out.push(v.replaceAll('\\\\', '\\'));
-  } else if (depth > 0 && Array.isArray(v)) {
+  if (typeof v === 'string') out.push(v);
+  else if (depth > 0 && Array.isArray(v)) {
     for (const x of v.slice(0, MAX_ARRAY_ITEMS)) stringLeaves(x, depth - 1, out);
   } else if (depth > 0 && isRecord(v)) {
     for (const x of Object.values(v).slice(0, MAX_ARRAY_ITEMS)) stringLeaves(x, depth - 1, out);
