@@ -1,6 +1,6 @@
 import type { Enrichment, NormalizedAlert } from '@triage/contracts';
+import { isInternalIp, isIpLiteral } from '@triage/net';
 import { linear } from './linear.ts';
-import { isInternalIp, parseIp } from './net.ts';
 
 /**
  * What the rules read from an alert, in one flat shape. Facts from the normalizers come first;
@@ -251,7 +251,7 @@ export function extractFeatures(alert: NormalizedAlert, enrichment?: Enrichment)
   };
   const location = str(f(['location', 'geo', 'country'], []));
   const logIps = [...new Set(rawLog?.match(/\b(?:\d{1,3}\.){3}\d{1,3}\b/g) ?? [])].filter((ip) =>
-    parseIp(ip),
+    isIpLiteral(ip),
   );
   const logInternal = !srcIp && logIps.length > 0 ? logIps.every(isInternalIp) : undefined;
 

@@ -1,5 +1,5 @@
 import type { ObservableType } from '@triage/contracts';
-import { CidrSet, canonicalIp, parseCidr } from './cidr.ts';
+import { CidrSet, canonicalIp, parseCidr } from '@triage/net';
 
 /**
  * INTEL_ALLOWLIST: IPs, CIDRs and domains (a domain covers its subdomains) that are never sent to

@@ -1,8 +1,7 @@
 import { isIPv4 } from 'node:net';
 import type { AlertSignals, NormalizedAlert, Observable, ObservableType } from '@triage/contracts';
+import { canonicalIp, embeddedIpv4, ipScope } from '@triage/net';
 import type { Allowlist } from './allowlist.ts';
-import { canonicalIp } from './cidr.ts';
-import { embeddedIpv4, ipScope } from './ip-scope.ts';
 import { FILE_LIKE_TLDS, hasKnownTld } from './tlds.ts';
 
 /** Default cap: an alert with more observables than this is a log dump, and every extra one costs quota. */

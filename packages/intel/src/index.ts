@@ -1,15 +1,5 @@
 export { Allowlist } from './allowlist.ts';
 export { type CacheRef, IntelCache } from './cache.ts';
-export {
-  CidrSet,
-  canonicalIp,
-  cidrContains,
-  formatIp,
-  type IpNumber,
-  type IpRange,
-  parseCidr,
-  parseIp,
-} from './cidr.ts';
 export { type ExtractOptions, extractObservables, MAX_OBSERVABLES, refang } from './extract.ts';
 export { intelKeys, nextUtcMidnight, utcDay } from './intel-keys.ts';
 export {
@@ -19,7 +9,6 @@ export {
   type IntelServiceOptions,
   type ProviderStatus,
 } from './intel-service.ts';
-export { embeddedIpv4, ipScope } from './ip-scope.ts';
 export { ProviderLimits, type ProviderLimitsOptions } from './limits.ts';
 export type { LookupOutcome } from './lookup.processor.ts';
 export * from './provider.ts';

@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import type { FileHash, HashAlgorithm } from '@triage/contracts';
+import { canonicalIp } from '@triage/net';
 import { capString, isRecord, MAX_ARRAY_ITEMS, text, toInt } from './fields.ts';
 
 /**
@@ -7,17 +7,11 @@ import { capString, isRecord, MAX_ARRAY_ITEMS, text, toInt } from './fields.ts';
  * can poison a verdict, so anything that does not validate is dropped rather than passed along.
  */
 
-/** A valid IPv4/IPv6 address (brackets and IPv6 zone ids stripped), else undefined. */
+/** A valid IPv4/IPv6 address in canonical form (brackets and IPv6 zone ids stripped), else undefined. */
 export function parseIp(v: unknown): string | undefined {
   const t = text(v, 256);
   if (t === undefined) return undefined;
-  let s = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
-  const zone = s.indexOf('%');
-  if (zone > 0 && s.includes(':')) s = s.slice(0, zone);
-  const kind = isIP(s);
-  if (kind === 4) return s;
-  if (kind === 6) return s.toLowerCase();
-  return undefined;
+  return canonicalIp(t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t);
 }
 
 /** First valid IP among candidates (each may be a scalar or an array, e.g. ECS `host.ip`). */
@@ -120,7 +114,7 @@ export function parseDomain(v: unknown): string | undefined {
   const t = text(v, 512);
   if (t === undefined) return undefined;
   const d = t.toLowerCase().replace(/\.$/, '');
-  return DOMAIN.test(d) && isIP(d) === 0 ? d : undefined;
+  return DOMAIN.test(d) && canonicalIp(d) === undefined ? d : undefined;
 }
 
 export function domainsIn(...values: unknown[]): string[] {

@@ -193,7 +193,8 @@ describe('hostile inputs stay cheap', () => {
     console.log(
       `[normalize hostile] worst: ${worst[0]}, ${worst[1].toFixed(2)}x a plain alert of the same size`,
     );
-    // At 200 KB a quadratic path costs thousands of times a linear one; these stay within a few.
-    for (const [name, r] of ratios) expect(r, `${name}: ${r.toFixed(1)}x a plain alert`).toBeLessThan(10);
+    // At 200 KB a quadratic path costs thousands of times a linear one; these stay within a few
+    // (up to ~15x when every test file of the suite runs at once on two cores).
+    for (const [name, r] of ratios) expect(r, `${name}: ${r.toFixed(1)}x a plain alert`).toBeLessThan(30);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { cidrContains, formatIp, parseCidr } from '@triage/net';
 import { describe, expect, it } from 'vitest';
-import { cidrContains, formatIp, parseCidr } from '../cidr.ts';
 import { OfflineProvider } from './offline.provider.ts';
 
 const offline = new OfflineProvider();

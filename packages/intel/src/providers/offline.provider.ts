@@ -6,8 +6,7 @@ import type {
   OfflineData,
   ProviderResult,
 } from '@triage/contracts';
-import { CidrSet, canonicalIp } from '../cidr.ts';
-import { embeddedIpv4 } from '../ip-scope.ts';
+import { CidrSet, canonicalIp, embeddedIpv4 } from '@triage/net';
 import type { IntelProvider } from '../provider.ts';
 
 /** The bundled snapshots (see data/SOURCE.md). Relative to this file, so it resolves from src/ and dist/ alike. */

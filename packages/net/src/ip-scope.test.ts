@@ -1,8 +1,9 @@
 import type { IpScope } from '@triage/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CidrSet, canonicalIp, cidrContains, parseCidr, parseIp } from './cidr.ts';
-import { embeddedIpv4, ipScope } from './ip-scope.ts';
+import { CidrSet } from './cidr-set.ts';
+import { canonicalIp, cidrContains, parseCidr, parseIp } from './ip.ts';
+import { embeddedIpv4, ipScope, isInternalIp } from './ip-scope.ts';
 
 describe('ipScope', () => {
   const table: Array<[string, IpScope]> = [
@@ -105,5 +106,32 @@ describe('cidr', () => {
         expect(big.has(ip)).toBe(linear.length > 0);
       }),
     );
+  });
+});
+
+describe('one IP module for every package', () => {
+  it('internal means any scope but public and documentation; non-IPs are not internal', () => {
+    for (const ip of [
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '127.0.0.1',
+      '169.254.1.1',
+      '100.64.0.1',
+      '::1',
+      'fd00::1',
+      '[fe80::1]',
+    ])
+      expect(isInternalIp(ip), ip).toBe(true);
+    for (const ip of ['8.8.8.8', '2001:4860::8888', '192.0.2.10', 'example.com', ''])
+      expect(isInternalIp(ip), ip).toBe(false);
+  });
+
+  it('takes only literal addresses: no shorthand, octal or hex forms that ipaddr.js alone would accept', () => {
+    for (const text of ['127.1', '010.0.0.1', '0x7f.0.0.1', '1.2.3.4.5', '1.2.3', 'fe80::1::2'])
+      expect(parseIp(text), text).toBeUndefined();
+    expect(canonicalIp('2001:DB8:0:0:0:0:0:1')).toBe('2001:db8::1');
+    expect(canonicalIp('fe80::1%eth0')).toBe('fe80::1');
+    expect(canonicalIp('::FFFF:1.2.3.4')).toBe('::ffff:102:304');
   });
 });

@@ -1,5 +1,5 @@
 import type { IpScope } from '@triage/contracts';
-import { type IpNumber, parseCidr, parseIp } from './cidr.ts';
+import { type IpNumber, parseCidr, parseIp } from './ip.ts';
 
 interface ScopeRule {
   cidr: string;
@@ -92,4 +92,15 @@ export function embeddedIpv4(ip: string): string | undefined {
   if (!inRange(parsed, MAPPED) && !inRange(parsed, NAT64)) return undefined;
   const v = parsed.value & 0xffffffffn;
   return [24n, 16n, 8n, 0n].map((s) => ((v >> s) & 0xffn).toString()).join('.');
+}
+
+/**
+ * Addresses that belong to "us", not the internet: every scope but public and documentation
+ * (private, loopback, link-local, CGNAT, ULA, reserved…). Not an IP → false.
+ */
+export function isInternalIp(ip: string): boolean {
+  const parsed = parseIp(ip.trim().replace(/^\[|\]$/g, ''));
+  if (!parsed) return false;
+  const scope = scopeOf(parsed);
+  return scope !== 'public' && scope !== 'documentation';
 }
