@@ -8,7 +8,7 @@ import {
   type SimilarityKey,
   signalOrigin,
 } from '@triage/contracts';
-import { ipScope } from '@triage/intel';
+import { ipScope } from '@triage/net';
 import { foldImage, foldText, urlTemplate } from './fold.ts';
 
 /** Longest part value shown to people; the key itself hashes the whole folded value. */
