@@ -56,7 +56,11 @@ function fullPath(file: Entity | undefined): string | undefined {
   const name = text(prop(file, 'Name', 'FileName'), 1024);
   const dir = text(prop(file, 'Directory'), 4096);
   if (name === undefined) return undefined;
-  return dir ? `${dir.replace(/[\\/]+$/, '')}\\${name}` : name;
+  if (!dir) return name;
+  // Trailing separators trimmed by hand: `/[\\/]+$/` backtracks quadratically on a long run of them.
+  let end = dir.length;
+  while (end > 0 && (dir[end - 1] === '\\' || dir[end - 1] === '/')) end--;
+  return `${dir.slice(0, end)}\\${name}`;
 }
 
 export function sentinelSignals(root: JsonRecord, paths: SentinelPaths): AlertSignalsInput | undefined {
