@@ -46,6 +46,13 @@ export interface Evidence {
    * matched the server's own response says nothing any more through its classtype or severity.
    */
   explainsAway?: string[];
+  /**
+   * What the item rests on: signal paths (`detection.level`, `process.image`, see AlertSignals
+   * provenance) and/or the non-alert sources `intel`, `memory`, `config` (operator settings such as
+   * KNOWN_BENIGN). Benign-leaning evidence (weight < 0) counts only when every basis is metadata or
+   * a non-alert source: content an attacker can shape may raise suspicion, never lower it.
+   */
+  basis?: string[];
 }
 
 /** The slice of configuration the rules read. */
