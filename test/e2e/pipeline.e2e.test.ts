@@ -173,6 +173,79 @@ describe('the pipeline, end to end (separate processes, real Redis)', () => {
     }
   });
 
+  it('a Wazuh id seen before with other content is a new alert: the level-15 mimikatz alert is triaged', async () => {
+    const wazuh = (rule: Record<string, unknown>, fullLog: string, extra: Record<string, unknown> = {}) => ({
+      agent: { ip: '10.20.0.14', name: 'fin-ws-14', id: '014' },
+      manager: { name: 'wazuh.manager' },
+      decoder: { name: 'windows_eventchannel' },
+      rule,
+      full_log: fullLog,
+      location: 'EventChannel',
+      '@timestamp': '2026-11-30T07:00:00.000Z',
+      id: '1796000000.4242',
+      ...extra,
+    });
+    const benign = wazuh(
+      {
+        id: '60106',
+        level: 3,
+        description: 'Windows logon success.',
+        groups: ['windows', 'authentication_success'],
+      },
+      'An account was successfully logged on. Account Name: svc-backup',
+    );
+    const mimikatz = wazuh(
+      {
+        id: '92900',
+        level: 15,
+        description: 'Mimikatz credential dumping detected: sekurlsa::logonpasswords',
+        groups: ['windows', 'sysmon', 'attack'],
+        mitre: { id: ['T1003.001'], tactic: ['Credential Access'], technique: ['LSASS Memory'] },
+      },
+      'Process Create: Image: C:\\Users\\Public\\mimikatz.exe CommandLine: mimikatz.exe "privilege::debug" "sekurlsa::logonpasswords" exit',
+      {
+        data: {
+          win: {
+            eventdata: {
+              image: 'C:\\Users\\Public\\mimikatz.exe',
+              commandLine: 'mimikatz.exe "privilege::debug" "sekurlsa::logonpasswords" exit',
+            },
+          },
+        },
+      },
+    );
+    const submit = async (body: unknown) => {
+      const res = await post('/v1/alerts', body);
+      expect(res.status).toBe(202);
+      return readJson(res);
+    };
+    const verdict = (id: string) =>
+      waitFor(
+        async () => {
+          const v = await get(`/v1/alerts/${id}`);
+          return (v.status === 'completed' || v.status === 'failed') && v;
+        },
+        { timeoutMs: 30_000, message: `verdict of ${id}` },
+      );
+    const first = await submit(benign);
+    expect(first.duplicate).toBeUndefined();
+    expect((await verdict(first.id)).status).toBe('completed');
+
+    const second = await submit(mimikatz);
+    expect(second.id).not.toBe(first.id);
+    expect(second.duplicate).toBeUndefined();
+    expect(second.source_id_reused).toBe(true);
+    const triaged = await verdict(second.id);
+    expect(triaged.status).toBe('completed');
+    expect(triaged.alert).toMatchObject({ format: 'wazuh', source_id: '1796000000.4242' });
+    expect(triaged.result.flags).toContain('source_id_reused');
+    expect(triaged.result.classification).not.toBe('FALSE_POSITIVE');
+
+    // Each content stays recognised: re-sending either one is a duplicate of its own alert.
+    expect(await submit(mimikatz)).toMatchObject({ id: second.id, duplicate: true });
+    expect(await submit(benign)).toMatchObject({ id: first.id, duplicate: true });
+  });
+
   it('/health and /metrics reflect the work', async () => {
     const health = await get('/health');
     expect(health.status).toBe('ok');

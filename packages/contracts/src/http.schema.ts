@@ -49,8 +49,13 @@ export const NdjsonSubmission = z.string().describe('One alert (JSON object) per
 export const AlertAccepted = z.object({
   id: z.string(),
   status: AlertStatus,
-  /** True when the same source alert (source + source id) was already accepted. */
+  /** True when the same source alert (source, source id and content) was already accepted. */
   duplicate: z.boolean().optional(),
+  /**
+   * True when the source id was seen before with other content: this is a new alert, triaged on its
+   * own (its verdict carries the flag `source_id_reused`).
+   */
+  source_id_reused: z.boolean().optional(),
   links: z.object({ self: z.string() }),
 });
 export type AlertAccepted = z.infer<typeof AlertAccepted>;

@@ -20,6 +20,11 @@ export const ResultFlag = z.enum([
   'memory_conflict',
   /** The LLM proposed FALSE_POSITIVE against threat-leaning rules evidence: kept for an analyst. */
   'evidence_conflict',
+  /**
+   * The alert's SIEM id had been seen before with other content (Wazuh ids collide across
+   * managers, and a caller could pre-claim ids): triaged as a new alert, not answered as a duplicate.
+   */
+  'source_id_reused',
 ]);
 export type ResultFlag = z.infer<typeof ResultFlag>;
 

@@ -74,29 +74,76 @@ describe('AlertStore', () => {
 
   it('recognises re-sent source ids in one round trip', async () => {
     const claims = await store.claimSourceIds([
-      { format: 'sentinel', sourceId: 'X-1', id: 'n1' },
+      { format: 'sentinel', sourceId: 'X-1', fingerprint: 'fa', id: 'n1' },
       undefined,
-      { format: 'sentinel', sourceId: 'X-2', id: 'n2' },
+      { format: 'sentinel', sourceId: 'X-2', fingerprint: 'fa', id: 'n2' },
     ]);
-    expect(claims).toEqual([undefined, undefined, undefined]);
+    expect(claims).toEqual([{}, {}, {}]);
     const again = await store.claimSourceIds([
-      { format: 'sentinel', sourceId: 'X-2', id: 'n9' },
-      { format: 'splunk', sourceId: 'X-2', id: 'n10' },
+      { format: 'sentinel', sourceId: 'X-2', fingerprint: 'fa', id: 'n9' },
+      { format: 'splunk', sourceId: 'X-2', fingerprint: 'fa', id: 'n10' },
     ]);
-    expect(again).toEqual(['n2', undefined]);
+    expect(again).toEqual([{ duplicate: 'n2' }, {}]);
+  });
+
+  it('a source id with other content is a new alert (reused), and each content stays recognised', async () => {
+    await store.create([{ id: 'w1', alert, received_at: 'now' }]);
+    const claim = (fingerprint: string, id: string) =>
+      store.claimSourceIds([{ format: 'wazuh', sourceId: '1796000000.4242', fingerprint, id }]);
+    expect(await claim('benign', 'w1')).toEqual([{}]);
+    expect(await claim('mimikatz', 'w2')).toEqual([{ reused: true }]);
+    await store.create([{ id: 'w2', alert, received_at: 'now' }]);
+    expect(await claim('benign', 'w3')).toEqual([{ duplicate: 'w1' }]);
+    expect(await claim('mimikatz', 'w4')).toEqual([{ duplicate: 'w2' }]);
+    // Inside one request, in order: the second content of an id is new, its repeat a duplicate.
+    expect(
+      await store.claimSourceIds([
+        { format: 'wazuh', sourceId: 'R-1', fingerprint: 'a', id: 'r1' },
+        { format: 'wazuh', sourceId: 'R-1', fingerprint: 'b', id: 'r2' },
+        { format: 'wazuh', sourceId: 'R-1', fingerprint: 'b', id: 'r3' },
+      ]),
+    ).toEqual([{}, { reused: true }, { duplicate: 'r2' }]);
+    // Undoing an enqueue that failed forgets that content only.
+    await store.forget([
+      {
+        id: 'w2',
+        alert: { ...alert, format: 'wazuh', source_id: '1796000000.4242', fingerprint: 'mimikatz' },
+        received_at: 'now',
+      },
+    ]);
+    expect(await claim('mimikatz', 'w5')).toEqual([{ reused: true }]);
+    expect(await claim('benign', 'w6')).toEqual([{ duplicate: 'w1' }]);
+  });
+
+  it('bounds the contents remembered for one source id', async () => {
+    for (let i = 0; i < 40; i++) {
+      await store.claimSourceIds([{ format: 'wazuh', sourceId: 'B-1', fingerprint: `f${i}`, id: `b${i}` }]);
+    }
+    expect(await fx.redis.hlen(`${fx.prefix}:source:wazuh:B-1`)).toBeLessThanOrEqual(32);
   });
 
   it('takes over a claim whose alert never got stored, but not one still being stored', async () => {
     const key = `${fx.prefix}:source:elastic:E-1`;
-    await fx.redis.set(key, `ghost|${Date.now() - 120_000}`);
-    expect(await store.claimSourceIds([{ format: 'elastic', sourceId: 'E-1', id: 'real' }])).toEqual([
-      undefined,
-    ]);
-    expect((await fx.redis.get(key))?.startsWith('real|')).toBe(true);
-    await fx.redis.set(`${fx.prefix}:source:elastic:E-2`, `inflight|${Date.now()}`);
-    expect(await store.claimSourceIds([{ format: 'elastic', sourceId: 'E-2', id: 'late' }])).toEqual([
-      'inflight',
-    ]);
+    await fx.redis.hset(key, 'fp', `ghost|${Date.now() - 120_000}`);
+    expect(
+      await store.claimSourceIds([{ format: 'elastic', sourceId: 'E-1', fingerprint: 'fp', id: 'real' }]),
+    ).toEqual([{}]);
+    expect((await fx.redis.hget(key, 'fp'))?.startsWith('real|')).toBe(true);
+    await fx.redis.hset(`${fx.prefix}:source:elastic:E-2`, 'fp', `inflight|${Date.now()}`);
+    expect(
+      await store.claimSourceIds([{ format: 'elastic', sourceId: 'E-2', fingerprint: 'fp', id: 'late' }]),
+    ).toEqual([{ duplicate: 'inflight' }]);
+  });
+
+  it('honours a claim written before fingerprints until it lapses', async () => {
+    await fx.redis.set(`${fx.prefix}:source:elastic:L-1`, `old|${Date.now()}`);
+    expect(
+      await store.claimSourceIds([{ format: 'elastic', sourceId: 'L-1', fingerprint: 'fp', id: 'x' }]),
+    ).toEqual([{ duplicate: 'old' }]);
+    await fx.redis.set(`${fx.prefix}:source:elastic:L-2`, `gone|${Date.now() - 120_000}`);
+    expect(
+      await store.claimSourceIds([{ format: 'elastic', sourceId: 'L-2', fingerprint: 'fp', id: 'y' }]),
+    ).toEqual([{}]);
   });
 
   it('pages batch ids and reports statuses with names', async () => {

@@ -17,6 +17,17 @@ export interface NewAlert {
   alert: NormalizedAlert;
   received_at: string;
   batch_id?: string;
+  /** Its SIEM id was seen before with other content (claimSourceIds): flagged on the verdict. */
+  source_id_reused?: boolean;
+}
+
+/** A SIEM's own id for an alert, with the content fingerprint that tells a re-send from a reuse. */
+export interface SourceIdClaim {
+  format: string;
+  sourceId: string;
+  fingerprint: string;
+  /** The id the alert gets if it is new. */
+  id: string;
 }
 
 /**
@@ -28,6 +39,9 @@ export interface BatchEntry {
   id: string;
   duplicate?: boolean;
 }
+
+/** Contents remembered per SIEM id before the oldest are dropped (CLAIM_LUA). */
+const MAX_CONTENTS_PER_SOURCE_ID = 32;
 
 /** Marks a duplicate's entry in the batch list (alert ids never start with it). */
 const DUP_MARK = '^';
@@ -143,19 +157,47 @@ return 1
 `;
 
 /*
- * Source-id claim: value `<alert id>|<claimed at ms>`. An existing claim stands when its alert record
- * exists or it is younger than the grace period (the first request is still storing it).
+ * Source-id claims: one hash per SIEM id, content fingerprint → `<alert id>|<claimed at ms>`. A SIEM
+ * id alone does not make a duplicate: Wazuh ids collide across managers, and a key holder could
+ * pre-claim ids it expects. Only the same id with the same content is answered with the earlier
+ * alert; the same id with new content is a new alert, reported as `reused`. A claim stands when its
+ * alert record exists or it is younger than the grace period (the first request is still storing
+ * it). Claims written before fingerprints (a plain string) are honoured until they expire.
+ * KEYS: the source-id key. ARGV: new alert id, TTL, now ms, alert key prefix, fingerprint.
+ * Returns {'dup', id}, {'reused'} or {'new'}.
  */
 const CLAIM_LUA = `
-local cur = redis.call('GET', KEYS[1])
-if cur then
-  local sep = string.find(cur, '|', 1, true)
-  local id = sep and string.sub(cur, 1, sep - 1) or cur
-  local at = sep and tonumber(string.sub(cur, sep + 1)) or 0
-  if redis.call('EXISTS', ARGV[4] .. id) == 1 or tonumber(ARGV[3]) - at < 60000 then return id end
+local now = tonumber(ARGV[3])
+local function live(v)
+  if not v then return nil end
+  local sep = string.find(v, '|', 1, true)
+  local id = sep and string.sub(v, 1, sep - 1) or v
+  local at = sep and tonumber(string.sub(v, sep + 1)) or 0
+  if redis.call('EXISTS', ARGV[4] .. id) == 1 or now - at < 60000 then return id end
+  return nil
 end
-redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[3], 'EX', ARGV[2])
-return false
+local t = redis.call('TYPE', KEYS[1]).ok
+if t == 'string' then
+  local id = live(redis.call('GET', KEYS[1]))
+  if id then return {'dup', id} end
+  redis.call('DEL', KEYS[1])
+  t = 'none'
+end
+local reused = false
+if t == 'hash' then
+  local same = redis.call('HGET', KEYS[1], ARGV[5])
+  local id = live(same)
+  if id then return {'dup', id} end
+  -- Other contents under this id (a lapsed claim of this same content is not one).
+  reused = redis.call('HLEN', KEYS[1]) > (same and 1 or 0)
+  -- Bounded: past this many contents for one id the oldest claims are forgotten (a re-send of one
+  -- of them is then triaged again, which is harmless).
+  if redis.call('HLEN', KEYS[1]) >= ${MAX_CONTENTS_PER_SOURCE_ID} then redis.call('DEL', KEYS[1]) end
+end
+redis.call('HSET', KEYS[1], ARGV[5], ARGV[1] .. '|' .. ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+if reused then return {'reused'} end
+return {'new'}
 `;
 
 /*
@@ -221,6 +263,7 @@ export class AlertStore {
         ...(a.alert.source_id ? { source_id: a.alert.source_id } : {}),
         alert: encodeJson(a.alert),
         ...(a.batch_id ? { batch_id: a.batch_id } : {}),
+        ...(a.source_id_reused ? { source_id_reused: '1' } : {}),
       });
       pipe.expire(key, this.ttl);
     }
@@ -282,11 +325,14 @@ export class AlertStore {
     return raw ? NormalizedAlert.parse(decodeJson(raw)) : undefined;
   }
 
-  /** When ingest accepted the alert (epoch ms), for the end-to-end latency. */
-  async receivedAt(id: string): Promise<number | undefined> {
-    const iso = await this.redis.hget(this.k.alert(id), 'received_at');
+  /**
+   * What ingest recorded about the intake: when it accepted the alert (epoch ms, for the end-to-end
+   * latency) and whether its SIEM id had been seen with other content.
+   */
+  async intake(id: string): Promise<{ receivedAt?: number; sourceIdReused: boolean }> {
+    const [iso, reused] = await this.redis.hmget(this.k.alert(id), 'received_at', 'source_id_reused');
     const ms = iso ? Date.parse(iso) : Number.NaN;
-    return Number.isFinite(ms) ? ms : undefined;
+    return { ...(Number.isFinite(ms) ? { receivedAt: ms } : {}), sourceIdReused: reused === '1' };
   }
 
   /** The enrichment lives only until the verdict (COMPLETE_LUA drops it): classify is its one reader. */
@@ -492,15 +538,17 @@ export class AlertStore {
   }
 
   /**
-   * Remembers which alert a SIEM's own id became, so a re-sent alert is recognised. Returns, per
-   * entry, the id already stored for it, or undefined when this one is the first. A claim whose alert
-   * record never appeared (the accepting process died between the two steps, so the SIEM never got a
-   * 202) is taken over after a grace period instead of turning the re-send into a phantom duplicate.
+   * Remembers which alert a SIEM's own id and content became, so a re-sent alert is recognised.
+   * Returns, per entry: `{ duplicate: id }` when the same id with the same content (fingerprint) was
+   * already accepted, `{ reused: true }` when the id was seen with other content (a new alert all
+   * the same), `{}` when the id is new. A claim whose alert record never appeared (the accepting
+   * process died between the two steps, so the SIEM never got a 202) is taken over after a grace
+   * period instead of turning the re-send into a phantom duplicate.
    */
   async claimSourceIds(
-    entries: Array<{ format: string; sourceId: string; id: string } | undefined>,
-  ): Promise<Array<string | undefined>> {
-    const out: Array<string | undefined> = entries.map(() => undefined);
+    entries: Array<SourceIdClaim | undefined>,
+  ): Promise<Array<{ duplicate?: string; reused?: boolean }>> {
+    const out: Array<{ duplicate?: string; reused?: boolean }> = entries.map(() => ({}));
     const todo = entries.flatMap((e, i) => (e ? [{ ...e, i }] : []));
     if (todo.length === 0) return out;
     const now = String(Date.now());
@@ -509,11 +557,19 @@ export class AlertStore {
       this.redis,
       CLAIM_LUA,
       1,
-      todo.map((e) => [this.k.sourceId(e.format, e.sourceId), e.id, this.ttl, now, alertPrefix]),
+      todo.map((e) => [
+        this.k.sourceId(e.format, e.sourceId),
+        e.id,
+        this.ttl,
+        now,
+        alertPrefix,
+        e.fingerprint,
+      ]),
     );
     todo.forEach((e, j) => {
-      const prior = results[j];
-      if (typeof prior === 'string') out[e.i] = prior;
+      const [kind, prior] = (results[j] as [string, string?] | undefined) ?? [];
+      if (kind === 'dup' && prior) out[e.i] = { duplicate: prior };
+      else if (kind === 'reused') out[e.i] = { reused: true };
     });
     return out;
   }
@@ -524,7 +580,8 @@ export class AlertStore {
     if (batchId) pipe.del(this.k.batch(batchId), this.k.batchIds(batchId));
     for (const a of alerts) {
       pipe.del(this.k.alert(a.id));
-      if (a.alert.source_id) pipe.del(this.k.sourceId(a.alert.format, a.alert.source_id));
+      if (a.alert.source_id)
+        pipe.hdel(this.k.sourceId(a.alert.format, a.alert.source_id), a.alert.fingerprint);
     }
     await pipe.exec();
   }

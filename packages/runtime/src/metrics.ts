@@ -37,7 +37,12 @@ export const METRICS = {
   },
   triage_alerts_duplicate_total: {
     type: 'counter',
-    help: 'Alerts recognised as already received (same source and source id), by format',
+    help: 'Alerts recognised as already received (same source, source id and content fingerprint), by format',
+    labels: ['format'],
+  },
+  triage_alerts_source_id_reused_total: {
+    type: 'counter',
+    help: 'Alerts accepted as new although their source id was seen before with other content (flag source_id_reused), by format',
     labels: ['format'],
   },
   triage_verdicts_total: {

@@ -22,10 +22,10 @@ export interface ClassifyDeps {
 export function classifyProcessor(deps: ClassifyDeps) {
   return async (data: AlertJob, job?: Job, token?: string): Promise<{ classification: string }> => {
     const id = data.alert_id;
-    const [alert, enrichment, receivedAt] = await Promise.all([
+    const [alert, enrichment, { receivedAt, sourceIdReused }] = await Promise.all([
       deps.store.loadAlert(id),
       deps.store.loadEnrichment(id),
-      deps.store.receivedAt(id),
+      deps.store.intake(id),
     ]);
     const startedAt = await deps.store.setStage(id, 'classifying', job ? parkedMember(job) : '');
     // A verdict drops the enrichment: a retried job of a finished alert finds none, and has nothing to do.
@@ -35,12 +35,12 @@ export function classifyProcessor(deps: ClassifyDeps) {
     if (startedAt === undefined || startedAt === 'paused') return { classification: 'already-final' };
 
     const verdict = await deps.classifier.classify(alert, enrichment);
-    const { result, raise, note } = await deps.memory.apply({
-      alertId: id,
-      alert,
-      enrichment,
-      result: verdict,
-    });
+    const applied = await deps.memory.apply({ alertId: id, alert, enrichment, result: verdict });
+    const { raise, note } = applied;
+    // Told after the verdict (never cached with it): a reader sees why an id answered twice was triaged twice.
+    const result = sourceIdReused
+      ? { ...applied.result, flags: [...applied.result.flags, 'source_id_reused' as const] }
+      : applied.result;
     // The verdict itself is read from the record at delivery: the job carries only the id.
     await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, data), {
       jobId: id,

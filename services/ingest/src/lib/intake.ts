@@ -32,6 +32,8 @@ export interface IntakeResult {
   ids: string[];
   /** Per accepted item: true when it was a re-sent source alert answered with the first id. */
   duplicate: boolean[];
+  /** Per accepted item: true when its SIEM id was seen before with other content (a new alert). */
+  sourceIdReused: boolean[];
   rejected: Rejected[];
   batchId?: string;
 }
@@ -98,20 +100,29 @@ export class Intake {
     const candidates = normalized.map((n) => ({ ...n, id: randomUUID() }));
     const existing = await this.store.claimSourceIds(
       candidates.map((c) =>
-        c.alert.source_id ? { format: c.alert.format, sourceId: c.alert.source_id, id: c.id } : undefined,
+        c.alert.source_id
+          ? {
+              format: c.alert.format,
+              sourceId: c.alert.source_id,
+              fingerprint: c.alert.fingerprint,
+              id: c.id,
+            }
+          : undefined,
       ),
     );
 
     const fresh: NewAlert[] = [];
     const ids: string[] = [];
     const duplicate: boolean[] = [];
+    const sourceIdReused: boolean[] = [];
     const entries: BatchEntry[] = [];
     candidates.forEach((c, i) => {
       // Claims run in request order, so a source alert repeated inside one request is caught here too.
-      const prior = existing[i];
+      const { duplicate: prior, reused = false } = existing[i] ?? {};
       if (prior) {
         ids.push(prior);
         duplicate.push(true);
+        sourceIdReused.push(false);
         entries.push({ id: prior, duplicate: true });
         this.metrics.inc('triage_alerts_duplicate_total', { format: c.alert.format });
         return;
@@ -121,9 +132,12 @@ export class Intake {
         alert: c.alert,
         received_at: receivedAt,
         ...(batchId ? { batch_id: batchId } : {}),
+        ...(reused ? { source_id_reused: true } : {}),
       });
+      if (reused) this.metrics.inc('triage_alerts_source_id_reused_total', { format: c.alert.format });
       ids.push(c.id);
       duplicate.push(false);
+      sourceIdReused.push(reused);
       entries.push({ id: c.id });
     });
 
@@ -154,6 +168,6 @@ export class Intake {
       }
     }
     for (const a of fresh) this.metrics.inc('triage_alerts_received_total', { format: a.alert.format });
-    return { ids, duplicate, rejected, ...(batchId ? { batchId } : {}) };
+    return { ids, duplicate, sourceIdReused, rejected, ...(batchId ? { batchId } : {}) };
   }
 }

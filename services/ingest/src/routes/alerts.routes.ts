@@ -114,7 +114,7 @@ export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       tags: ['alerts'],
       summary: 'Submit one alert',
       description:
-        'Any supported format, auto-detected (`?format=` forces one). A SIEM alert sent again (same source and source id) answers the first id with `duplicate: true` and is not triaged again.',
+        'Any supported format, auto-detected (`?format=` forces one). A SIEM alert sent again (same source, source id and content) answers the first id with `duplicate: true` and is not triaged again; the same source id with other content is a new alert, answered with `source_id_reused: true` and triaged (its verdict carries the flag `source_id_reused`).',
       operationId: 'submitAlert',
       querystring: formatQuery,
       body: alertBody,
@@ -137,10 +137,15 @@ export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         }
         const id = res.ids[0]!;
         const duplicate = res.duplicate[0] ?? false;
+        const reused = res.sourceIdReused[0] ?? false;
         const status = duplicate ? ((await deps.store.get(id))?.status ?? 'queued') : 'queued';
-        return reply
-          .status(202)
-          .send({ id, status, ...(duplicate ? { duplicate } : {}), links: { self: `/v1/alerts/${id}` } });
+        return reply.status(202).send({
+          id,
+          status,
+          ...(duplicate ? { duplicate } : {}),
+          ...(reused ? { source_id_reused: true } : {}),
+          links: { self: `/v1/alerts/${id}` },
+        });
       },
     );
 
