@@ -1,10 +1,12 @@
 /**
  * Verdicts out to a SOAR through a minute-long outage: the real pipeline with the default retry
  * schedule of the results queue, a receiver that refuses connections for 60 s, then verifies every
- * signature and counts each delivery id once.
+ * delivery with the `standardwebhooks` library and counts each webhook-id once. A captured delivery
+ * replayed with a new id is refused.
  */
 import { WebhookPayload } from '@triage/contracts';
 import {
+  newWebhookSecret,
   PIPELINE_HOOK_TIMEOUT_MS,
   type RedisFixture,
   type RunningPipeline,
@@ -16,7 +18,7 @@ import {
 } from '@triage/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-const SECRET = 'e2e-webhook-secret';
+const SECRET = newWebhookSecret();
 let fx: RedisFixture;
 let receiver: WebhookReceiverFake;
 let pipeline: RunningPipeline;
@@ -92,8 +94,24 @@ it('the receiver down for a minute: every result arrives afterwards, signed, exa
     expect(['TRUE_POSITIVE', 'FALSE_POSITIVE', 'NEEDS_REVIEW']).toContain(body.result.classification);
     expect(typeof body.mappings.ocsf.verdict_id).toBe('number');
   }
+  expect(receiver.requests.every((r) => r.verified === true)).toBe(true);
+
+  // An attacker who captured a delivery sends it again with a new webhook-id to get past dedupe.
+  const captured = receiver.deliveries[0]!;
+  const replayed = await fetch(receiver.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': `${captured.id}-again`,
+      'webhook-timestamp': captured.timestamp,
+      'webhook-signature': String(captured.headers['webhook-signature']),
+    },
+    body: captured.raw,
+  });
+  expect(replayed.status).toBe(401);
+  expect(receiver.deliveries).toHaveLength(20);
   const last = Math.max(...receiver.deliveries.map((d) => d.receivedAt));
   console.log(
-    `[webhook e2e] receiver down ${((upAt - downAt) / 1000).toFixed(0)} s; all 20 delivered ${((last - upAt) / 1000).toFixed(1)} s after it came back; ${receiver.requests.length} requests reached it, 0 duplicates, 0 bad signatures`,
+    `[webhook e2e] receiver down ${((upAt - downAt) / 1000).toFixed(0)} s; all 20 delivered ${((last - upAt) / 1000).toFixed(1)} s after it came back; ${receiver.requests.length} requests reached it, 0 duplicates, 0 bad signatures (standardwebhooks), a replay with a new webhook-id refused`,
   );
 }, 200_000);

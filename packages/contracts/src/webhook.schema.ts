@@ -60,7 +60,10 @@ export type VerdictMappings = z.infer<typeof VerdictMappings>;
  * when its record has expired before delivery.
  */
 export const WebhookPayload = z.object({
-  /** Delivery id = alert id; also sent as `X-Triage-Delivery`. */
+  /**
+   * The alert id. Also the `webhook-id` of the delivery of its verdict; a verdict delivered again
+   * (feedback, an incident) is a new message with its own `webhook-id`.
+   */
   id: z.string(),
   alert_id: z.string(),
   batch_id: z.string().optional(),

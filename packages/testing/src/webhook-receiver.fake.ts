@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -7,12 +7,18 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+
+/** A fresh Standard Webhooks secret (`whsec_` + base64 of 32 random bytes), as an operator makes one. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
 
 /** A delivery the receiver accepted (answered 2xx). */
 export interface ReceivedDelivery {
-  /** `X-Triage-Delivery`. */
+  /** `webhook-id`. */
   id: string;
-  /** `X-Triage-Timestamp`. */
+  /** `webhook-timestamp`. */
   timestamp: string;
   /** Parsed JSON body. */
   body: unknown;
@@ -42,19 +48,21 @@ export interface ResponseRule {
 }
 
 export interface WebhookReceiverOptions {
-  /** When set, every request must carry a valid `X-Triage-Signature`; otherwise it is answered 401. */
+  /**
+   * Standard Webhooks secret (`whsec_...`). When set, every request must verify with the
+   * `standardwebhooks` library (signature over id, timestamp and body; timestamp within its 5
+   * minutes); otherwise it is answered 401.
+   */
   secret?: string;
-  /** Replay window for `X-Triage-Timestamp`. Default 300 s. */
-  toleranceSeconds?: number;
   path?: string;
 }
 
 /**
- * A real HTTP webhook receiver on 127.0.0.1 for tests of webhook delivery. It checks signatures
- * with its own implementation of the documented scheme (HMAC-SHA256 over `<timestamp>.<raw body>`,
- * so a signing bug in the sender fails here), dedupes by `X-Triage-Delivery` as a careful SOAR
- * would (duplicates are acknowledged and counted apart), and can misbehave on demand: refuse
- * connections (`down()` / `up()` on the same port), answer any status with `Retry-After`, or be slow.
+ * A real HTTP webhook receiver on 127.0.0.1 for tests of webhook delivery. It verifies every
+ * request with the `standardwebhooks` library, as a receiver in any language would with its own
+ * (so a signing bug in the sender fails here), dedupes by `webhook-id` as a careful SOAR would
+ * (duplicates are acknowledged and counted apart), and can misbehave on demand: refuse connections
+ * (`down()` / `up()` on the same port), answer any status with `Retry-After`, or be slow.
  */
 export class WebhookReceiverFake {
   /** Accepted deliveries, first arrival of each id only. */
@@ -63,7 +71,8 @@ export class WebhookReceiverFake {
   readonly duplicates: ReceivedDelivery[] = [];
   readonly requests: ReceivedRequest[] = [];
   private readonly seen = new Set<string>();
-  private readonly opts: Required<Omit<WebhookReceiverOptions, 'secret'>> & { secret: string | undefined };
+  private readonly opts: { path: string };
+  private readonly verifier: Webhook | undefined;
   private server: Server;
   private port = 0;
   private rule: ResponseRule = { status: 200 };
@@ -71,11 +80,8 @@ export class WebhookReceiverFake {
   private delayMs = 0;
 
   private constructor(opts: WebhookReceiverOptions) {
-    this.opts = {
-      secret: opts.secret,
-      toleranceSeconds: opts.toleranceSeconds ?? 300,
-      path: opts.path ?? '/hook',
-    };
+    this.opts = { path: opts.path ?? '/hook' };
+    this.verifier = opts.secret === undefined ? undefined : new Webhook(opts.secret);
     this.server = this.createServer();
   }
 
@@ -154,14 +160,14 @@ export class WebhookReceiverFake {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const receivedAt = Date.now();
-    const id = header(req.headers, 'x-triage-delivery');
-    const timestamp = header(req.headers, 'x-triage-timestamp') ?? '';
-    const verified = this.opts.secret === undefined ? undefined : this.verify(timestamp, raw, req.headers);
+    const id = header(req.headers, 'webhook-id');
+    const timestamp = header(req.headers, 'webhook-timestamp') ?? '';
+    const verified = this.verifier === undefined ? undefined : this.verify(raw, req.headers);
     const record = (status: number) => this.requests.push({ id, status, verified, receivedAt });
 
     if (req.method !== 'POST' || req.url !== this.opts.path) return this.answer(res, { status: 404 }, record);
     if (verified === false) return this.answer(res, { status: 401, body: 'bad signature' }, record);
-    if (!id) return this.answer(res, { status: 400, body: 'missing X-Triage-Delivery' }, record);
+    if (!id) return this.answer(res, { status: 400, body: 'missing webhook-id' }, record);
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -194,16 +200,19 @@ export class WebhookReceiverFake {
     res.end(rule.body ?? '');
   }
 
-  /** Independent of the sender's helpers on purpose: both sides implement the documented scheme. */
-  private verify(timestamp: string, raw: string, headers: IncomingHttpHeaders): boolean {
-    const secret = this.opts.secret ?? '';
-    const given = header(headers, 'x-triage-signature') ?? '';
-    if (!/^\d+$/.test(timestamp)) return false;
-    if (Math.abs(Date.now() / 1000 - Number(timestamp)) > this.opts.toleranceSeconds) return false;
-    const want = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${raw}`).digest('hex')}`;
-    const a = Buffer.from(given);
-    const b = Buffer.from(want);
-    return a.length === b.length && timingSafeEqual(a, b);
+  /** The library's own verification, not the sender's helpers: what a SOAR would run. */
+  private verify(raw: string, headers: IncomingHttpHeaders): boolean {
+    const given: Record<string, string> = {};
+    for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
+      const v = header(headers, name);
+      if (v !== undefined) given[name] = v;
+    }
+    try {
+      this.verifier?.verify(raw, given, { jsonParse: false });
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 

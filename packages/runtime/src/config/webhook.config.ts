@@ -9,10 +9,17 @@ export const WebhookConfig = z.object({
   /** Where each result is POSTed. Unset = no delivery. */
   WEBHOOK_URL: HttpUrl.optional(),
   /**
-   * HMAC-SHA256 key for `X-Triage-Signature`. Required whenever `WEBHOOK_URL` is set: the
+   * Standard Webhooks secret, `whsec_` + base64 of 24 to 64 random bytes (`echo "whsec_$(openssl
+   * rand -base64 32)"`): signs `webhook-signature`. Required whenever `WEBHOOK_URL` is set: the
    * deliver worker refuses to start without it unless `WEBHOOK_ALLOW_UNSIGNED=true`.
    */
   WEBHOOK_SECRET: OptionalSecret,
+  /**
+   * Also send the old `X-Triage-Delivery` / `X-Triage-Timestamp` / `X-Triage-Signature` headers
+   * (HMAC keyed with the WEBHOOK_SECRET string) beside the Standard Webhooks ones, for receivers not
+   * moved yet. Deprecated: removed in the next release.
+   */
+  WEBHOOK_LEGACY_SIGNATURE: EnvBool.default(false),
   /**
    * Explicit opt-in to unsigned deliveries (a receiver that cannot verify, a lab). Off by default:
    * a verdict a SOAR acts on must be attributable to this pipeline.

@@ -1,56 +1,104 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 
 /**
- * Webhook signature scheme (version `sha256`).
+ * Webhook signatures: Standard Webhooks (https://www.standardwebhooks.com), so a receiver verifies
+ * with a maintained library in its own language instead of re-implementing a home-made scheme.
  *
  * Every delivery carries:
  *
- * - `X-Triage-Delivery: <id>`: the delivery id (the alert id). Stable across retries, so a receiver
- *   that stores it can drop a delivery it has already processed (idempotency key).
- * - `X-Triage-Timestamp: <unix seconds>`: when this attempt was signed. New on every attempt.
- * - `X-Triage-Signature: sha256=<hex>`: lowercase hex HMAC-SHA256, keyed with `WEBHOOK_SECRET`,
- *   over the bytes `<timestamp>.<raw body>` (the timestamp header value, a literal `.`, then the
- *   request body exactly as received, before any JSON parsing).
+ * - `webhook-id: <id>`: the message id (the results job id: the alert id for its verdict, a new id
+ *   for a verdict delivered again after feedback or an incident). The same on every retry of one
+ *   message, so a receiver that stores it drops a message it has already processed.
+ * - `webhook-timestamp: <unix seconds>`: when this attempt was signed. New on every attempt.
+ * - `webhook-signature: v1,<base64 HMAC-SHA256>` keyed with the decoded `whsec_` secret, over
+ *   `<webhook-id>.<webhook-timestamp>.<raw body>`.
  *
- * To verify, a receiver recomputes the HMAC over the raw body, compares it in constant time, and
- * rejects a timestamp further than its tolerance (5 minutes is customary) from its own clock. The
- * timestamp is inside the signed bytes, so a captured request cannot be replayed outside that
- * window, and the delivery id catches replays inside it.
+ * The id and the timestamp are inside the signed bytes: a captured delivery replayed with a new id
+ * (to get past a receiver's dedupe) or later than the receiver's tolerance (the libraries use 5
+ * minutes) fails verification.
  */
-export const SIGNATURE_VERSION = 'sha256';
+export const STANDARD_HEADERS = {
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+} as const;
 
-export const DELIVERY_HEADERS = {
+/** `whsec_` + base64 of the key, as Standard Webhooks secrets are written. */
+const SECRET_PREFIX = 'whsec_';
+/** Shortest key accepted (Standard Webhooks: between 24 and 64 bytes). */
+export const MIN_SECRET_BYTES = 24;
+
+/** Why `secret` is not a usable Standard Webhooks secret, or undefined when it is one. */
+export function secretProblem(secret: string): string | undefined {
+  if (!secret.startsWith(SECRET_PREFIX)) return `it must start with ${SECRET_PREFIX}`;
+  const b64 = secret.slice(SECRET_PREFIX.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0)
+    return 'the part after whsec_ is not base64';
+  const bytes = Buffer.from(b64, 'base64').length;
+  if (bytes < MIN_SECRET_BYTES) return `its key is ${bytes} bytes; at least ${MIN_SECRET_BYTES} are needed`;
+  return undefined;
+}
+
+/** Signs deliveries under one `whsec_` secret: the three Standard Webhooks headers of a message. */
+export class StandardSigner {
+  private readonly wh: Webhook;
+
+  constructor(secret: string) {
+    this.wh = new Webhook(secret);
+  }
+
+  headers(id: string, at: Date, body: string): Record<string, string> {
+    return {
+      [STANDARD_HEADERS.id]: id,
+      [STANDARD_HEADERS.timestamp]: String(Math.floor(at.getTime() / 1000)),
+      [STANDARD_HEADERS.signature]: this.wh.sign(id, at, body),
+    };
+  }
+}
+
+/**
+ * The scheme before Standard Webhooks, sent as well while `WEBHOOK_LEGACY_SIGNATURE=true` (this
+ * release only) so receivers can move over: `X-Triage-Delivery: <id>`, `X-Triage-Timestamp: <unix
+ * seconds>`, `X-Triage-Signature: sha256=<hex HMAC-SHA256 keyed with the WEBHOOK_SECRET string
+ * over "<timestamp>.<raw body>">`. The delivery id is outside the HMAC: that is why it goes.
+ */
+export const LEGACY_HEADERS = {
   delivery: 'x-triage-delivery',
   timestamp: 'x-triage-timestamp',
   signature: 'x-triage-signature',
 } as const;
 
-/** Replay window a receiver should accept when it has no reason to choose another. */
-export const DEFAULT_TOLERANCE_SECONDS = 300;
+/** `sha256=<hex>` for `<timestamp>.<body>` under `secret` (the legacy scheme). */
+export function signLegacy(secret: string, timestamp: number | string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
+}
 
-/** `sha256=<hex>` for `<timestamp>.<body>` under `secret`. */
-export function signPayload(secret: string, timestamp: number | string, body: string): string {
-  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex');
-  return `${SIGNATURE_VERSION}=${mac}`;
+/** The legacy headers of one attempt. */
+export function legacyHeaders(secret: string, id: string, at: Date, body: string): Record<string, string> {
+  const ts = Math.floor(at.getTime() / 1000);
+  return {
+    [LEGACY_HEADERS.delivery]: id,
+    [LEGACY_HEADERS.timestamp]: String(ts),
+    [LEGACY_HEADERS.signature]: signLegacy(secret, ts, body),
+  };
 }
 
 /**
- * True when `signature` is the `sha256=` signature of `<timestamp>.<body>` under `secret` and the
- * timestamp lies within `toleranceSeconds` of `nowSeconds` (either side: a clock ahead is as
- * suspicious as one behind). The digest comparison takes the same time wherever it differs.
+ * True when `signature` is the legacy signature of `<timestamp>.<body>` and the timestamp lies
+ * within `toleranceSeconds` of now; what a receiver of the legacy headers runs.
  */
-export function verifySignature(
+export function verifyLegacy(
   secret: string,
-  timestamp: number | string,
+  timestamp: string,
   body: string,
   signature: string,
-  toleranceSeconds: number = DEFAULT_TOLERANCE_SECONDS,
-  nowSeconds: number = Math.floor(Date.now() / 1000),
+  toleranceSeconds = 300,
+  nowSeconds = Math.floor(Date.now() / 1000),
 ): boolean {
-  const ts =
-    typeof timestamp === 'number' ? timestamp : /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
+  const ts = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
   if (!Number.isSafeInteger(ts) || Math.abs(nowSeconds - ts) > toleranceSeconds) return false;
-  const expected = Buffer.from(signPayload(secret, timestamp, body), 'utf8');
+  const want = Buffer.from(signLegacy(secret, timestamp, body), 'utf8');
   const given = Buffer.from(signature.trim(), 'utf8');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return given.length === want.length && timingSafeEqual(given, want);
 }

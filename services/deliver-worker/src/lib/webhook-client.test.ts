@@ -1,5 +1,6 @@
-import { WebhookReceiverFake } from '@triage/testing';
+import { newWebhookSecret, WebhookReceiverFake } from '@triage/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { verifyLegacy } from './signature.ts';
 import { parseRetryAfter, WebhookClient } from './webhook-client.ts';
 
 describe('parseRetryAfter', () => {
@@ -29,8 +30,9 @@ describe('WebhookClient', () => {
     new WebhookClient({ url, secret, timeoutMs, maxRetryAfterMs: 60_000 });
 
   it('classifies answers: 2xx delivered, 4xx rejected, 408/429/5xx retry', async () => {
-    receiver = await WebhookReceiverFake.start({ secret: 's' });
-    const c = client(receiver.url, 's');
+    const secret = newWebhookSecret();
+    receiver = await WebhookReceiverFake.start({ secret });
+    const c = client(receiver.url, secret);
     const cases: Array<[number, string]> = [
       [200, 'delivered'],
       [204, 'delivered'],
@@ -90,8 +92,65 @@ describe('WebhookClient', () => {
     receiver = await WebhookReceiverFake.start();
     await client(receiver.url, undefined).send('u1', '{"a":1}');
     const [d] = receiver.deliveries;
-    expect(d?.headers['x-triage-signature']).toBeUndefined();
-    expect(d?.headers['x-triage-delivery']).toBe('u1');
+    expect(d?.headers['webhook-signature']).toBeUndefined();
+    expect(d?.headers['webhook-id']).toBe('u1');
     expect(d?.headers['content-type']).toBe('application/json');
+  });
+
+  it('signs with Standard Webhooks: a receiver using the library verifies; a replay with a new id or a stale timestamp fails', async () => {
+    const secret = newWebhookSecret();
+    receiver = await WebhookReceiverFake.start({ secret });
+    const body = '{"id":"a1","result":{"classification":"TRUE_POSITIVE"}}';
+    expect(await client(receiver.url, secret).send('a1', body)).toMatchObject({ kind: 'delivered' });
+    const [d] = receiver.deliveries;
+    expect(d).toMatchObject({ id: 'a1', raw: body });
+    expect(d?.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    expect(d?.headers['x-triage-signature']).toBeUndefined();
+
+    // The captured request sent again by someone without the secret.
+    const replay = (headers: Record<string, string>) =>
+      fetch(receiver!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      }).then((r) => r.status);
+    const captured = {
+      'webhook-id': String(d?.headers['webhook-id']),
+      'webhook-timestamp': String(d?.headers['webhook-timestamp']),
+      'webhook-signature': String(d?.headers['webhook-signature']),
+    };
+    expect(await replay({ ...captured, 'webhook-id': 'a1-replayed' })).toBe(401);
+    expect(
+      await replay({ ...captured, 'webhook-timestamp': String(Number(captured['webhook-timestamp']) + 1) }),
+    ).toBe(401);
+    // The same message again is verified and deduped by its id, as a careful receiver does.
+    expect(await replay(captured)).toBe(200);
+    expect(receiver.duplicates.map((x) => x.id)).toEqual(['a1']);
+
+    // Signed 10 minutes ago (a delivery held back, or a replay long after capture): too old.
+    const stale = await client(receiver.url, secret).send('a2', body, new Date(Date.now() - 10 * 60_000));
+    expect(stale).toMatchObject({ kind: 'rejected', status: 401 });
+    expect(receiver.deliveries.map((x) => x.id)).toEqual(['a1']);
+    expect(receiver.rejectedSignatures).toBe(3);
+  });
+
+  it('adds the legacy X-Triage-* headers only when asked (WEBHOOK_LEGACY_SIGNATURE)', async () => {
+    const secret = newWebhookSecret();
+    receiver = await WebhookReceiverFake.start({ secret });
+    const body = '{"id":"l1"}';
+    const legacy = new WebhookClient({
+      url: receiver.url,
+      secret,
+      legacySignature: true,
+      timeoutMs: 2000,
+      maxRetryAfterMs: 1000,
+    });
+    expect(await legacy.send('l1', body)).toMatchObject({ kind: 'delivered' });
+    const h = receiver.deliveries[0]!.headers;
+    expect(h['x-triage-delivery']).toBe('l1');
+    expect(verifyLegacy(secret, String(h['x-triage-timestamp']), body, String(h['x-triage-signature']))).toBe(
+      true,
+    );
+    expect(receiver.rejectedSignatures).toBe(0);
   });
 });

@@ -1,10 +1,15 @@
 import got, { RequestError } from 'got';
-import { DELIVERY_HEADERS, signPayload } from './signature.ts';
+import { LEGACY_HEADERS, legacyHeaders, STANDARD_HEADERS, StandardSigner } from './signature.ts';
 
 export interface WebhookClientOptions {
   url: string;
-  /** Signs every request when set; undefined only with `WEBHOOK_ALLOW_UNSIGNED=true`. */
+  /**
+   * Standard Webhooks secret (`whsec_<base64>`): signs every request when set; undefined only
+   * with `WEBHOOK_ALLOW_UNSIGNED=true`.
+   */
   secret: string | undefined;
+  /** Also send the pre-Standard-Webhooks `X-Triage-*` headers (this release only). */
+  legacySignature?: boolean;
   /** Whole-request timeout of one attempt. */
   timeoutMs: number;
   /** Cap on an honoured `Retry-After`. */
@@ -30,21 +35,31 @@ const RETRY_AFTER_STATUSES = new Set([429, 503]);
  */
 export class WebhookClient {
   private readonly opts: WebhookClientOptions;
+  private readonly signer: StandardSigner | undefined;
 
   constructor(opts: WebhookClientOptions) {
     this.opts = opts;
+    this.signer = opts.secret ? new StandardSigner(opts.secret) : undefined;
   }
 
-  async send(deliveryId: string, body: string, now: Date = new Date()): Promise<SendOutcome> {
-    const timestamp = Math.floor(now.getTime() / 1000);
+  /** `messageId` is the `webhook-id`: the same on every retry of one message. */
+  async send(messageId: string, body: string, now: Date = new Date()): Promise<SendOutcome> {
+    const unix = String(Math.floor(now.getTime() / 1000));
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'triage-deliver-worker',
-      [DELIVERY_HEADERS.delivery]: deliveryId,
-      [DELIVERY_HEADERS.timestamp]: String(timestamp),
+      ...(this.signer
+        ? this.signer.headers(messageId, now, body)
+        : { [STANDARD_HEADERS.id]: messageId, [STANDARD_HEADERS.timestamp]: unix }),
     };
-    if (this.opts.secret)
-      headers[DELIVERY_HEADERS.signature] = signPayload(this.opts.secret, timestamp, body);
+    if (this.opts.legacySignature) {
+      Object.assign(
+        headers,
+        this.opts.secret
+          ? legacyHeaders(this.opts.secret, messageId, now, body)
+          : { [LEGACY_HEADERS.delivery]: messageId, [LEGACY_HEADERS.timestamp]: unix },
+      );
+    }
 
     let res: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: string };
     try {

@@ -38,7 +38,9 @@ export function deliverProcessor(deps: DeliverDeps) {
       throw new UnrecoverableError(`the verdict of ${data.alert_id} expired before delivery`);
     }
     const body = JSON.stringify(buildPayload({ ...data, result }, view?.alert, new Date()));
-    const out = await deps.client.send(data.alert_id, body);
+    // The job id is the message id: the alert id for its verdict, another id for a verdict delivered
+    // again (feedback, incident), the same on every retry of one message.
+    const out = await deps.client.send(String(job.id ?? data.alert_id), body);
 
     if (out.kind === 'delivered') {
       deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'delivered' });
