@@ -8,7 +8,7 @@ import {
   type ObservableIntel,
   type ProviderResult,
 } from '@triage/contracts';
-import { createWorker, type TriageConfig, validated } from '@triage/runtime';
+import { createWorker, type TriageConfig, validated, type WorkerLockOptions } from '@triage/runtime';
 import { UnrecoverableError, type Worker } from 'bullmq';
 import { Allowlist } from './allowlist.ts';
 import { type CacheRef, IntelCache } from './cache.ts';
@@ -224,7 +224,7 @@ export class IntelService {
   }
 
   /** Starts one lookup Worker per configured provider, each with the provider's global limiter. */
-  startLookupWorkers(opts: { concurrency?: number } = {}): Worker[] {
+  startLookupWorkers(opts: { concurrency?: number; lock?: WorkerLockOptions } = {}): Worker[] {
     const started: Worker[] = [];
     for (const e of this.externals) {
       if (!e.provider || !e.queue) continue;
@@ -244,6 +244,7 @@ export class IntelService {
         prefix: this.opts.prefix,
         concurrency: opts.concurrency ?? 4,
         limiter: e.limits.workerLimiter(),
+        ...opts.lock,
       });
       worker.on('completed', (job) => void this.wakeFor(job.data as LookupJob));
       worker.on('failed', (job, err) => {

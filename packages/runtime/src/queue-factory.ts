@@ -86,4 +86,35 @@ export function createWorker<S extends QueueSpec, R>(
   );
 }
 
+/** The lock and stalled-check timing of a Worker (see `workerLockOptions`). */
+export interface WorkerLockOptions {
+  lockDuration: number;
+  lockRenewTime: number;
+  stalledInterval: number;
+}
+
+/**
+ * Lock timing from one knob, `lockMs` (WORKER_LOCK_MS, 10 s by default). A worker killed outright
+ * (SIGKILL, OOM, power) leaves its jobs active under a lock nobody renews, which lapses at most
+ * `lockMs` after the kill. BullMQ's stalled check (run by the live workers of a queue, at most once
+ * per `stalledInterval` across all of them) moves an active job back to wait when the previous
+ * check saw it active and its lock is gone: so a killed worker's jobs run again at most
+ * `lockMs + lockMs / 4` after the kill (12.5 s by default), as soon as any worker is up.
+ *
+ * The check is cheap (one script per interval per queue, over the active list), so it runs often;
+ * checking more often never runs a job twice, since a job moves only once its lock is gone. What
+ * can run a job twice is a live worker whose event loop is blocked longer than its lock has left:
+ * renewing every third of the lock means a block must last two thirds of it (6.7 s by default) to
+ * do that. Enrich and classify steps take milliseconds and are bounded far below that; a job run
+ * twice costs a second webhook at worst, which receivers drop by webhook-id. A shorter lock recovers
+ * sooner and tolerates shorter stalls.
+ */
+export function workerLockOptions(lockMs: number): WorkerLockOptions {
+  return {
+    lockDuration: lockMs,
+    lockRenewTime: Math.max(100, Math.floor(lockMs / 3)),
+    stalledInterval: Math.max(100, Math.floor(lockMs / 4)),
+  };
+}
+
 export type { JobsOptions };

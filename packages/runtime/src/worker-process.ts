@@ -7,7 +7,7 @@ import { Heartbeat } from './heartbeat.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { startOpsServer } from './ops-server.ts';
-import { type CreateWorkerOptions, createQueue } from './queue-factory.ts';
+import { type CreateWorkerOptions, createQueue, workerLockOptions } from './queue-factory.ts';
 import { createRedis, type Redis, redisTarget, waitForRedis } from './redis.ts';
 import { Shutdown } from './shutdown.ts';
 import { WorkerHealth } from './worker-health.ts';
@@ -95,8 +95,7 @@ export async function startWorkerProcess(
       connection,
       prefix,
       concurrency: config.WORKER_CONCURRENCY,
-      lockDuration: config.WORKER_LOCK_MS,
-      stalledInterval: config.WORKER_LOCK_MS,
+      ...workerLockOptions(config.WORKER_LOCK_MS),
       track: health.track,
     },
   };

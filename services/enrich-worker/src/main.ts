@@ -1,6 +1,13 @@
 import { type AlertJob, JOBS } from '@triage/contracts';
 import { IntelService } from '@triage/intel';
-import { createQueue, createWorker, onFinalFailure, runMain, startWorkerProcess } from '@triage/runtime';
+import {
+  createQueue,
+  createWorker,
+  onFinalFailure,
+  runMain,
+  startWorkerProcess,
+  workerLockOptions,
+} from '@triage/runtime';
 import { Job, type Queue } from 'bullmq';
 import { enrichProcessor } from './processors/enrich.processor.ts';
 
@@ -28,7 +35,8 @@ runMain('enrich-worker', async () => {
       );
     },
   });
-  const lookupWorkers = intel.startLookupWorkers();
+  // Lookups held by a killed process come back as soon as the alerts waiting for them do.
+  const lookupWorkers = intel.startLookupWorkers({ lock: workerLockOptions(config.WORKER_LOCK_MS) });
 
   const worker = createWorker(
     JOBS.enrich,

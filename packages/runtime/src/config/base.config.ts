@@ -32,10 +32,13 @@ export const BaseConfig = z.object({
   /** Concurrency of each worker process. */
   WORKER_CONCURRENCY: EnvInt(1, 1000).default(16),
   /**
-   * Job lock of every worker. A worker killed outright (SIGKILL, OOM, power) leaves its jobs locked;
-   * they are taken over within about twice this time (lock expiry + stalled check), never lost.
+   * Job lock of every worker, renewed every third of it; the stalled check runs every quarter. A
+   * worker killed outright (SIGKILL, OOM, power) leaves its jobs locked: they run again at most
+   * 1.25× this after the kill (12.5 s by default), never lost. Shorter recovers sooner, but a worker
+   * whose event loop stalls for two thirds of it loses its job to another (run twice: a duplicate
+   * webhook at worst). docs/operations.md has the trade-off.
    */
-  WORKER_LOCK_MS: EnvInt(1000).default(30_000),
+  WORKER_LOCK_MS: EnvInt(1000).default(10_000),
   /** How long shutdown may take before in-flight work is left to BullMQ's stalled-job recovery. */
   SHUTDOWN_TIMEOUT_MS: EnvInt(100).default(10_000),
 });
