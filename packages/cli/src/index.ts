@@ -16,3 +16,4 @@ export {
   scoreEval,
   type Truth,
 } from './eval-score.ts';
+export { main as triageMain, renderHealth } from './triage.ts';

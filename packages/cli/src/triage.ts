@@ -8,7 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TriageClient } from './submit/client.ts';
-import { duration } from './submit/progress.ts';
+import { duration, type EtaView, etaText } from './submit/progress.ts';
 import { submit, UsageError } from './submit/submit.ts';
 
 const positiveInt = (v: string) => {
@@ -104,11 +104,18 @@ export async function main(io: Io): Promise<number> {
         ...(g.apiKey ? { apiKey: g.apiKey } : {}),
         maxRetryMs: 0,
       });
-      const view = await client.get<{ summary: Record<string, unknown> }>(
+      const view = await client.get<{ summary: Record<string, unknown>; eta?: EtaView }>(
         `/v1/batches/${encodeURIComponent(batchId)}?limit=1`,
       );
-      if (opts.json) io.stdout.write(`${JSON.stringify(view.summary, null, 2)}\n`);
-      else io.stdout.write(`${table(flatten(view.summary))}\n`);
+      if (opts.json)
+        io.stdout.write(
+          `${JSON.stringify({ ...view.summary, ...(view.eta ? { eta: view.eta } : {}) }, null, 2)}\n`,
+        );
+      else {
+        const rows = flatten(view.summary);
+        if (view.eta) rows.push(['eta', etaText(view.eta)]);
+        io.stdout.write(`${table(rows)}\n`);
+      }
       const s = view.summary as { failed?: number };
       code = s.failed ? 1 : 0;
     });
@@ -191,11 +198,12 @@ export function renderHealth(h: Record<string, unknown>, prev?: { at: number; do
       `provider ${String(p.provider).padEnd(10)} configured ${String(p.configured)}  rate ${p.rate_limit ?? '-'}  quota ${q ? `${q.used ?? 0}/${q.limit ?? '∞'} (left ${q.left ?? '∞'})` : '-'}${p.throttled_until ? `  throttled until ${p.throttled_until}` : ''}`,
     );
   }
-  const eta = h.eta as { seconds?: number | null; limited_by?: string } | undefined;
-  if (eta)
-    lines.push(
-      `ETA ${eta.seconds == null ? '?' : duration(eta.seconds)}${eta.limited_by ? ` — limited by ${eta.limited_by}` : ''}`,
-    );
+  const eta = h.eta as EtaView | undefined;
+  if (eta) {
+    lines.push(`ETA ${etaText(eta)}`);
+    for (const b of eta.bounds ?? [])
+      lines.push(`  ${b.seconds == null ? '?' : duration(b.seconds)}  ${b.detail}`);
+  }
   return lines.join('\n');
 }
 

@@ -97,10 +97,61 @@ export const BatchQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
+/**
+ * When the alerts still queued are expected to be triaged, and what limits that. Every bound is a
+ * time: the measured pipeline throughput over the alerts left, and for each configured provider
+ * and the LLM the calls still to make (distinct observables not yet cached, capped by what is left
+ * of today's quota or budget) at its rate. The ETA is the largest bound; `limited_by` says which.
+ */
+export const EtaBound = z.object({
+  factor: z.enum(['throughput', 'provider_rate', 'provider_quota', 'llm_rate', 'llm_quota', 'llm_budget']),
+  /** The stage, provider or `llm` the bound is about. */
+  subject: z.string(),
+  /** Seconds from now; null when it cannot be estimated yet (no throughput measured). */
+  seconds: z.number().nullable(),
+  /** For a person: "VirusTotal quota: 412 lookups left today (1,250 observables not yet cached)". */
+  detail: z.string(),
+  /** Provider / LLM bounds: calls still to make within today's quota or budget. */
+  calls: z.number().int().optional(),
+  /** Provider / LLM bounds: calls past today's quota or budget (those alerts go without that source). */
+  over_limit: z.number().int().optional(),
+});
+export type EtaBound = z.infer<typeof EtaBound>;
+
+export const Eta = z.object({
+  /** Alerts the estimate is about (not yet final). */
+  remaining: z.number().int(),
+  /** Seconds until they are triaged; 0 when nothing is left; null while it cannot be estimated. */
+  seconds: z.number().nullable(),
+  /** `seconds` as a time. */
+  at: z.string().nullable(),
+  /** What sets the ETA, for a person ("VirusTotal quota: 412 lookups left today"). */
+  limited_by: z.string(),
+  /** The factor of the largest bound; `done`, `paused`, `no_workers` or `measuring` otherwise. */
+  factor: z.enum([
+    'throughput',
+    'provider_rate',
+    'provider_quota',
+    'llm_rate',
+    'llm_quota',
+    'llm_budget',
+    'done',
+    'paused',
+    'no_workers',
+    'measuring',
+  ]),
+  /** Alerts finished per second over the last minute (whole pipeline); null before two readings. */
+  done_per_second: z.number().nullable(),
+  bounds: z.array(EtaBound),
+});
+export type Eta = z.infer<typeof Eta>;
+
 /** `GET /v1/batches/:id`. */
 export const BatchView = z.object({
   batch_id: z.string(),
   summary: BatchSummary,
+  /** Until this batch is triaged (a backlog batch waits behind everything queued). */
+  eta: Eta.optional(),
   /** Every accepted item in input order; a duplicate carries the earlier alert's id and verdict. */
   results: z.array(
     z.object({
@@ -180,6 +231,8 @@ export const HealthView = z.object({
   providers: z.array(z.record(z.string(), z.unknown())).nullable().optional(),
   /** The LLM tier, as the classify workers last reported it (null: no classify worker reported). */
   llm: z.record(z.string(), z.unknown()).nullable().optional(),
+  /** Until every alert queued now is triaged, and what limits that. */
+  eta: Eta.optional(),
   /** When Redis was read for this answer (answers are shared for a second). */
   read_at: z.string().optional(),
 });

@@ -73,11 +73,14 @@ export class IntelCache {
     const key = this.key(ref);
     const ttl = this.ttlSeconds(ref.type, result);
     const index = this.keys.cacheIndex(ref.provider);
+    // The value is no longer a lookup ahead (PendingLookups): removed in the same step, so a
+    // concurrent ingest either sees the answer or its mark is removed here.
     await this.redis
       .multi()
       .set(key, JSON.stringify(result), 'EX', ttl)
       .zadd(index, now + ttl * 1000, key)
       .zremrangebyscore(index, '-inf', now)
+      .srem(this.keys.ahead(ref.provider), this.keys.obsId(ref.type, ref.value))
       .exec();
   }
 

@@ -11,6 +11,7 @@ export {
 } from './intel-service.ts';
 export { ProviderLimits, type ProviderLimitsOptions } from './limits.ts';
 export type { LookupOutcome } from './lookup.processor.ts';
+export { PendingLookups, PROVIDER_TYPES, sendable } from './pending-lookups.ts';
 export * from './provider.ts';
 export {
   type AbuseIpdbOptions,

@@ -12,9 +12,14 @@ export function intelKeys(prefix: string) {
   // URLs can be kilobytes long and carry anything: key them by digest; other values are short and readable.
   const id = (type: ObservableType, value: string) =>
     type === 'url' || value.length > 256 ? `h-${createHash('sha256').update(value).digest('hex')}` : value;
+  const obsId = (type: ObservableType, value: string) => `${type}:${id(type, value)}`;
   const obs = (area: string) => (provider: ProviderName, type: ObservableType, value: string) =>
-    `${ns}:${area}:${provider}:${type}:${id(type, value)}`;
+    `${ns}:${area}:${provider}:${obsId(type, value)}`;
   return {
+    /** One observable, as keys and sets name it: `<type>:<value or digest>`. */
+    obsId,
+    /** Prefix of a provider's cache keys: `cachePrefix(p) + obsId(t, v) === cache(p, t, v)`. */
+    cachePrefix: (provider: ProviderName) => `${ns}:cache:${provider}:`,
     /** A provider's answer: JSON ProviderResult, TTL per type (negative TTL for not found / unknown). */
     cache: obs('cache'),
     /** ZSET cache key → expiry (ms), so /health can count live entries without SCAN. */
@@ -27,6 +32,8 @@ export function intelKeys(prefix: string) {
     first: (waiterId: string) => `${ns}:first:${waiterId}`,
     /** SET of "provider|type|value" one alert had to look up (its cache misses). */
     pending: (waiterId: string) => `${ns}:pending:${waiterId}`,
+    /** SET of obsIds queued alerts still need from a provider and not cached (PendingLookups). */
+    ahead: (provider: ProviderName) => `${ns}:ahead:${provider}`,
     /** ZSET of call reservations in the current rate window. */
     window: (provider: ProviderName) => `${ns}:window:${provider}`,
     /** Calls made on one UTC day (YYYY-MM-DD). */

@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IntelCache } from './cache.ts';
 import { IntelService } from './intel-service.ts';
+import { PendingLookups } from './pending-lookups.ts';
 import { driveGather, testAlert, WakeHub } from './test-support/gather-driver.ts';
 
 const abuse = new AbuseIpdbFake({ scores: { '45.10.0.1': 95 } });
@@ -12,6 +13,7 @@ const vt = new VirusTotalFake({ notFound: ['never-seen.example.com'] });
 
 interface Harness {
   fx: RedisFixture;
+  config: ReturnType<typeof loadConfig>;
   service: IntelService;
   metrics: Metrics;
   hub: WakeHub;
@@ -47,7 +49,7 @@ async function harness(env: Record<string, string> = {}, opts: { workers?: boole
     wake: hub.wake,
   });
   if (opts.workers !== false) service.startLookupWorkers({ concurrency: 8 });
-  const h = { fx, service, metrics, hub };
+  const h = { fx, config, service, metrics, hub };
   open.push(h);
   return h;
 }
@@ -377,5 +379,61 @@ describe('IntelService.gather', () => {
     });
     expect(ab?.quota).toMatchObject({ limit: 1000, used: 1, left: 999 });
     expect(v).toMatchObject({ configured: true, reachable: true, cache_size: 2, throttled_until: null });
+  });
+});
+
+describe('PendingLookups (the lookups ahead, for the ETA)', () => {
+  it('counts the distinct uncached values queued alerts need per provider, until each is answered, failed or given up', async () => {
+    const h = await harness(
+      { VIRUSTOTAL_DAILY_QUOTA: '2', INTEL_ALLOWLIST: '45.99.0.0/16' },
+      { workers: false },
+    );
+    const { fx, config, service, hub } = h;
+    const pending = new PendingLookups(fx.redis, fx.prefix, config);
+    const ahead = async () => ({
+      abuseipdb: await fx.redis.scard(pending.key('abuseipdb')),
+      virustotal: await fx.redis.scard(pending.key('virustotal')),
+    });
+    // Already answered by VirusTotal: never counted as ahead for it.
+    await new IntelCache(fx.redis, fx.prefix, config).set(
+      { provider: 'virustotal', type: 'ipv4', value: '45.10.5.4' },
+      { provider: 'virustotal', verdict: 'harmless', checked_at: new Date().toISOString() },
+    );
+    const a = testAlert({ description: '45.10.5.1 45.10.5.2 45.10.5.3 45.10.5.4 10.0.0.1 45.99.1.1' });
+    const b = testAlert({ src_ip: '45.10.5.1', domains: ['later5.example.com'] });
+    await pending.track([a, b]);
+    // Private and allow-listed values are never sent, so never ahead; 45.10.5.1 counts once.
+    expect(await ahead()).toEqual({ abuseipdb: 4, virustotal: 4 });
+
+    service.startLookupWorkers({ concurrency: 4 });
+    // Two VirusTotal calls fit the quota (answered: cached), the third hits the spent ledger (failed).
+    await driveGather(service, hub, a, 'a');
+    expect(vt.stats().requests).toBe(2);
+    expect(await ahead()).toEqual({ abuseipdb: 0, virustotal: 1 });
+    // The domain is skipped at once (quota spent): no lookup will be made for it today.
+    const rb = await driveGather(service, hub, b, 'b');
+    expect(rb.enrichment.missing).toContainEqual({
+      provider: 'virustotal',
+      value: 'later5.example.com',
+      reason: 'quota_exhausted',
+    });
+    expect(await ahead()).toEqual({ abuseipdb: 0, virustotal: 0 });
+
+    // Accepted again later: everything is cached (or spent) now, nothing new is ahead for AbuseIPDB.
+    await pending.track([a]);
+    expect((await ahead()).abuseipdb).toBe(0);
+    expect(await fx.redis.ttl(pending.key('virustotal'))).toBeGreaterThan(0);
+  });
+
+  it('does nothing without a provider key', async () => {
+    const fx = await redisFixture('pending-lookups-none');
+    try {
+      const pending = new PendingLookups(fx.redis, fx.prefix, loadConfig({}));
+      expect(pending.providers).toEqual([]);
+      await pending.track([testAlert({ src_ip: '45.10.6.1' })]);
+      expect(await fx.redis.keys(`${fx.prefix}:*`)).toEqual([]);
+    } finally {
+      await fx.close();
+    }
   });
 });

@@ -17,6 +17,7 @@ import { extractObservables } from './extract.ts';
 import type { GatherOptions, GatherResult, IntelServiceOptions } from './intel-service.options.ts';
 import { lookupProcessor } from './lookup.processor.ts';
 import { LookupState } from './lookup-state.ts';
+import { sendable } from './pending-lookups.ts';
 import { OfflineProvider } from './providers/offline.provider.ts';
 import { type ProviderStatus, readStatus } from './status.ts';
 
@@ -82,13 +83,11 @@ export class IntelService {
     }
 
     // Private / reserved / allow-listed values are never sent out.
-    const sendable = observables.filter(
-      (o) => !o.allowlisted && (o.scope === undefined || o.scope === 'public'),
-    );
+    const out = sendable(observables);
     const missing: Missing[] = [];
     const refs: Array<CacheRef & { ext: External }> = [];
     for (const e of this.externals) {
-      for (const o of sendable) {
+      for (const o of out) {
         if (!e.supports(o.type)) continue;
         if (!e.provider) missing.push({ provider: e.name, value: o.value, reason: 'not_configured' });
         else refs.push({ provider: e.name, type: o.type, value: o.value, ext: e });
@@ -148,6 +147,7 @@ export class IntelService {
 
     let hits = 0;
     const newMisses: string[] = [];
+    const givenUp: CacheRef[] = [];
     const toEnqueue: typeof refs = [];
     const pending: typeof refs = [];
     refs.forEach((r, i) => {
@@ -168,9 +168,10 @@ export class IntelService {
         missing.push({ provider: r.provider, value: r.value, reason: failed.reason });
       // A spent ledger skips values not yet asked for; one already queued may hold the last reserved
       // call, so it waits for its own outcome.
-      else if (!seen.has(id) && r.ext.limits.quotaExhausted(ps.used))
+      else if (!seen.has(id) && r.ext.limits.quotaExhausted(ps.used)) {
         missing.push({ provider: r.provider, value: r.value, reason: 'quota_exhausted' });
-      else if (ps.throttledUntil > deadline)
+        givenUp.push(r);
+      } else if (ps.throttledUntil > deadline)
         missing.push({ provider: r.provider, value: r.value, reason: 'throttled' });
       else {
         toEnqueue.push(r);
@@ -183,10 +184,12 @@ export class IntelService {
     for (const id of newMisses)
       metrics.inc('triage_intel_cache_total', { provider: id.split('|')[0]!, result: 'miss' });
     const waitTtl = Math.ceil(Math.max(0, deadline - now) / 1000) + 60;
-    if (newMisses.length || pending.length) {
+    if (newMisses.length || pending.length || givenUp.length) {
       const pipe = this.opts.redis.pipeline();
       if (newMisses.length) pipe.sadd(pendingKey, ...newMisses).expire(pendingKey, waitTtl);
       this.state.addWaiters(pipe, pending, waiterId, waitTtl);
+      // Not asked today (quota spent): no longer a lookup ahead.
+      this.state.notAhead(pipe, givenUp);
       await pipe.exec();
     }
     // Even past the deadline the lookups are queued: the answers warm the cache for the next alerts.

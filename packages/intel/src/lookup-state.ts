@@ -49,6 +49,11 @@ export class LookupState {
     }
   }
 
+  /** Queues on `pipe` that these values are no longer lookups ahead (PendingLookups). */
+  notAhead(pipe: ChainableCommander, refs: readonly CacheRef[]): void {
+    for (const r of refs) pipe.srem(this.keys.ahead(r.provider), this.keys.obsId(r.type, r.value));
+  }
+
   /** Removes and returns the waiters of a finished lookup. */
   async takeWaiters(ref: CacheRef): Promise<string[]> {
     return (await evalScript(
@@ -66,12 +71,12 @@ export class LookupState {
     now = Date.now(),
   ): Promise<void> {
     const value: FailedLookup = { reason, at: now };
-    await this.redis.set(
-      this.keys.failed(ref.provider, ref.type, ref.value),
-      JSON.stringify(value),
-      'EX',
-      ttlSeconds,
-    );
+    // A lookup given up for good is no longer ahead (PendingLookups); a later alert may try again.
+    await this.redis
+      .multi()
+      .set(this.keys.failed(ref.provider, ref.type, ref.value), JSON.stringify(value), 'EX', ttlSeconds)
+      .srem(this.keys.ahead(ref.provider), this.keys.obsId(ref.type, ref.value))
+      .exec();
   }
 
   static decodeFailed(raw: string | null | undefined): FailedLookup | undefined {

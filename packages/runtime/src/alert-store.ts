@@ -93,6 +93,7 @@ if KEYS[2] ~= '' then
   redis.call('HSET', KEYS[2], 'last_done_ms', ARGV[7])
 end
 count_dups('completed', ARGV[3])
+redis.call('HINCRBY', KEYS[4], 'done', 1)
 redis.call('PUBLISH', KEYS[3], ARGV[8])
 return 1
 `;
@@ -123,6 +124,7 @@ if KEYS[2] ~= '' then
   redis.call('HSET', KEYS[2], 'last_done_ms', ARGV[3])
 end
 count_dups('failed', '')
+redis.call('HINCRBY', KEYS[4], 'done', 1)
 redis.call('PUBLISH', KEYS[3], ARGV[4])
 return 1
 `;
@@ -355,10 +357,11 @@ export class AlertStore {
     const done = await evalScript(
       this.redis,
       COMPLETE_LUA,
-      3,
+      4,
       this.k.alert(id),
       batchId ? this.k.batch(batchId) : '',
       this.k.completedChannel,
+      this.k.progress,
       encodeJson(result),
       new Date().toISOString(),
       CLASS_FIELD[result.classification],
@@ -393,10 +396,11 @@ export class AlertStore {
     const done = await evalScript(
       this.redis,
       FAIL_LUA,
-      3,
+      4,
       this.k.alert(id),
       batchId ? this.k.batch(batchId) : '',
       this.k.completedChannel,
+      this.k.progress,
       error.slice(0, 2000),
       new Date().toISOString(),
       String(Date.now()),

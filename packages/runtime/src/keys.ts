@@ -15,6 +15,8 @@ export function keys(prefix: string) {
     /** Stream of admin actions (who, what, when), capped. */
     audit: `${prefix}:audit`,
     completedChannel: `${prefix}:events:completed`,
+    /** HASH of pipeline-wide counters: `done` (alerts made final), sampled for the measured throughput. */
+    progress: `${prefix}:progress`,
     /** ZSET worker instance → last heartbeat (ms) of the processes working one queue (Heartbeat). */
     workers: (queue: string) => `${prefix}:workers:${queue}`,
     /** JSON status snapshot a component publishes for /health and /metrics (TTL: a few heartbeats). */

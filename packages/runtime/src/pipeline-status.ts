@@ -12,6 +12,11 @@ export interface PipelineStatusOptions {
   queues: readonly string[];
   /** Components whose snapshots (`Heartbeat.report`) to read, e.g. `intel`, `llm`. */
   components: readonly string[];
+  /**
+   * Numbers read along (same round trip), by name: a hash field (`['hget', key, field]`) or a set's
+   * size (`['scard', key]`); 0 when absent. For the ETA: the `done` counter, pending lookups.
+   */
+  values?: Record<string, ['hget', string, string] | ['scard', string]>;
   /** A snapshot is served this long before Redis is read again. Default 1000 ms. */
   cacheMs?: number;
   /** Bound on one read. Default 2000 ms. */
@@ -28,6 +33,8 @@ export interface PipelineSnapshot {
   workers: Map<string, number>;
   /** Latest snapshot per component, or undefined when no process reported recently. */
   components: Map<string, StatusReport | undefined>;
+  /** The `values` asked for. */
+  values: Map<string, number>;
 }
 
 /**
@@ -42,7 +49,7 @@ export class PipelineStatus {
   private last: { at: number; value: Promise<PipelineSnapshot> } | undefined;
 
   constructor(opts: PipelineStatusOptions) {
-    this.opts = { cacheMs: 1000, timeoutMs: 2000, ...opts };
+    this.opts = { cacheMs: 1000, timeoutMs: 2000, values: {}, ...opts };
   }
 
   /** The cached snapshot, or a fresh read when it is older than `cacheMs`. Rejects when Redis is away. */
@@ -64,6 +71,11 @@ export class PipelineStatus {
     const pipe = redis.pipeline();
     for (const q of queues) pipe.zcount(k.workers(q), started - HEARTBEAT_STALE_MS, '+inf');
     if (components.length) pipe.mget(...components.map((c) => k.status(c)));
+    const wanted = Object.entries(this.opts.values);
+    for (const [, read] of wanted) {
+      if (read[0] === 'hget') pipe.hget(read[1], read[2]);
+      else pipe.scard(read[1]);
+    }
     const [stats, replies] = await Promise.all([readQueueStats(redis, prefix, queues), pipe.exec()]);
     const results = (replies ?? []).map(([err, v]) => {
       if (err) throw err;
@@ -71,11 +83,20 @@ export class PipelineStatus {
     });
     const workers = new Map(queues.map((q, i) => [q, Number(results[i] ?? 0)]));
     const raw = (components.length ? results[queues.length] : []) as Array<string | null>;
+    const first = queues.length + (components.length ? 1 : 0);
+    const values = new Map(wanted.map(([name], i) => [name, Number(results[first + i] ?? 0) || 0]));
     const reports = new Map<string, StatusReport | undefined>();
     components.forEach((c, i) => {
       const text = raw[i];
       reports.set(c, text ? (JSON.parse(text) as StatusReport) : undefined);
     });
-    return { at: started, latencyMs: Date.now() - started, queues: stats, workers, components: reports };
+    return {
+      at: started,
+      latencyMs: Date.now() - started,
+      queues: stats,
+      workers,
+      components: reports,
+      values,
+    };
   }
 }

@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import type { AuditLog } from './lib/audit-log.ts';
 import type { Backpressure } from './lib/backpressure.ts';
 import type { CompletionWaiter } from './lib/completion-waiter.ts';
+import type { EtaEstimator } from './lib/eta.ts';
 import type { IdempotentBatches } from './lib/idempotency.ts';
 import type { Intake } from './lib/intake.ts';
 
@@ -25,6 +26,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Queue counts, workers and component snapshots from Redis, for /health and /metrics. */
   pipeline: PipelineStatus;
+  /** The quota-aware ETA of /health and GET /v1/batches/:id. */
+  eta: EtaEstimator;
   /** Admin actions (Bull Board actions, Redis stats), in the log and a Redis stream. */
   audit: AuditLog;
   /** Analyst feedback (the feedback routes) and the autonomy policy. */

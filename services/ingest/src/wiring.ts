@@ -1,9 +1,11 @@
 import { type AlertJob, JOBS, type QueueName } from '@triage/contracts';
+import { PendingLookups } from '@triage/intel';
 import { autonomyPolicy, VerdictMemory } from '@triage/memory';
 import {
   AlertStore,
   createQueue,
   createRedis,
+  keys,
   type Logger,
   Metrics,
   PipelineStatus,
@@ -17,6 +19,7 @@ import type { AppDeps } from './app-deps.ts';
 import { AuditLog } from './lib/audit-log.ts';
 import { Backpressure } from './lib/backpressure.ts';
 import { CompletionWaiter } from './lib/completion-waiter.ts';
+import { ETA_VALUES, EtaEstimator } from './lib/eta.ts';
 import { IdempotentBatches } from './lib/idempotency.ts';
 import { Intake } from './lib/intake.ts';
 
@@ -46,11 +49,22 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
   });
 
   // Status the workers publish (Heartbeat.report): ingest never builds IntelService or Classifier.
+  const pendingLookups = new PendingLookups(redis, prefix, config);
   const pipeline = new PipelineStatus({
     redis,
     prefix,
     queues: [...queues.keys()],
     components: ['intel', 'llm'],
+    // For the ETA: the pipeline-wide `done` counter and the lookups still ahead per provider.
+    values: {
+      [ETA_VALUES.done]: ['hget', keys(prefix).progress, 'done'],
+      ...Object.fromEntries(
+        (['abuseipdb', 'virustotal'] as const).map((p) => [
+          ETA_VALUES.ahead(p),
+          ['scard', pendingLookups.key(p)],
+        ]),
+      ),
+    },
   });
   registerPipelineMetrics(metrics.registry, pipeline);
 
@@ -61,7 +75,8 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
     store,
     enrichQueue,
     queues,
-    intake: new Intake(store, enrichQueue, metrics),
+    intake: new Intake(store, enrichQueue, metrics, pendingLookups),
+    eta: new EtaEstimator(config),
     idempotency: new IdempotentBatches(redis, prefix, config.RESULT_TTL_SECONDS),
     waiter,
     backpressure: new Backpressure(enrichQueue, config.ENRICH_MAX_BACKLOG),

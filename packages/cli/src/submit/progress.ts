@@ -37,6 +37,18 @@ export function duration(s: number): string {
 
 const n = (x: number) => x.toLocaleString('en-US');
 
+/** The ETA of /health or a batch, as the server computed it (what limits it, when it is reached). */
+export interface EtaView {
+  seconds: number | null;
+  remaining?: number;
+  limited_by?: string;
+  bounds?: Array<{ seconds: number | null; detail: string }>;
+}
+
+export function etaText(eta: EtaView): string {
+  return `${eta.seconds == null ? '?' : duration(eta.seconds)}${eta.limited_by ? ` — ${eta.limited_by}` : ''}`;
+}
+
 /**
  * One live line on a TTY (rewritten in place), or a plain line every `everyMs` otherwise (logs,
  * CI). Rates are measured over a sliding window, so the ETA follows the pipeline's real pace.
@@ -60,7 +72,11 @@ export class Progress {
     this.note = note;
   }
 
-  update(c: Counts, phase: string, force = false): void {
+  /**
+   * Updates the line. `server`: the pipeline's own ETA (GET /health), which knows the provider
+   * quotas and rates; without it (a key that may not read /health) the local pace is used.
+   */
+  update(c: Counts, phase: string, force = false, server?: EtaView): void {
     const now = Date.now();
     const done = c.completed + c.failed;
     this.samples.push({ at: now, done });
@@ -71,7 +87,8 @@ export class Progress {
     const first = this.samples[0]!;
     const rate = now > first.at ? ((done - first.done) * 1000) / (now - first.at) : 0;
     const left = c.accepted - done;
-    const eta = rate > 0 && left > 0 ? duration(left / rate) : left <= 0 && c.accepted > 0 ? '0 s' : '?';
+    const local = rate > 0 && left > 0 ? duration(left / rate) : left <= 0 && c.accepted > 0 ? '0 s' : '?';
+    const eta = server && left > 0 ? etaText(server) : local;
     const width = 20;
     const filled = c.accepted > 0 ? Math.round((done / c.accepted) * width) : 0;
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;

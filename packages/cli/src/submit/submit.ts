@@ -13,7 +13,7 @@ import {
   type RunState,
   type SendEntry,
 } from './journal.ts';
-import { type Counts, emptyCounts, Progress, summaryTable } from './progress.ts';
+import { type Counts, type EtaView, emptyCounts, Progress, summaryTable } from './progress.ts';
 
 export interface SubmitOptions {
   files: string[];
@@ -190,7 +190,7 @@ export async function submit(o: SubmitOptions): Promise<number> {
       lastPoll = Date.now();
       await follow.poll();
     }
-    progress.update(counts, o.lane === 'backlog' ? 'backlog' : 'submit');
+    progress.update(counts, o.lane === 'backlog' ? 'backlog' : 'submit', false, follow.eta);
   };
 
   // One pass over the inputs: skip what earlier runs sent, re-send the pending batch exactly, go on.
@@ -272,7 +272,7 @@ export async function submit(o: SubmitOptions): Promise<number> {
       doneBefore = counts.completed + counts.failed;
     }
     while (!(await follow.poll())) {
-      progress.update(counts, 'waiting');
+      progress.update(counts, 'waiting', false, follow.eta);
       if (o.signal?.aborted) {
         progress.finish();
         o.stderr.write('stopped waiting; the pipeline goes on. Follow it with: triage status <batch id>\n');
@@ -331,8 +331,15 @@ class Follower {
     this.counts = counts;
   }
 
+  /** The pipeline's ETA at the last poll (GET /health); undefined when the key may not read it. */
+  eta: EtaView | undefined;
+
   /** Returns true when every accepted batch is finished. */
   async poll(): Promise<boolean> {
+    this.eta = await this.client
+      .get<{ eta?: EtaView }>('/health')
+      .then((h) => h.eta)
+      .catch(() => undefined);
     const ids = [...this.state.oks.values()]
       .map((o) => o.batch_id)
       .filter((id) => id && !this.finished.has(id));

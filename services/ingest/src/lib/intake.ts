@@ -8,6 +8,7 @@ import {
   type NormalizedAlert,
   type Rejected,
 } from '@triage/contracts';
+import type { PendingLookups } from '@triage/intel';
 import { normalize } from '@triage/normalizers';
 import {
   type AlertStore,
@@ -58,11 +59,13 @@ export class Intake {
   private readonly store: AlertStore;
   private readonly enrich: Queue<AlertJob>;
   private readonly metrics: Metrics;
+  private readonly lookups: PendingLookups | undefined;
 
-  constructor(store: AlertStore, enrich: Queue<AlertJob>, metrics: Metrics) {
+  constructor(store: AlertStore, enrich: Queue<AlertJob>, metrics: Metrics, lookups?: PendingLookups) {
     this.store = store;
     this.enrich = enrich;
     this.metrics = metrics;
+    this.lookups = lookups;
   }
 
   async accept(
@@ -143,7 +146,12 @@ export class Intake {
 
     if (fresh.length > 0 || batchId) {
       try {
-        await this.store.create(fresh, batchId, entries, lane);
+        // The lookups these alerts will need (for the ETA; nothing without a provider key). An
+        // estimate only: failing to record it never refuses alerts.
+        await Promise.all([
+          this.store.create(fresh, batchId, entries, lane),
+          this.lookups?.track(fresh.map((a) => a.alert)).catch(() => undefined),
+        ]);
         await withRedisTimeout(
           this.enrich.addBulk(
             fresh.map((a) => ({

@@ -20,7 +20,9 @@ export function batchRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   return async (app) => {
     const schema = {
       tags: ['batches'],
-      summary: 'Batch summary and one page of results',
+      summary: 'Batch summary, ETA and one page of results',
+      description:
+        'The summary counts every accepted item (duplicates included). `eta` says when the batch is expected to be triaged and what limits that (`limited_by`, e.g. "VirusTotal quota: 412 lookups left today"): a live batch by its own alerts left, a backlog batch behind everything queued; see `GET /health` for the bounds it weighs.',
       operationId: 'getBatch',
       params: BatchIdParams,
       querystring: BatchQuery,
@@ -39,9 +41,12 @@ export function batchRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       const statuses = await deps.store.statuses(entries.map((e) => e.id));
       const results = statuses.map((s, i) => (entries[i]?.duplicate ? { ...s, duplicate: true } : s));
       const next = cursor + entries.length;
+      // The ETA needs the pipeline snapshot (shared for a second); without Redis the batch still reads.
+      const snap = await deps.pipeline.read().catch(() => undefined);
       return {
         batch_id: req.params.id,
         summary,
+        ...(snap ? { eta: deps.eta.batch(snap, summary) } : {}),
         results,
         next_cursor: next < summary.total ? String(next) : null,
       };

@@ -3,13 +3,14 @@ import type { PipelineSnapshot } from '@triage/runtime';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.ts';
+import type { EtaEstimator } from '../lib/eta.ts';
 import { errorResponses, json } from '../lib/openapi.ts';
 
 const perQueue = <T>(snap: PipelineSnapshot, pick: (queue: string) => T) =>
   Object.fromEntries([...snap.queues.keys()].map((q) => [q, pick(q)]));
 
 /** The /health body from one pipeline snapshot (no Redis access of its own). */
-export function healthView(snap: PipelineSnapshot, backlogLimit: number): HealthView {
+export function healthView(snap: PipelineSnapshot, backlogLimit: number, eta?: EtaEstimator): HealthView {
   const enrich = snap.queues.get(JOBS.enrich.name)?.counts;
   const backlog = enrich ? enrich.waiting + enrich.prioritized + enrich.delayed : 0;
   const oldest = (q: string) => {
@@ -25,6 +26,7 @@ export function healthView(snap: PipelineSnapshot, backlogLimit: number): Health
     backlog: { enrich: backlog, limit: backlogLimit },
     providers: (snap.components.get('intel')?.data as HealthView['providers']) ?? null,
     llm: (snap.components.get('llm')?.data as HealthView['llm']) ?? null,
+    ...(eta ? { eta: eta.pipeline(snap) } : {}),
     read_at: new Date(snap.at).toISOString(),
   };
 }
@@ -34,9 +36,9 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   return async (app) => {
     const healthSchema = {
       tags: ['ops'],
-      summary: 'Liveness, Redis, queue depths, workers, provider and LLM status',
+      summary: 'Liveness, Redis, queue depths, workers, provider and LLM status, ETA',
       description:
-        'Served from one read of Redis shared by every caller for a second: queue counts and the oldest waiting job per queue, worker processes with a fresh heartbeat, and the status snapshots the enrich and classify workers publish. Without a key (or with an ingest key) only `{"status": "ok"}`, for probes; the details need a read key.',
+        'Served from one read of Redis shared by every caller for a second: queue counts and the oldest waiting job per queue, worker processes with a fresh heartbeat, and the status snapshots the enrich and classify workers publish, and the quota-aware ETA of everything queued (`eta`: the measured throughput, the lookups still ahead each provider still has to make against its rate and what is left of its daily quota, the LLM calls against its rate, quota and budget; `limited_by` names the largest). Without a key (or with an ingest key) only `{"status": "ok"}`, for probes; the details need a read key.',
       operationId: 'getHealth',
       security: [],
       response: {
@@ -54,7 +56,7 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       } catch {
         return reply.status(503).send({ status: 'unavailable', redis: { ok: false } });
       }
-      return healthView(snap, deps.config.ENRICH_MAX_BACKLOG);
+      return healthView(snap, deps.config.ENRICH_MAX_BACKLOG, deps.eta);
     });
 
     const livezSchema = {
