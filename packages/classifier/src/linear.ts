@@ -84,7 +84,23 @@ export class PatternSet {
   }
 }
 
+/**
+ * Compiled patterns by flags and source. Compiling is the expensive part of RE2 (parse, rune
+ * classes, program: ~100 µs and more for a table row), and `linear()` is also called inside rule
+ * functions, once per alert: a pattern is compiled once per process. A LinearPattern holds no
+ * match state, so one instance serves every caller. The patterns are the code's own: the map is
+ * bounded by the number of distinct literals in the source.
+ */
+const compiled = new Map<string, LinearPattern>();
+
 /** A linear-time pattern from a regex literal (`linear(/\bmimikatz\b/i)`) or a source string. */
 export function linear(pattern: RegExp | string, flags = ''): LinearPattern {
-  return new LinearPattern(pattern, flags);
+  const key =
+    typeof pattern === 'string' ? `${flags}/${pattern}` : `${pattern.flags}${flags}/${pattern.source}`;
+  let p = compiled.get(key);
+  if (!p) {
+    p = new LinearPattern(pattern, flags);
+    compiled.set(key, p);
+  }
+  return p;
 }
