@@ -1,5 +1,6 @@
 import type { Severity } from '@triage/contracts';
 import { type LinearPattern, linear } from '../linear.ts';
+import { type Evidence, quote } from './evidence.ts';
 
 /**
  * Offensive tooling and living-off-the-land binaries in command lines. Each pattern is a behaviour
@@ -14,6 +15,20 @@ export interface CommandPattern {
   mitre: string[];
   group?: string;
   floor?: Severity;
+}
+
+/** The evidence of a pattern found in `where` (`command line`, `script.text`…), quoting `shown`. */
+export function commandEvidence(p: CommandPattern, where: string, shown: string, basis?: string[]): Evidence {
+  return {
+    id: p.id,
+    weight: p.weight,
+    title: p.title,
+    group: p.group ?? p.id,
+    mitre: p.mitre,
+    reason: `${p.title}: ${where} contains \`${quote(shown)}\`.`,
+    ...(basis ? { basis } : {}),
+    ...(p.floor ? { severityFloor: p.floor } : {}),
+  };
 }
 
 export const COMMAND_PATTERNS: CommandPattern[] = [

@@ -1,5 +1,5 @@
 import { type LinearPattern, linear, PatternSet } from '../linear.ts';
-import { COMMAND_PATTERNS } from './command-patterns.ts';
+import { COMMAND_PATTERNS, commandEvidence } from './command-patterns.ts';
 import { type Evidence, quote, type Rule } from './evidence.ts';
 import { decodePowerShell, hasEncodedSwitch } from './powershell.ts';
 
@@ -50,15 +50,13 @@ export const commandRules: Rule = ({ alert, features }) => {
     if (!inCmd && !inText) continue;
     const fromDecoded = inCmd !== undefined && decoded.includes(inCmd);
     const shown = inCmd ?? inText?.[0] ?? '';
-    out.push({
-      id: p.id,
-      weight: p.weight,
-      title: p.title,
-      group: p.group ?? p.id,
-      mitre: p.mitre,
-      reason: `${p.title}: ${fromDecoded ? 'decoded -EncodedCommand payload' : inCmd ? 'command line' : 'alert text'} contains \`${quote(excerpt(shown, p.re))}\`.`,
-      ...(p.floor ? { severityFloor: p.floor } : {}),
-    });
+    out.push(
+      commandEvidence(
+        p,
+        fromDecoded ? 'decoded -EncodedCommand payload' : inCmd ? 'command line' : 'alert text',
+        excerpt(shown, p.re),
+      ),
+    );
   }
 
   const masq = [processName, ...lines]

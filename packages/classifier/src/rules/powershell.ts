@@ -1,8 +1,13 @@
+import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { linear } from '../linear.ts';
 
 /**
  * PowerShell `-EncodedCommand` takes base64 of UTF-16LE text. Attackers use it to hide the real
- * command from command-line logging, so the rules decode it and inspect the plain text too.
+ * command from command-line logging, so the rules decode it and inspect the plain text too:
+ * `-enc` payloads, `FromBase64String('...')` literals (compressed with Deflate/GZip streams or
+ * not), and the common obfuscations (backticks, string concatenation, the format operator, char
+ * codes). All work is bounded: payloads are capped, inflation has an output limit, every pass is
+ * linear in the text.
  */
 
 /** `-e`, `-en`, `-enc`, ... `-encodedcommand` (PowerShell accepts any unambiguous prefix), `/e` too. */
@@ -31,10 +36,32 @@ function isBase64(c: number): boolean {
   );
 }
 
-function decodeUtf16(b64: string): string | undefined {
+/** Most bytes a compressed payload may inflate to (a decompression bomb stops here). */
+const MAX_INFLATED = 256 * 1024;
+
+/** Deflate/GZip payloads (`IO.Compression.DeflateStream`, `GzipStream`); undefined when not compressed. */
+function inflate(buf: Buffer): Buffer | undefined {
+  const opts = { maxOutputLength: MAX_INFLATED };
+  const tries =
+    buf[0] === 0x1f && buf[1] === 0x8b
+      ? [() => gunzipSync(buf, opts)]
+      : [() => inflateRawSync(buf, opts), () => inflateSync(buf, opts)];
+  for (const t of tries) {
+    try {
+      const out = t();
+      if (out.length > 0) return out;
+    } catch {
+      // not this format
+    }
+  }
+  return undefined;
+}
+
+function decodeUtf16(b64: string, compressed = false): string | undefined {
   try {
-    const buf = Buffer.from(b64, 'base64');
+    let buf: Buffer = Buffer.from(b64, 'base64');
     if (buf.length < 4) return undefined;
+    if (compressed || (buf[0] === 0x1f && buf[1] === 0x8b)) buf = inflate(buf) ?? buf;
     // UTF-16LE ASCII text has a zero byte in every odd position; fall back to UTF-8 otherwise.
     let zeros = 0;
     for (let i = 1; i < buf.length; i += 2) if (buf[i] === 0) zeros++;
@@ -55,16 +82,124 @@ function printable(text: string): boolean {
   return ok / text.length > 0.85;
 }
 
+const COMPRESSED = linear(/deflatestream|gzipstream|io\.compression/i);
+
 /** Decoded payloads of `-EncodedCommand` and `FromBase64String('...')` found in a command line. */
 export function decodePowerShell(commandLine: string): string[] {
   const out: string[] = [];
+  const compressed = COMPRESSED.test(commandLine);
   for (const re of [ENC_ARG, FROM_B64]) {
     for (const m of re.matchAll(commandLine)) {
-      const text = decodeUtf16(payloadAt(commandLine, m));
+      if (out.length >= MAX_DECODED) return out;
+      const text = decodeUtf16(payloadAt(commandLine, m), compressed && re === FROM_B64);
       if (text) out.push(text);
     }
   }
   return out;
+}
+
+/** Most payloads decoded out of one text. */
+const MAX_DECODED = 8;
+
+/** `[char]73`, `[char]0x49` (each one character). */
+const CHAR_CODE = linear(/\[char\]\s*(?:\(\s*(0x[0-9a-f]{1,4}|\d{1,5})\s*\)|(0x[0-9a-f]{1,4}|\d{1,5}))/i);
+/** `[char[]](73,69,88)` or `[char[]]@(73,69,88)`. */
+const CHAR_ARRAY = linear(/\[char\[\]\]\s*@?\(\s*([0-9a-fx,\s]{1,1000})\)/i);
+/** `"{1}{0}" -f 'a','b'`: the format string and the argument list up to the closing parenthesis. */
+const FORMAT_OP = linear(
+  /["']((?:\{\d{1,2}\}|[^"'{}])+)["']\s*-f\s*((?:'[^']*'|"[^"]*")(?:\s*,\s*(?:'[^']*'|"[^"]*"))*)/i,
+);
+
+function codeToChar(code: string): string {
+  const n = code.toLowerCase().startsWith('0x') ? Number.parseInt(code.slice(2), 16) : Number(code);
+  return Number.isFinite(n) && n > 0 && n < 0x10000 ? String.fromCharCode(n) : '';
+}
+
+/** Replaces every match of `re` in `text` by `fn(match)`: one left-to-right pass. */
+function replaceAll(
+  text: string,
+  re: ReturnType<typeof linear>,
+  fn: (m: RegExpMatchArray) => string,
+): string {
+  let out = '';
+  let last = 0;
+  for (const m of re.matchAll(text)) {
+    out += text.slice(last, m.index) + fn(m);
+    last = m.index! + m[0].length;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+function unquote(arg: string): string {
+  const t = arg.trim();
+  return t.slice(1, -1);
+}
+
+/**
+ * Undoes the usual PowerShell obfuscations so the script reads like what it runs: backtick
+ * escapes (`` I`E`X ``), character codes (`[char]73`), format strings (`"{1}{0}" -f 'X','IE'`)
+ * and string concatenation (`'Down'+'loadString'`). Each step is one linear pass.
+ */
+export function deobfuscate(script: string): string {
+  let t = script.includes('`') ? script.split('`').join('') : script;
+  t = replaceAll(
+    t,
+    CHAR_ARRAY,
+    (m) =>
+      `'${m[1]!
+        .split(',')
+        .map((c) => codeToChar(c.trim()))
+        .join('')}'`,
+  );
+  t = replaceAll(t, CHAR_CODE, (m) => `'${codeToChar(m[1] ?? m[2] ?? '')}'`);
+  t = replaceAll(t, FORMAT_OP, (m) => {
+    const args = splitArgs(m[2]!);
+    return `'${m[1]!.replace(/\{(\d{1,2})\}/g, (_, i: string) => args[Number(i)] ?? '')}'`;
+  });
+  // 'a' + 'b' → 'ab' (also "a"+"b" and mixed quotes).
+  return t.replace(/['"]\s{0,20}\+\s{0,20}['"]/g, '');
+}
+
+/** The quoted arguments of a format operator, in order. */
+function splitArgs(list: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < list.length && out.length < 31) {
+    const q = list[i];
+    if (q === "'" || q === '"') {
+      const end = list.indexOf(q, i + 1);
+      if (end < 0) break;
+      out.push(unquote(list.slice(i, end + 1)));
+      i = end + 1;
+    } else i++;
+  }
+  return out;
+}
+
+/** Most characters of one text the decoders read (Windows caps a command line at 32,767). */
+const MAX_SCRIPT = 65_536;
+
+/**
+ * The decoded and de-obfuscated forms of scripts and command lines, for rules to judge like a
+ * command line: `-enc` / `FromBase64String` payloads (one level of nesting), and the
+ * de-obfuscated text when it differs from the original. At most MAX_DECODED per input.
+ */
+export function decodedForms(texts: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const raw of texts) {
+    const text = raw.length > MAX_SCRIPT ? raw.slice(0, MAX_SCRIPT) : raw;
+    const forms: string[] = [];
+    const plain = deobfuscate(text);
+    if (plain !== text) forms.push(plain);
+    for (const d of [...decodePowerShell(text), ...(plain !== text ? decodePowerShell(plain) : [])]) {
+      forms.push(d);
+      const inner = deobfuscate(d);
+      if (inner !== d) forms.push(inner);
+      forms.push(...decodePowerShell(inner));
+    }
+    for (const f of forms.slice(0, MAX_DECODED)) if (f !== raw) out.add(f);
+  }
+  return [...out];
 }
 
 /** True when the command line uses an encoded-command switch at all (decoded or not). */

@@ -2,6 +2,7 @@ import { type Classification, type ResultFlag, SEVERITY_ORDER, type Severity } f
 import { authRules } from './auth.rules.ts';
 import { commandRules } from './command.rules.ts';
 import { contextRules } from './context.rules.ts';
+import { endpointRules } from './endpoint.rules.ts';
 import type { Evidence, Rule, RuleContext, RulesSettings } from './evidence.ts';
 import { idsRules } from './ids.rules.ts';
 import { flaggedIntel, intelRules, maliciousIntel } from './intel.rules.ts';
@@ -18,6 +19,7 @@ export const RULES: readonly Rule[] = [
   protocolAnomalyRules,
   kindRules,
   contextRules,
+  endpointRules,
 ];
 
 /** Evidence with the weight it actually contributed after same-group damping. */
