@@ -45,7 +45,47 @@ export function own(obj: unknown, key: string): unknown {
  * segment indexes an array.
  */
 export function getPath(root: unknown, path: string): unknown {
-  return lookup(root, path.split('.'), 0);
+  return lookup(root, segments(path), 0);
+}
+
+/**
+ * Split paths, by path. The normalizers read the same few hundred literal paths for every alert;
+ * splitting them anew was the largest single cost of reading a Wazuh alert. Bounded, so paths
+ * built from data cannot grow it.
+ */
+const SPLIT = new Map<string, string[]>();
+const SPLIT_MAX = 4096;
+
+function segments(path: string): string[] {
+  let segs = SPLIT.get(path);
+  if (!segs) {
+    segs = path.split('.');
+    if (SPLIT.size < SPLIT_MAX) SPLIT.set(path, segs);
+  }
+  return segs;
+}
+
+/**
+ * Objects known to have, or not to have, a dotted key. Reading a path tries every longer dotted key
+ * first (`a.b.c`, `a.b`, then `a`), which is a string join per try; most objects have no dotted key
+ * at all, and knowing that (once per object) leaves one property test per level. The answers hold
+ * for one normalization (`freshReads()` starts each: a document is only read meanwhile), so a
+ * caller changing an object between two normalizations is never answered from a stale entry.
+ */
+let dottedKeys = new WeakMap<JsonRecord, boolean>();
+
+/** Forgets what is known about objects' keys (called as each normalization starts). */
+export function freshReads(): void {
+  dottedKeys = new WeakMap();
+}
+
+function hasDottedKey(node: JsonRecord): boolean {
+  let has = dottedKeys.get(node);
+  if (has === undefined) {
+    has = Object.keys(node).some((k) => k.includes('.'));
+    dottedKeys.set(node, has);
+  }
+  return has;
 }
 
 function lookup(node: unknown, segs: string[], from: number): unknown {
@@ -55,6 +95,10 @@ function lookup(node: unknown, segs: string[], from: number): unknown {
     return Number.isInteger(i) && i >= 0 && i < node.length ? lookup(node[i], segs, from + 1) : undefined;
   }
   if (!isRecord(node)) return undefined;
+  if (!hasDottedKey(node)) {
+    const key = segs[from]!;
+    return Object.hasOwn(node, key) ? lookup(node[key], segs, from + 1) : undefined;
+  }
   for (let end = segs.length; end > from; end--) {
     const key = segs.slice(from, end).join('.');
     if (Object.hasOwn(node, key)) {
@@ -71,7 +115,7 @@ function lookup(node: unknown, segs: string[], from: number): unknown {
  */
 export function getAll(root: unknown, path: string): unknown[] {
   const out: unknown[] = [];
-  collect(root, path.split('.'), 0, out);
+  collect(root, segments(path), 0, out);
   return out;
 }
 
@@ -86,6 +130,11 @@ function collect(node: unknown, segs: string[], from: number, out: unknown[]): v
     return;
   }
   if (!isRecord(node)) return;
+  if (!hasDottedKey(node)) {
+    const key = segs[from]!;
+    if (Object.hasOwn(node, key)) collect(node[key], segs, from + 1, out);
+    return;
+  }
   for (let end = segs.length; end > from; end--) {
     const key = segs.slice(from, end).join('.');
     if (Object.hasOwn(node, key)) collect(node[key], segs, end, out);

@@ -2,7 +2,7 @@ import { AlertFormat, NormalizedAlert, ValidationError, zodDetails } from '@tria
 import { describe, detectByMarkers, unwrapEnvelope } from './detect.ts';
 import { type AlertDraft, finalize, type NormalizeContext, type Normalizer } from './draft.ts';
 import { normalizeElastic } from './elastic.normalizer.ts';
-import { isRecord } from './fields.ts';
+import { freshReads, isRecord } from './fields.ts';
 import { normalizeGeneric } from './generic.normalizer.ts';
 import { normalizeHayabusa } from './hayabusa.normalizer.ts';
 import { normalizeOcsf } from './ocsf.normalizer.ts';
@@ -86,6 +86,7 @@ function resolve(
  */
 export function detectFormat(input: unknown): AlertFormat {
   if (!isRecord(input)) throw notAnObject(input);
+  freshReads();
   try {
     return resolve(unwrapEnvelope(input).doc).format;
   } catch {
@@ -101,6 +102,7 @@ export function detectFormat(input: unknown): AlertFormat {
  */
 export function normalize(input: unknown, opts: NormalizeOptions = {}): NormalizedAlert {
   if (!isRecord(input)) throw notAnObject(input);
+  freshReads();
   if (opts.format !== undefined && !AlertFormat.safeParse(opts.format).success) {
     throw new ValidationError(
       `Unknown alert format "${String(opts.format).slice(0, 64)}"`,

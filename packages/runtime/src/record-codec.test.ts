@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
+import { expect, it } from 'vitest';
+import { decodeJson, encodeJson } from './record-codec.ts';
+
+const DICT = readFileSync(new URL('../data/record-dict-v1.txt', import.meta.url));
+const record = {
+  format: 'wazuh',
+  name: 'sshd: authentication failed.',
+  raw: { rule: { level: 5, description: 'sshd: authentication failed.' }, agent: { name: 'mail' } },
+  description: 'Nov 30 07:00:01 mail sshd[123]: Failed password for invalid user admin from 45.10.0.1',
+};
+
+it('records written before (a 32 KiB window) and now (8 KiB) read alike; plain JSON still reads', () => {
+  const now = encodeJson(record);
+  expect(now[0]).toBe(0x01);
+  expect(decodeJson(now)).toEqual(record);
+  // What the first v1 writer produced: level 6, the default 32 KiB window.
+  const before = Buffer.concat([
+    Buffer.from([0x01]),
+    deflateRawSync(Buffer.from(JSON.stringify(record)), { dictionary: DICT, level: 6 }),
+  ]);
+  expect(decodeJson(before)).toEqual(record);
+  expect(decodeJson(Buffer.from(JSON.stringify(record)))).toEqual(record);
+  // The dictionary still pays: well under half the JSON.
+  expect(now.length).toBeLessThan(JSON.stringify(record).length / 2);
+});
