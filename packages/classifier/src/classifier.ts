@@ -123,7 +123,7 @@ export class Classifier {
       ...(enrichment.partial ? (['partial_intel'] as const) : []),
       ...(injection.suspected ? (['injection_suspected'] as const) : []),
     ];
-    const key = this.cache.keyFor(alert.fingerprint, enrichment);
+    const key = this.cache.keyFor(alert, enrichment);
     const cached = await this.cache.get(key).catch((err: unknown) => {
       this.logger.warn({ err, alert_fp: alert.fingerprint }, 'verdict cache read failed; classifying afresh');
       return undefined;

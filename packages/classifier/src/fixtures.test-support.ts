@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Enrichment, NormalizedAlert, ProviderResult, Severity } from '@triage/contracts';
+import type { AlertSignals, Enrichment, NormalizedAlert, ProviderResult } from '@triage/contracts';
+import { normalize } from '@triage/normalizers';
 import { createLogger, type Logger, loadConfig, type TriageConfig } from '@triage/runtime';
 import { extractFeatures } from './alert-features.ts';
 import { detectInjection, injectionEvidence } from './guardrails.ts';
@@ -7,101 +8,95 @@ import { type RulesSettings, rulesSettings } from './rules/evidence.ts';
 import { runRules } from './rules/rules-engine.ts';
 
 /*
- * Hand-built alerts and intel for the classifier's tests. The normalizers are written concurrently,
- * so these mappers mirror the fields a normalizer produces (name, severity, IPs, facts, raw) from
- * a raw SIEM record without importing them.
+ * Alerts and intel for the classifier's tests: raw SIEM records go through the real normalizers
+ * (so signals and their provenance are the product's); `alertOf` builds an alert by hand.
  */
 
 type Obj = Record<string, unknown>;
 
+/**
+ * An alert built by hand, as a structured SIEM would send it. Unless the test gives `signals`, they
+ * are derived with the provenance such a SIEM earns: its header (name, rule id, stated severity
+ * and confidence, rule facts, addresses, ports, user, host, login outcome and counts) is metadata;
+ * what the event carries (process and command lines, URLs, description text) is content.
+ */
 export function alertOf(partial: Partial<NormalizedAlert> & { name: string }): NormalizedAlert {
-  return {
+  const alert: NormalizedAlert = {
     format: 'generic',
     severity: 'Medium',
     fingerprint: randomUUID(),
     raw: {},
     ...partial,
   };
+  return partial.signals ? alert : { ...alert, signals: signalsOf(alert) };
 }
 
-/** The original service's `{name, alert: {user, source_ip, failed_logins, success, time, location, severity}}`. */
+const num = (v: unknown) =>
+  typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined;
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** See alertOf. */
+export function signalsOf(a: NormalizedAlert): AlertSignals {
+  const f = (a.facts ?? {}) as Obj;
+  const provenance: AlertSignals['provenance'] = {};
+  const out: Record<string, Record<string, unknown>> = {};
+  const put = (path: string, value: unknown, origin: 'metadata' | 'content') => {
+    if (value === undefined || value === null || (typeof value === 'number' && Number.isNaN(value))) return;
+    const [section, field] = path.split('.') as [string, string];
+    out[section] = { ...out[section], [field]: value };
+    provenance[path] = { origin, from: path };
+  };
+  const success = f.success ?? f.outcome;
+  put('detection.rule_name', a.name, 'metadata');
+  put('detection.rule_name_template', a.name, 'metadata');
+  put('detection.rule_id', a.rule_id, 'metadata');
+  if (!a.severity_inferred) put('detection.severity', a.severity, 'metadata');
+  put('detection.signature', str(f.signature), 'metadata');
+  put('detection.category', str(f.category), 'metadata');
+  put('detection.priority', num(f.ids_priority), 'metadata');
+  put('detection.groups', Array.isArray(f.rule_groups) ? f.rule_groups : undefined, 'metadata');
+  put('detection.fired_times', num(f.rule_firedtimes), 'metadata');
+  const level = num(f.rule_level);
+  put('detection.level', level === undefined ? undefined : { scale: 'wazuh', value: level }, 'metadata');
+  put('source_verdict.confidence', a.source_confidence, 'metadata');
+  put('network.src_ip', a.src_ip, 'metadata');
+  put('network.dst_ip', a.dst_ip, 'metadata');
+  put('network.src_port', a.src_port, 'metadata');
+  put('network.dst_port', a.dst_port, 'metadata');
+  put('network.direction', str(f.direction), 'metadata');
+  put('auth.user', a.user, 'metadata');
+  put('auth.outcome', success === true ? 'success' : success === false ? 'failure' : undefined, 'metadata');
+  put('auth.failure_count', num(f.failed_logins), 'metadata');
+  put('auth.distinct_users', num(f.distinct_users), 'metadata');
+  put('host.name', a.host, 'metadata');
+  put('event.time', a.first_seen, 'metadata');
+  put('process.name', a.process?.name, 'content');
+  put('process.command_line', a.process?.command_line, 'content');
+  put('parent.command_line', a.process?.parent_command_line, 'content');
+  put('network.url', a.urls?.[0], 'content');
+  return {
+    ...out,
+    ...(a.description ? { text: [{ value: a.description, from: 'description' }] } : {}),
+    provenance,
+  } as AlertSignals;
+}
+
+/**
+ * The original service's `{name, alert: {user, source_ip, failed_logins, success, time, location,
+ * severity}}`, read by the real normalizer (signals and their provenance included).
+ */
 export function originalAlert(name: string, a: Obj): NormalizedAlert {
-  const sev = a.severity as Severity | undefined;
-  return alertOf({
-    format: 'original',
-    name,
-    severity: sev ?? 'Medium',
-    ...(sev ? {} : { severity_inferred: true }),
-    ...(typeof a.source_ip === 'string' ? { src_ip: a.source_ip } : {}),
-    ...(typeof a.user === 'string' ? { user: a.user } : {}),
-    facts: Object.fromEntries(
-      ['failed_logins', 'success', 'time', 'location']
-        .filter((k) => a[k] !== undefined)
-        .map((k) => [k, a[k]]),
-    ),
-    raw: { name, alert: a },
-  });
+  return normalize({ name, alert: a }, { format: 'original' });
 }
 
-const LEVEL_SEVERITY = (level: number): Severity =>
-  level >= 12
-    ? 'Critical'
-    : level >= 10
-      ? 'High'
-      : level >= 7
-        ? 'Medium'
-        : level >= 4
-          ? 'Low'
-          : 'Informational';
-
-/** A Wazuh alerts.json record. */
+/** A Wazuh alerts.json record, read by the real normalizer. */
 export function wazuhAlert(raw: Obj): NormalizedAlert {
-  const rule = (raw.rule ?? {}) as Obj;
-  const data = (raw.data ?? {}) as Obj;
-  const mitre = ((rule.mitre ?? {}) as Obj).id as string[] | undefined;
-  const srcip = (data.srcip ?? data.src_ip) as string | undefined;
-  const dst = (data.dstip ?? data.dest_ip) as string | undefined;
-  return alertOf({
-    format: 'wazuh',
-    source_id: raw.id as string,
-    name: String(rule.description ?? 'Wazuh alert'),
-    rule_id: String(rule.id ?? ''),
-    severity: LEVEL_SEVERITY(Number(rule.level ?? 0)),
-    ...(srcip ? { src_ip: srcip } : {}),
-    ...(dst ? { dst_ip: dst.split(':')[0] } : {}),
-    ...(data.dstuser || data.srcuser ? { user: String(data.srcuser ?? data.dstuser) } : {}),
-    ...(mitre ? { mitre } : {}),
-    ...(typeof raw.full_log === 'string' ? { description: raw.full_log } : {}),
-    ...(typeof raw['@timestamp'] === 'string' ? { first_seen: raw['@timestamp'] } : {}),
-    facts: {
-      rule_level: rule.level,
-      rule_groups: rule.groups,
-      ...(rule.firedtimes !== undefined ? { rule_firedtimes: rule.firedtimes } : {}),
-    },
-    raw,
-  });
+  return normalize(raw, { format: 'wazuh' });
 }
 
-/** A Suricata alert in ECS (Malcolm). */
+/** A Suricata alert in ECS (Malcolm), read by the real normalizer. */
 export function suricataEcsAlert(raw: Obj): NormalizedAlert {
-  const rule = (raw.rule ?? {}) as Obj;
-  const src = (raw.source ?? {}) as Obj;
-  const dst = (raw.destination ?? {}) as Obj;
-  const ev = (raw.event ?? {}) as Obj;
-  const sev = Number(ev.severity ?? 0);
-  const cat = rule.category;
-  return alertOf({
-    format: 'suricata',
-    name: String(rule.name),
-    rule_id: String(rule.id),
-    severity: sev >= 90 ? 'High' : sev >= 70 ? 'Medium' : sev >= 40 ? 'Low' : 'Informational',
-    src_ip: String(src.ip),
-    src_port: Number(src.port),
-    dst_ip: String(dst.ip),
-    dst_port: Number(dst.port),
-    facts: { signature: rule.name, category: Array.isArray(cat) ? cat[0] : cat },
-    raw,
-  });
+  return normalize(raw);
 }
 
 export function enrichmentOf(intel: Enrichment['intel'] = {}, opts: Partial<Enrichment> = {}): Enrichment {

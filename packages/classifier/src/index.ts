@@ -6,4 +6,4 @@ export { detectInjection, type InjectionFinding } from './guardrails.ts';
 export { resolveMitre, techniqueTable } from './mitre.ts';
 export type { Evidence, RulesSettings } from './rules/evidence.ts';
 export { type RulesVerdict, runRules } from './rules/rules-engine.ts';
-export { intelDigest } from './verdict-cache.ts';
+export { intelDigest, signalsDigest } from './verdict-cache.ts';

@@ -49,9 +49,29 @@ describe('VerdictCache', () => {
     expect(intelDigest(a)).not.toBe(intelDigest(c));
   });
 
+  it('alerts alike but for a signal (or its provenance) get keys of their own', () => {
+    const c = cache();
+    const signals = (origin: 'metadata' | 'content', cmd = 'whoami') => ({
+      process: { command_line: cmd },
+      provenance: { 'process.command_line': { origin } },
+    });
+    const key = (s?: ReturnType<typeof signals>) =>
+      c.keyFor({ fingerprint: 'fp', signals: s }, enrichmentOf());
+    expect(key(signals('content'))).toBe(key(signals('content')));
+    expect(key(signals('content'))).not.toBe(key(signals('metadata')));
+    expect(key(signals('content'))).not.toBe(key(signals('content', 'whoami eicar')));
+    expect(key(signals('content'))).not.toBe(key());
+    // Key order inside the signals does not matter.
+    const reordered = {
+      provenance: { 'process.command_line': { origin: 'content' as const } },
+      process: { command_line: 'whoami' },
+    };
+    expect(key(reordered)).toBe(key(signals('content')));
+  });
+
   it('N concurrent callers on two instances compute once', async () => {
     const [c1, c2] = [cache(), cache()];
-    const key = c1.keyFor('fp-1', enrichmentOf());
+    const key = c1.keyFor({ fingerprint: 'fp-1' }, enrichmentOf());
     let computed = 0;
     const compute = async () => {
       computed += 1;
@@ -69,7 +89,7 @@ describe('VerdictCache', () => {
 
   it('a dead lock holder is taken over when its lock expires', async () => {
     const c = cache({ lockTtlMs: 300 });
-    const key = c.keyFor('fp-dead', enrichmentOf());
+    const key = c.keyFor({ fingerprint: 'fp-dead' }, enrichmentOf());
     await fx.redis.set(`${key}:lock`, 'crashed-process', 'PX', 300);
     const started = Date.now();
     const r = await c.singleFlight(key, async () => ({ result: result('takeover'), cacheable: true }));
@@ -79,7 +99,7 @@ describe('VerdictCache', () => {
 
   it('an uncacheable (fallback) result answers the waiters of that flight only briefly', async () => {
     const c = cache();
-    const key = c.keyFor('fp-fallback', enrichmentOf());
+    const key = c.keyFor({ fingerprint: 'fp-fallback' }, enrichmentOf());
     let computed = 0;
     const runs = await Promise.all(
       Array.from({ length: 5 }, () =>

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type Enrichment, TriageResult } from '@triage/contracts';
+import { type Enrichment, type NormalizedAlert, TriageResult } from '@triage/contracts';
 import { evalScript } from '@triage/runtime';
 import type { Redis } from 'ioredis';
 
@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
  * Verdict cache with single-flight across processes (DESIGN.md §5: N identical alerts arriving
  * at the same instant cause one LLM call).
  *
- * Keys (under `<prefix>:verdict:`): `<fingerprint>:<intel digest>` the cached verdict (TTL
+ * Keys (under `<prefix>:verdict:`): `<fingerprint>:<signals digest>:<intel digest>` the cached verdict (TTL
  * VERDICT_CACHE_TTL_SECONDS), `…:lock` the flight lock (`SET NX PX`, released by its owner only),
  * `…:flight` a short-lived fallback result so that waiters of a failed flight do not stampede the
  * LLM one after another.
@@ -27,6 +27,33 @@ export function intelDigest(enrichment: Enrichment): string {
   }
   lines.sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 32);
+}
+
+/** JSON with keys sorted at every level (bounded depth), so key order never splits the cache. */
+function canonical(v: unknown, depth = 0): string {
+  if (depth > 12 || v === undefined) return 'null';
+  if (Array.isArray(v)) return `[${v.map((x) => canonical(x, depth + 1)).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k], depth + 1)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * sha256 over the alert's signals with their provenance: what the rules read. Two alerts the
+ * fingerprint calls alike (same rule, entities, observables) but that differ in a signal (a
+ * command line's tail, a log line, a level, a value's provenance) get verdicts of their own.
+ */
+export function signalsDigest(signals: NormalizedAlert['signals']): string {
+  return createHash('sha256')
+    .update(canonical(signals ?? null))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export interface VerdictCacheOptions {
@@ -53,11 +80,12 @@ export class VerdictCache {
     this.opts = opts;
   }
 
-  keyFor(fingerprint: string, enrichment: Enrichment): string {
+  keyFor(alert: Pick<NormalizedAlert, 'fingerprint' | 'signals'>, enrichment: Enrichment): string {
+    const { fingerprint } = alert;
     const fp = /^[A-Za-z0-9_.-]{1,128}$/.test(fingerprint)
       ? fingerprint
       : createHash('sha256').update(fingerprint).digest('hex');
-    return `${this.opts.ns}:${fp}:${intelDigest(enrichment)}`;
+    return `${this.opts.ns}:${fp}:${signalsDigest(alert.signals)}:${intelDigest(enrichment)}`;
   }
 
   async get(key: string): Promise<TriageResult | undefined> {

@@ -14,6 +14,9 @@ import type { SignalsBuilder } from './signals.ts';
 const SYSLOG_PREFIX =
   /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T[\d:.]{8,15}(?:Z|[+-]\d{2}:?\d{2})?) \S{1,255} [\w./-]{1,64}(?:\[\d{1,10}\])?: ?$/;
 
+/** Suricata/Snort fast.log's own timestamp (`01/15/2022-07:01:47.882369  `) before the header. */
+const FAST_LOG_TIME = /^\d{2}\/\d{2}(?:\/\d{2,4})?-\d{2}:\d{2}:\d{2}(?:\.\d{1,9})? {1,8}$/;
+
 /** `[**] [1:2210000:1] SIGNATURE [**] [Classification: X] [Priority: 3] {TCP} a:1 -> b:2`, anchored. */
 export function parseFastLog(
   line: string,
@@ -21,7 +24,7 @@ export function parseFastLog(
   const start = line.indexOf('[**] [');
   if (start < 0) return undefined;
   const prefix = line.slice(0, start);
-  if (prefix.trim() !== '' && !SYSLOG_PREFIX.test(prefix)) return undefined;
+  if (prefix.trim() !== '' && !SYSLOG_PREFIX.test(prefix) && !FAST_LOG_TIME.test(prefix)) return undefined;
   const idEnd = line.indexOf('] ', start + 6);
   const end = line.indexOf(' [**]', idEnd);
   if (idEnd < 0 || end < 0 || idEnd - start > 40) return undefined;

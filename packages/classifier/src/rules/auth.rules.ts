@@ -1,6 +1,7 @@
 import { isBusinessHour } from '../alert-features.ts';
 import { linear } from '../linear.ts';
 import type { Evidence, Rule, RuleContext } from './evidence.ts';
+import { metadataTemplate, trusted } from './provenance.ts';
 
 /**
  * Authentication evidence: the shapes that separate an attack on credentials from a person who
@@ -44,7 +45,14 @@ export const authRules: Rule = (ctx) => {
   const external = f.srcInternal === false;
   const privileged = f.users.some((u) => PRIVILEGED.test(localPart(u)));
   const service = f.users.some((u) => SERVICE.test(localPart(u)));
-  const nonInteractive = service || MAIL_PROTOCOL.test(`${f.name} ${f.text}`);
+  // Product text only (rule name, groups, decoder): "imap" typed into a log line must not make a
+  // night-time login look like a mail client polling.
+  const productText = [
+    metadataTemplate(ctx.alert.signals) ?? '',
+    trusted(ctx.alert.signals, 'event.program') ?? '',
+    f.ruleGroups.join(' '),
+  ].join(' ');
+  const nonInteractive = service || MAIL_PROTOCOL.test(productText);
   const hour = f.hourUtc;
   const inHours = hour === undefined ? undefined : isBusinessHour(hour, ctx.settings.businessHoursUtc);
 
@@ -72,6 +80,7 @@ export const authRules: Rule = (ctx) => {
       weight: -0.3,
       group: 'auth.pattern',
       reason: `Only ${failed} failed login${failed > 1 ? 's' : ''}${who} before success, consistent with a mistyped password.`,
+      basis: ['auth.outcome', 'auth.failure_count'],
     });
   } else if (f.success === false && failed >= 5) {
     out.push({
@@ -168,6 +177,8 @@ export const authRules: Rule = (ctx) => {
         id: 'auth.routine_internal_success',
         weight: inHours === undefined && !nonInteractive ? -2 : -2.5,
         reason: `Routine successful login${who} from an internal address${from}${hour !== undefined ? ` at ${pad(hour)}:00 UTC` : ''}${nonInteractive ? ' (automated/mail client)' : ''}, with no failures worth noting.`,
+        // The success and the internal source are what make it routine; both must be metadata.
+        basis: [f.success === true ? 'auth.outcome' : 'detection.groups', 'network.src_ip'],
       });
     }
   }

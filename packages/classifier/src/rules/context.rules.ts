@@ -1,6 +1,7 @@
 import { linear } from '../linear.ts';
 import { matchesBenign } from '../net.ts';
 import type { Evidence, Rule } from './evidence.ts';
+import { findBenign, signalValue } from './provenance.ts';
 
 /**
  * Context an analyst applies before anything else: is this our own scanner or monitoring box, a
@@ -27,6 +28,7 @@ export const contextRules: Rule = ({ alert, features, settings }) => {
       weight: -4.5,
       group: 'context.benign',
       reason: `The source ${features.srcIp} is known-benign infrastructure (KNOWN_BENIGN entry ${benignSrc}), e.g. an authorised scanner or monitoring system.`,
+      basis: ['config', 'network.src_ip'],
     });
   }
   const benignHost = matchesBenign(alert.host, settings.knownBenign);
@@ -36,15 +38,28 @@ export const contextRules: Rule = ({ alert, features, settings }) => {
       weight: -3,
       group: 'context.benign',
       reason: `The host ${alert.host} is known-benign infrastructure (KNOWN_BENIGN entry ${benignHost}).`,
+      basis: ['config', 'host.name'],
     });
   }
-  const test = TEST_ALERT.exec(`${features.name}\n${alert.description ?? ''}`);
+  // The product's own words only: "eicar" in a command line or a message is the attacker's.
+  const s = alert.signals;
+  const test = findBenign(
+    s,
+    [
+      ['detection.rule_name_template', signalValue(s, 'detection.rule_name_template') as string | undefined],
+      ['detection.rule_description', signalValue(s, 'detection.rule_description') as string | undefined],
+      ['detection.rule_name', features.name],
+      ['text', alert.description],
+    ],
+    (t) => TEST_ALERT.exec(t)?.[0],
+  );
   if (test) {
     out.push({
       id: 'context.test_alert',
       weight: -5,
       group: 'context.benign',
-      reason: `The product labels this a test/sample alert ("${test[0]}"), generated to check the alert pipeline.`,
+      reason: `The product labels this a test/sample alert ("${test.match}"), generated to check the alert pipeline.`,
+      basis: test.basis,
     });
   }
   const claim = THREAT_NAME.exec(features.name);

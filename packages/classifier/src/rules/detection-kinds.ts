@@ -500,6 +500,8 @@ export interface KindMatch {
   kind: DetectionKind;
   /** What matched: the name excerpt or `group:<name>`. */
   matched: string;
+  /** The signal the match was read from (Evidence.basis). */
+  basis: string[];
 }
 
 /**
@@ -507,18 +509,28 @@ export interface KindMatch {
  * its description (product text in most formats, but not trusted for benign kinds), `groups`
  * lower-cased SIEM rule groups.
  */
-export function detectionKinds(name: string, description: string, groups: readonly string[]): KindMatch[] {
+export function detectionKinds(
+  name: string,
+  description: string,
+  groups: readonly string[],
+  template?: string,
+): KindMatch[] {
   const out: KindMatch[] = [];
   const both = `${name}\n${description}`;
   const concern = CONCERN.test(both);
   for (const family of KIND_FAMILIES) {
     if (family.benign && concern) continue;
     for (const kind of family.variants) {
-      const hay = kind.describe && !family.benign ? both : name;
+      // Benign kinds read the rule name with every interpolated event value masked (the template):
+      // "windows update" spliced into a name from a command line is not the rule's word.
+      const hay = family.benign ? (template ?? name) : kind.describe ? both : name;
       const m = kind.re.exec(hay);
       const g = m ? undefined : kind.groups?.find((x) => groups.includes(x));
       if (!m && !g) continue;
-      out.push({ family, kind, matched: m ? m[0] : `group:${g}` });
+      const basis = g
+        ? ['detection.groups']
+        : [template !== undefined ? 'detection.rule_name_template' : 'detection.rule_name'];
+      out.push({ family, kind, matched: m ? m[0] : `group:${g}`, basis });
       break;
     }
   }

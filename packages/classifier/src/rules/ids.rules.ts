@@ -1,5 +1,7 @@
+import type { NormalizedAlert } from '@triage/contracts';
 import { type LinearPattern, linear } from '../linear.ts';
 import type { Evidence, Rule } from './evidence.ts';
+import { basisFor, metadataTemplate } from './provenance.ts';
 
 /**
  * What the detecting product itself says: Wazuh rule level and groups, Suricata/Emerging Threats
@@ -92,6 +94,18 @@ const CLASSTYPES: Array<{ re: LinearPattern; weight: number }> = [
 
 const SEVERITY_WEIGHT = { Critical: 2, High: 1, Medium: 0, Low: -0.5, Informational: -1.5 } as const;
 
+/**
+ * The signal the IDS signature was read from: `detection.signature` when the normalizer found one
+ * (metadata for an IDS's own fields, a fast.log line an IDS decoder delivered), otherwise the rule
+ * name it was recognised in.
+ */
+export function signatureBasis(alert: NormalizedAlert, sig: string): string {
+  const s = alert.signals;
+  if (basisFor(s, 'detection.signature', sig) !== 'text') return 'detection.signature';
+  const template = metadataTemplate(s)?.toLowerCase();
+  return template?.includes(sig.toLowerCase()) ? 'detection.rule_name_template' : 'text';
+}
+
 export const idsRules: Rule = ({ alert, features }) => {
   const out: Evidence[] = [];
   const sig = features.signature?.trim();
@@ -105,6 +119,7 @@ export const idsRules: Rule = ({ alert, features }) => {
       group: 'ids.signature',
       title: etClass.weight > 0 ? sig : undefined,
       reason: `IDS signature "${sig}" is a ${etClass.label}.`,
+      basis: [signatureBasis(alert, sig)],
       ...(etClass.recon ? { recon: true } : {}),
       ...(etClass.mitre ? { mitre: etClass.mitre } : {}),
       ...(etClass.weight >= 4 ? { severityFloor: 'High' as const } : {}),
@@ -119,6 +134,7 @@ export const idsRules: Rule = ({ alert, features }) => {
       weight: classtype.weight,
       group: 'ids.signature',
       reason: `IDS classification "${cat}"${classtype.weight < 0 ? ' is not an attack class' : ' is an attack class'}.`,
+      basis: [basisFor(alert.signals, 'detection.category', cat)],
       ...(linear(/scan/i).test(cat) ? { recon: true } : {}),
     });
   }
@@ -132,6 +148,7 @@ export const idsRules: Rule = ({ alert, features }) => {
         // The IDS priority is the source's severity (ECS event.severity is derived from it).
         group: 'source.severity',
         reason: `The IDS rates "${sig}" priority ${p} (1 = highest, 3 = lowest).`,
+        basis: [basisFor(alert.signals, 'detection.priority', p)],
       });
     }
   }
@@ -158,6 +175,7 @@ export const idsRules: Rule = ({ alert, features }) => {
             '  ',
             ' ',
           ),
+        basis: [basisFor(alert.signals, 'detection.level', level)],
       });
     }
   }
@@ -198,6 +216,10 @@ export const idsRules: Rule = ({ alert, features }) => {
       weight: -0.5,
       group: 'source.volume',
       reason: `This low-level rule has fired ${features.firedTimes} times: high-volume routine activity.`,
+      basis: [
+        basisFor(alert.signals, 'detection.fired_times', features.firedTimes),
+        basisFor(alert.signals, 'detection.level', level),
+      ],
     });
   }
 
@@ -210,6 +232,7 @@ export const idsRules: Rule = ({ alert, features }) => {
         weight: w,
         group: 'source.severity',
         reason: `The source rates the alert ${alert.severity}.`,
+        basis: [basisFor(alert.signals, 'detection.severity', alert.severity)],
       });
     }
   }
@@ -221,6 +244,7 @@ export const idsRules: Rule = ({ alert, features }) => {
       weight: conf >= 80 ? 1 : -0.5,
       group: 'source.confidence',
       reason: `The source reports ${conf}% confidence in this detection.`,
+      basis: [basisFor(alert.signals, 'source_verdict.confidence', conf)],
     });
   }
   return out;

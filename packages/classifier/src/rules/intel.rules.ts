@@ -1,5 +1,6 @@
 import type { ProviderResult } from '@triage/contracts';
 import type { Evidence, Rule } from './evidence.ts';
+import { signalPathOf } from './provenance.ts';
 
 /**
  * Threat-intel evidence. Scores follow how SOCs read these feeds: an AbuseIPDB confidence of 75+
@@ -21,7 +22,13 @@ function roleOf(value: string, src?: string, dst?: string): string {
   return 'observable';
 }
 
-function abuseEvidence(v: string, role: string, r: ProviderResult): Evidence[] {
+/**
+ * Benign intel about a value counts only when the value itself is metadata: an address an attacker
+ * typed into a message ("8.8.8.8", a partner's IP) must not bring its good reputation along.
+ */
+type BasisOf = (value: string) => string[];
+
+function abuseEvidence(v: string, role: string, r: ProviderResult, basisOf: BasisOf): Evidence[] {
   const d = r.abuseipdb;
   if (!d) return [];
   const out: Evidence[] = [];
@@ -43,6 +50,7 @@ function abuseEvidence(v: string, role: string, r: ProviderResult): Evidence[] {
       weight: -1.5,
       group: `intel:${v}`,
       reason: `AbuseIPDB lists the ${role} IP ${v} as whitelisted (${d.isp ?? d.domain ?? 'known provider'}), abuse score ${s}.`,
+      basis: basisOf(v),
     });
   }
   if (d.is_tor) {
@@ -109,8 +117,9 @@ function offlineEvidence(v: string, role: string, r: ProviderResult): Evidence[]
   return out;
 }
 
-export const intelRules: Rule = ({ enrichment, features }) => {
+export const intelRules: Rule = ({ alert, enrichment, features }) => {
   const out: Evidence[] = [];
+  const basisOf: BasisOf = (value) => ['intel', signalPathOf(alert.signals, value)];
   for (const obs of enrichment.observables) {
     if (obs.allowlisted) {
       out.push({
@@ -118,6 +127,7 @@ export const intelRules: Rule = ({ enrichment, features }) => {
         weight: -1.5,
         group: `intel:${obs.value}`,
         reason: `${obs.value} is on the configured intel allow-list (own or partner infrastructure).`,
+        basis: ['config', signalPathOf(alert.signals, obs.value)],
       });
     }
   }
@@ -128,7 +138,7 @@ export const intelRules: Rule = ({ enrichment, features }) => {
     for (const r of Object.values(entry.providers)) {
       const specific =
         r.provider === 'abuseipdb'
-          ? abuseEvidence(value, role, r)
+          ? abuseEvidence(value, role, r, basisOf)
           : r.provider === 'virustotal'
             ? vtEvidence(value, role, r, isHash)
             : offlineEvidence(value, role, r);
@@ -147,6 +157,7 @@ export const intelRules: Rule = ({ enrichment, features }) => {
           weight: -0.5,
           group: `intel:${value}`,
           reason: `${r.provider} rates the ${role} ${entry.type} ${value} harmless.`,
+          basis: basisOf(value),
         });
       }
       items.push(...specific);

@@ -3,6 +3,7 @@ import { linear } from '../linear.ts';
 import { localPart, PRIVILEGED } from './auth.rules.ts';
 import { detectionKinds, type KindMatch } from './detection-kinds.ts';
 import { type Evidence, quote, type Rule, type RuleContext } from './evidence.ts';
+import { metadataTemplate, trusted } from './provenance.ts';
 
 /**
  * Evidence from the kind of detection (detection-kinds.ts), adjusted by what the alert says about
@@ -25,7 +26,12 @@ const NETWORK_EVENT = linear(/user.?agent|traffic|outbound|inbound|connection|re
 
 export const kindRules: Rule = (ctx) => {
   const { alert, features: f } = ctx;
-  let matches = detectionKinds(alert.name, alert.description ?? '', f.ruleGroups);
+  let matches = detectionKinds(
+    alert.name,
+    alert.description ?? '',
+    f.ruleGroups,
+    metadataTemplate(alert.signals),
+  );
   // An IDS signature is judged by its class (ids.rules.ts) and the decoder rules: words inside a
   // signature name ("GPL NTP monlist") must not read as housekeeping, and "IDS event" or
   // "anomaly" wording adds nothing once the signature is known. Update traffic is the exception:
@@ -71,6 +77,7 @@ function plain(m: KindMatch): Evidence {
     ...(k.recon ? { recon: true } : {}),
     ...(k.keepOpen ? { keepOpen: k.keepOpen } : {}),
     ...(k.mitre ? { mitre: k.mitre } : {}),
+    basis: m.basis,
   };
 }
 
@@ -81,7 +88,13 @@ function authKind(ctx: RuleContext, m: KindMatch): Evidence | undefined {
   // A failed outcome under a neutral name (Okta "User login to Okta") is not a routine success.
   if ((f.failedLogins ?? 0) >= 3 || (f.distinctUsers ?? 0) >= 5 || f.success === false) return undefined;
   // Product text only: a log line must not be able to remove a caveat.
-  const context = `${ctx.alert.name}\n${ctx.alert.description ?? ''}\n${f.ruleGroups.join(' ')}`;
+  const s = ctx.alert.signals;
+  const context = [
+    metadataTemplate(s) ?? '',
+    trusted(s, 'detection.rule_description') ?? '',
+    trusted(s, 'event.program') ?? '',
+    f.ruleGroups.join(' '),
+  ].join('\n');
   const privileged = f.users.find((u) => PRIVILEGED.test(localPart(u)));
   const hostLoginFromInternet = f.srcInternal === false && !REMOTE_BY_DESIGN.test(context);
   const hour = f.hourUtc;

@@ -2,6 +2,7 @@ import type { Enrichment } from '@triage/contracts';
 import type { AlertFeatures } from '../alert-features.ts';
 import { linear } from '../linear.ts';
 import type { Evidence, Rule } from './evidence.ts';
+import { signatureBasis } from './ids.rules.ts';
 
 /**
  * Suricata protocol-decoder events (`SURICATA TLS invalid handshake message`, `SURICATA HTTP unable
@@ -113,7 +114,7 @@ function suspiciousPeer(f: AlertFeatures, enrichment: Enrichment): string | unde
   return undefined;
 }
 
-export const protocolAnomalyRules: Rule = ({ features: f, enrichment }) => {
+export const protocolAnomalyRules: Rule = ({ alert, features: f, enrichment }) => {
   const sig = f.signature?.trim();
   const m = sig ? DECODER.exec(sig) : null;
   if (!sig || !m) return [];
@@ -168,6 +169,7 @@ export const protocolAnomalyRules: Rule = ({ features: f, enrichment }) => {
         ? `"${sig}" is a TCP/IP decoding anomaly (packet loss, retransmissions, odd stacks), not a detection; nothing corroborates an attack.`
         : `"${sig}" is a protocol-decoder anomaly: mostly non-conforming clients and middleboxes, but also how scans and tunnels look; with no corroboration (intel, unusual port, repeated anomalies) it leans benign, with low confidence.`,
       maxConfidence: transport ? 70 : 60,
+      basis: [signatureBasis(alert, sig)],
     },
   ];
 };

@@ -283,7 +283,8 @@ describe('verdict shape and calibration', () => {
 });
 
 describe('engine safeguards for kinds of evidence', () => {
-  const benign = (weight: number) => ({ id: 'test.benign', weight, reason: 'benign' });
+  // Benign items need a trusted basis to count (provenance gate); `config` is outside the alert.
+  const benign = (weight: number) => ({ id: 'test.benign', weight, reason: 'benign', basis: ['config'] });
 
   it('keepOpen: an item that may not be closed blindly turns a FALSE_POSITIVE into NEEDS_REVIEW', () => {
     const a = alertOf({ name: 'Something routine' });
@@ -300,7 +301,14 @@ describe('engine safeguards for kinds of evidence', () => {
   it('maxConfidence caps a verdict only when the verdict rests on the capped item', () => {
     const a = alertOf({ name: 'Something routine' });
     const ctx = { alert: a, enrichment: enrichmentOf(), features: extractFeatures(a), settings };
-    const capped = { id: 'test.capped', weight: -3, reason: 'c', maxConfidence: 55, group: 'g1' };
+    const capped = {
+      id: 'test.capped',
+      weight: -3,
+      reason: 'c',
+      maxConfidence: 55,
+      group: 'g1',
+      basis: ['config'],
+    };
     expect(runRules(ctx, [capped, benign(-0.5)]).confidence).toBeLessThanOrEqual(55);
     // With decisive independent evidence the ceiling does not apply.
     expect(runRules(ctx, [capped, benign(-5)]).confidence).toBeGreaterThan(55);
@@ -312,7 +320,7 @@ describe('engine safeguards for kinds of evidence', () => {
     const r = runRules(ctx, [
       { id: 'test.claim', weight: 3, reason: 'c', prior: true, group: 'ids.signature' },
       { id: 'test.direct', weight: 2, reason: 'd', group: 'ids.signature' },
-      { id: 'test.explainer', weight: -3, reason: 'x', explainsAway: ['ids.signature'] },
+      { id: 'test.explainer', weight: -3, reason: 'x', explainsAway: ['ids.signature'], basis: ['config'] },
     ]);
     expect(ids(r)).not.toContain('test.claim');
     expect(ids(r)).toContain('test.direct');
@@ -335,8 +343,11 @@ describe('engine safeguards for kinds of evidence', () => {
       },
     });
     const r = rules(a);
+    expect(ids(r)).toContain('web.response_side_match');
+    // The High severity was the signature's claim, explained away with it.
     expect(r.classification).toBe('FALSE_POSITIVE');
-    expect(ids(r)).toEqual(expect.arrayContaining(['web.response_side_match', 'web.clean_request']));
+    // A clean-looking request is no evidence of its own: the attacker wrote it.
+    expect(ids(r)).not.toContain('web.clean_request');
     // The same signature with the script in the request is reflected XSS, not the site's own code.
     const reflected = rules({ ...a, urls: ['/search?q=<script>alert(1)</script>'] });
     expect(reflected.classification).not.toBe('FALSE_POSITIVE');

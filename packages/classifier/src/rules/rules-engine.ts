@@ -8,6 +8,7 @@ import { idsRules } from './ids.rules.ts';
 import { flaggedIntel, intelRules, maliciousIntel } from './intel.rules.ts';
 import { kindRules } from './kind.rules.ts';
 import { protocolAnomalyRules } from './protocol-anomaly.rules.ts';
+import { gateBenign, type IgnoredEvidence } from './provenance.ts';
 import { webRules } from './web.rules.ts';
 
 export const RULES: readonly Rule[] = [
@@ -50,6 +51,11 @@ export interface RulesVerdict {
    */
   threatLeaning?: ScoredEvidence;
   flags: ResultFlag[];
+  /**
+   * Benign-leaning items the provenance gate set aside (provenance.ts): they rested on content an
+   * attacker can shape, or named no basis. They did not count.
+   */
+  ignored: IgnoredEvidence[];
 }
 
 /**
@@ -138,7 +144,9 @@ function severityFor(
 }
 
 export function runRules(ctx: RuleContext, extra: Evidence[] = []): RulesVerdict {
-  let evidence = [...RULES.flatMap((r) => r(ctx)), ...extra];
+  // The provenance gate first: nothing below may see benign evidence that content produced.
+  const gated = gateBenign([...RULES.flatMap((r) => r(ctx)), ...extra], ctx.alert.signals);
+  let evidence = gated.kept;
   // An authorised scanner scanning is the expected behaviour, not evidence against it.
   if (evidence.some((e) => e.id.startsWith('context.known_benign'))) {
     evidence = evidence.filter((e) => !(e.recon && e.weight > 0));
@@ -160,8 +168,15 @@ export function runRules(ctx: RuleContext, extra: Evidence[] = []): RulesVerdict
 
   // Safety first: any of these keeps a benign-looking alert in front of an analyst.
   if (classification === 'FALSE_POSITIVE') {
+    // A severity that trusted evidence explained away (a web-attack signature shown to have matched
+    // the server's own response) no longer holds the alert open.
+    const severityExplained = evidence.some(
+      (e) => e.weight < 0 && e.explainsAway?.includes('source.severity'),
+    );
     const highSev =
-      !ctx.alert.severity_inferred && (ctx.alert.severity === 'Critical' || ctx.alert.severity === 'High');
+      !ctx.alert.severity_inferred &&
+      !severityExplained &&
+      (ctx.alert.severity === 'Critical' || ctx.alert.severity === 'High');
     if (malicious.length) {
       flags.push('intel_conflict');
       notes.push(`Benign-looking, but ${malicious[0]}: never closed while intel says malicious.`);
@@ -197,7 +212,7 @@ export function runRules(ctx: RuleContext, extra: Evidence[] = []): RulesVerdict
     confidence,
     severity,
     title: titleFor(ctx, classification, scored),
-    reasons: reasonsFor(ctx, classification, score, scored, notes, severity, decisive),
+    reasons: reasonsFor(ctx, classification, score, scored, notes, severity, decisive, gated.ignored),
     mitre,
     decisive,
     evidence: scored,
@@ -205,6 +220,7 @@ export function runRules(ctx: RuleContext, extra: Evidence[] = []): RulesVerdict
     flaggedIntel: flaggedIntel(ctx.enrichment.intel),
     ...(leaning ? { threatLeaning: leaning } : {}),
     flags,
+    ignored: gated.ignored,
   };
 }
 
@@ -272,6 +288,7 @@ function reasonsFor(
   notes: string[],
   severity: Severity,
   decisive: boolean,
+  ignored: readonly IgnoredEvidence[],
 ): string[] {
   const dir = c === 'TRUE_POSITIVE' ? 1 : c === 'FALSE_POSITIVE' ? -1 : 0;
   const ordered =
@@ -288,6 +305,13 @@ function reasonsFor(
       Math.min(body.length, 3),
       body.length >= 4 ? 1 : 0,
       `Severity ${how} from ${ctx.alert.severity} to ${severity} by the evidence above.`,
+    );
+  }
+  // Benign-looking content that did not count is worth an analyst's glance (steering attempts).
+  const set = [...ignored].sort((a, b) => a.weight - b.weight)[0];
+  if (set && body.length < 4) {
+    body.push(
+      `Not counted: ${set.reason.replace(/\.$/, '')}, because it rests on event content an attacker can write (${set.untrusted.join(', ') || 'no stated basis'}).`,
     );
   }
   const fillers = [

@@ -1,5 +1,7 @@
 import { type LinearPattern, linear, PatternSet } from '../linear.ts';
 import { type Evidence, quote, type Rule } from './evidence.ts';
+import { signatureBasis } from './ids.rules.ts';
+import { basisFor, metadataTemplate } from './provenance.ts';
 
 /**
  * Web attack signatures in requested URLs, recon tools in user agents, and the classic web-IDS
@@ -120,6 +122,8 @@ const OBSOLETE_UA = linear(/msie [2-6]\.0|windows nt 5\.[01]\b|windows 9[58]\b/)
 const SCRIPTED_UA = linear(
   /^(?:curl|wget|python-requests|python-urllib|go-http-client|libwww-perl|java\/|okhttp|httpclient)/,
 );
+/** Signatures that match request content (and so also match pages sent back). */
+const WEB_SIG = linear(/web application attack|xss|cross.site|sql injection|sqli/i);
 const WEB_PORTS = new Set([80, 443, 8000, 8008, 8080, 8443, 8888]);
 
 function decode(u: string): string {
@@ -136,7 +140,7 @@ function decode(u: string): string {
   return s.toLowerCase();
 }
 
-export const webRules: Rule = ({ features }) => {
+export const webRules: Rule = ({ alert, features }) => {
   const out: Evidence[] = [];
   const urls = features.urls.map(decode);
   const urlHits = urls.map((u) => new Set(URL_SET.matching(u)));
@@ -199,12 +203,27 @@ export const webRules: Rule = ({ features }) => {
 
   // Content signatures (XSS/SQLi) that fire on traffic *from* the web server to a client port are
   // matching the site's own HTML/JavaScript: the best-known source of web-IDS false positives.
-  const webSig = linear(/web application attack|xss|cross.site|sql injection|sqli/i).test(
-    `${features.category ?? ''} ${features.signature ?? ''} ${features.name}`,
-  );
+  const sigBasis =
+    features.category && WEB_SIG.test(features.category)
+      ? basisFor(alert.signals, 'detection.category', features.category)
+      : features.signature && WEB_SIG.test(features.signature)
+        ? signatureBasis(alert, features.signature)
+        : WEB_SIG.test(features.name)
+          ? WEB_SIG.test(metadataTemplate(alert.signals) ?? '')
+            ? 'detection.rule_name_template'
+            : 'text'
+          : undefined;
+  const webSig = sigBasis !== undefined;
+  const toClient = features.direction === 'to_client';
   const fromServer =
-    features.direction === 'to_client' ||
+    toClient ||
     (features.srcPort !== undefined && WEB_PORTS.has(features.srcPort) && (features.dstPort ?? 0) >= 1024);
+  const sideBasis = toClient
+    ? [basisFor(alert.signals, 'network.direction', features.direction)]
+    : [
+        basisFor(alert.signals, 'network.src_port', features.srcPort),
+        basisFor(alert.signals, 'network.dst_port', features.dstPort),
+      ];
   const attackInUrl = out.some((e) => URL_PATTERNS.some((p) => p.id === e.id && e.weight >= 2));
   if (webSig && fromServer && !attackInUrl) {
     out.push({
@@ -214,17 +233,12 @@ export const webRules: Rule = ({ features }) => {
       // The signature's class, severity and name claimed an attack in a request; shown to have
       // matched the response, they no longer say anything.
       explainsAway: ['ids.signature', 'source.severity', 'detection.claim'],
+      // Reflected XSS/SQLi would show in the request (and raise the score above); stored XSS is the
+      // residual risk the confidence ceiling leaves room for. A clean-looking request is not
+      // evidence of its own: the attacker wrote it.
       maxConfidence: 85,
+      basis: [sigBasis, ...sideBasis],
     });
-    // Reflected XSS/SQLi would show in the request; stored XSS is the residual risk the
-    // confidence ceiling above leaves room for.
-    if (urls.length > 0) {
-      out.push({
-        id: 'web.clean_request',
-        weight: -1.5,
-        reason: `The request it answered (\`${quote(urls[0]!)}\`) carries no script, injection or traversal content.`,
-      });
-    }
   }
   return out;
 };
