@@ -59,7 +59,7 @@ export const DISCOVERY: readonly KnowledgeRow[] = [
   row(
     'discovery.system',
     'System and software discovery',
-    String.raw`\bsysteminfo\b|\bhostname(?:\.exe)?\s*(?:$|[&|;])|\bver\s*(?:$|[&|;])|\bwmic(?:\.exe)?["']?\s.*\b(?:computersystem|csproduct|bios|os\s+get|qfe|product|logicaldisk|volume|nicconfig|startup|cpu|baseboard|memorychip)\b|\bdriverquery\b|\bgpresult\b|\breg(?:\.exe)?["']?\s+query\s.*\\(?:currentversion|control\\nls|uninstall|services)\b|get-(?:computerinfo|hotfix|wmiobject|ciminstance)\s.*win32_(?:computersystem|bios|operatingsystem|product|quickfixengineering|pnpentity|logicaldisk)|\bchcp(?:\.com)?\b|\bfsutil\s+fsinfo\b`,
+    String.raw`\bsysteminfo\b|\bhostname(?:\.exe)?\s*(?:$|[&|;])|\bver\s*(?:$|[&|;])|\bwmic(?:\.exe)?["']?\s.*\b(?:computersystem|csproduct|bios|os\s+get|qfe|product|logicaldisk|volume|nicconfig|startup|cpu|baseboard|memorychip)\b|\bdriverquery\b|\bgpresult\b|\breg(?:\.exe)?["']?\s+query\s.*\\(?:currentversion|control\\nls|uninstall|services)\b|\b(?:get-computerinfo|get-hotfix|gwmi|get-wmiobject|get-ciminstance|gcim)\b.*win32_(?:computersystem|bios|operatingsystem|product|quickfixengineering|pnpentity|logicaldisk|networkadapter\w*|videocontroller|diskdrive)|\bnet1?(?:\.exe)?["']?\s+config\b|\bchcp(?:\.com)?\b|\bfsutil\s+fsinfo\b`,
     0.6,
     ['T1082', 'T1518', 'T1614.001'],
     'inventorying the OS, patches, hardware and installed software tells an intruder where they landed',

@@ -257,6 +257,39 @@ export const LINEAGE: readonly KnowledgeRow[] = [
     why: 'userinit.exe starting explorer.exe is every interactive logon',
     group: 'endpoint.os_routine',
   },
+  // Network use by processes that should not talk.
+  {
+    id: 'lineage.script_host_network',
+    title: 'Script host or proxy-execution binary connecting out',
+    signals: ['process.image'],
+    pattern: linear(
+      String.raw`\\(?:wscript|cscript|mshta|regsvr32|rundll32|msbuild|installutil|regasm|regsvcs|certutil|bitsadmin|hh|cmstp|msiexec|odbcconf)\.exe$`,
+    ),
+    also: [{ in: ['event.action'], re: linear('^network_connection$') }],
+    weight: 2,
+    mitre: ['T1071', 'T1218', 'T1059.005'],
+    why: 'script hosts and LOLBins making their own network connections are fetching payloads or talking to C2',
+    group: 'lineage.script',
+  },
+  {
+    id: 'lineage.script_host_module',
+    title: 'Script host loading a scheduling, .NET or credential library',
+    signals: ['file.path'],
+    pattern: linear(
+      String.raw`\\(?:taskschd|clr|mscoree|mscoreei|vaultcli|samlib|dbghelp|dbgcore|wmiutils|system\.management\.automation(?:\.ni)?|winhttp|wininet)\.dll$`,
+    ),
+    also: [
+      {
+        in: ['process.image'],
+        re: linear(String.raw`\\(?:mshta|wscript|cscript|regsvr32|rundll32|msbuild|odbcconf|cmstp)\.exe$`),
+      },
+      { in: ['file.action'], re: linear('^loaded$') },
+    ],
+    weight: 2,
+    mitre: ['T1053.005', 'T1620', 'T1059.005'],
+    why: 'an HTA or script host loading the task scheduler, the .NET runtime or the credential vault is scheduling, reflectively loading or stealing (DotNetToJScript-style)',
+    group: 'lineage.script',
+  },
   // Linux.
   {
     id: 'lineage.linux_service_shell',

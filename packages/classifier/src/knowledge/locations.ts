@@ -23,7 +23,7 @@ const RTLO = '\u202e';
 const HACKTOOL_NAMES = String.raw`mimikatz|mimidrv|mimilib|pypykatz|nanodump|handlekatz|safetykatz|sharpkatz|lazagne|rubeus|kekeo|kerbrute|sharphound|bloodhound|azurehound|adfind|certify|certipy|whisker|seatbelt|sharpup|winpeas\w*|powerup|privesccheck|sharpview|powerview|sharpdpapi|sharpchrome|sharpsecdump|secretsdump|wce|pwdump\d*|gsecdump|fgdump|dumpert|edrfreeze[\w-]*|edrsandblast|wsass|kdu|ppldump|pplkiller|backstab|killav|inveigh|responder|nxc|netexec|crackmapexec|impacket|psexec_?py|smbexec|wmiexec|atexec|dcomexec|chisel|ligolo\w*|frpc|cobaltstrike|meterpreter|sliver-client|poshc2`;
 
 /** Dual-use tools: legitimate in IT, routinely found in intrusions (scanners, remote access, run-as, dumpers). */
-const DUAL_USE_NAMES = String.raw`advanced_ip_scanner|advanced_port_scanner|netscan|angryip\w*|ipscan\w*|nmap|masscan|advancedrun|nircmd\w*|nsudo\w*|psexec(?:64)?|paexec|procdump(?:64)?|processhacker|systeminformer|pchunter\w*|gmer|memprocfs|trufflehog|dirlister|lastactivityview|browserpassview|mailpassview|netpass|webbrowserpassview|anydesk|atera\w*|screenconnect\w*|splashtop\w*|ngrok|rustdesk|ammyy\w*|radmin\w*|winvnc\w*|plink|rclone|megasync|adexplorer\d*`;
+const DUAL_USE_NAMES = String.raw`nssm|advanced_ip_scanner|advanced_port_scanner|netscan|angryip\w*|ipscan\w*|nmap|masscan|advancedrun|nircmd\w*|nsudo\w*|psexec(?:64)?|paexec|procdump(?:64)?|processhacker|systeminformer|pchunter\w*|gmer|memprocfs|trufflehog|dirlister|lastactivityview|browserpassview|mailpassview|netpass|webbrowserpassview|anydesk|atera\w*|screenconnect\w*|splashtop\w*|ngrok|rustdesk|ammyy\w*|radmin\w*|winvnc\w*|plink|rclone|megasync|adexplorer\d*`;
 
 /** The tool as an image or file path, or named in a command line. */
 const tool = (names: string) =>
@@ -145,7 +145,7 @@ export const LOCATIONS: readonly KnowledgeRow[] = [
     title: 'DLL that Windows does not ship planted in System32',
     signals: ['file.path'],
     pattern: linear(
-      `${SYSTEM_DIR}(?:wlbsctrl|tsmsisrv|tsvipsrv|wow64log|oci|cdpsgshims|windowscoredeviceinfo|wptsextensions|edgegdi)\\.dll$`,
+      `${SYSTEM_DIR}(?:wlbsctrl|tsmsisrv|tsvipsrv|wow64log|oci|cdpsgshims|windowscoredeviceinfo|wptsextensions|edgegdi)\\.dll$|\\\\syswow64\\\\srrstr\\.dll$`,
     ),
     weight: 3.5,
     mitre: ['T1574.001'],
@@ -200,11 +200,57 @@ export const LOCATIONS: readonly KnowledgeRow[] = [
     id: 'location.shim_database',
     title: 'Custom application-compatibility shim database',
     signals: ['file.path', 'process.command_line'],
-    pattern: linear(`\\\\apppatch\\\\custom(?:\\\\custom64)?\\\\|\\bsdbinst(?:\\.exe)?["']?\\s`),
+    pattern: linear(`\\\\apppatch\\\\custom|\\bsdbinst(?:\\.exe)?["']?\\s`),
     weight: 3,
     mitre: ['T1546.011'],
     why: 'custom shim databases make Windows inject a DLL or patch a program at launch; software almost never ships one',
     group: 'persistence.hijack',
+  },
+  {
+    id: 'location.remote_drop',
+    title: 'Program written into the Windows folder over the network',
+    signals: ['file.path'],
+    pattern: linear(
+      `^[a-z]:\\\\windows\\\\(?:system32\\\\|syswow64\\\\)?[^\\\\]+\\.(?:exe|dll|bat|cmd|ps1|vbs|sys)$`,
+    ),
+    also: [
+      {
+        in: ['process.image'],
+        re: linear(`^system$|\\\\(?:wsmprovhost|wmiprvse|winrshost|psexesvc|paexec[^\\\\]*|services)\\.exe$`),
+      },
+    ],
+    unless: [{ in: ['file.action'], re: linear('^(?:loaded|deleted)$') }],
+    weight: 3,
+    mitre: ['T1570', 'T1021.002'],
+    why: 'a program dropped into \\Windows by the kernel (an SMB write to ADMIN$) or by a remote-management host is lateral tool transfer',
+    group: 'lineage.remote',
+  },
+  {
+    id: 'location.key_export',
+    title: 'Certificate with private key written by a script or tool',
+    signals: ['file.path'],
+    pattern: linear('\\.(?:pfx|p12)$'),
+    also: [
+      {
+        in: ['process.image'],
+        re: linear(`\\\\(?:powershell|pwsh|certutil|rundll32|cmd|mimikatz)\\.exe$|${USER_WRITABLE}`),
+      },
+    ],
+    weight: 1.5,
+    mitre: ['T1552.004', 'T1649'],
+    why: 'exporting certificates with their private keys from a script is how keys are stolen for impersonation',
+  },
+  {
+    id: 'location.sysinternals_first_run',
+    title: 'Sysinternals remote-admin or dumping tool run for the first time',
+    signals: ['registry.key'],
+    pattern: linear(
+      `\\\\software\\\\sysinternals\\\\(?:psexec|procdump|psservice|pskill|pslist|psloggedon|psfile|psgetsid|psinfo|pspasswd|pssuspend|sdelete|accesschk|logonsessions|autoruns)\\\\eulaaccepted$`,
+    ),
+    weight: 1.5,
+    mitre: ['T1569.002', 'T1003.001', 'T1007'],
+    why: 'a Sysinternals EULA accepted on a host means the tool just ran there for the first time; PsExec, ProcDump and PsService are intrusion favourites',
+    group: 'tool',
   },
   {
     id: 'location.startup_folder',
@@ -246,9 +292,9 @@ export const LOCATIONS: readonly KnowledgeRow[] = [
     id: 'location.script_dropped_staging',
     title: 'Executable or script written to a staging folder by a LOLBin or script host',
     signals: ['file.path'],
-    pattern: linear('\\.(?:exe|dll|scr|ps1|bat|cmd|vbs|vbe|js|jse|hta|wsf|sct|lnk)$'),
+    pattern: linear('\\.(?:exe|dll|scr|ps1|bat|cmd|vbs|vbe|js|jse|hta|wsf|sct|lnk|reg)$'),
     also: [
-      { in: ['file.path'], re: linear(`${STAGING_DIR}|\\\\appdata\\\\local\\\\temp\\\\`) },
+      { in: ['file.path'], re: linear(`${STAGING_DIR}|${USER_WRITABLE}|^[a-z]:\\\\windows\\\\[^\\\\]+$`) },
       {
         in: ['process.image'],
         re: linear(

@@ -12,8 +12,11 @@ import { DECODED, type KnowledgeRow } from './row.ts';
  * Command lines, scripts and service/task commands are content: these rows only ever raise.
  */
 
-/** Where a command can be written: the process's command line, decoded scripts, what a service or task runs. */
-export const COMMAND = ['process.command_line', DECODED, 'persistence.command'] as const;
+/**
+ * Where a command can be written: the process's command line, a script block, decoded scripts,
+ * what a service or task runs.
+ */
+export const COMMAND = ['process.command_line', 'script.text', DECODED, 'persistence.command'] as const;
 
 const row = (r: Omit<KnowledgeRow, 'signals'> & { signals?: KnowledgeRow['signals'] }): KnowledgeRow => ({
   signals: COMMAND,
@@ -115,6 +118,53 @@ export const LOLBINS: readonly KnowledgeRow[] = [
     mitre: ['T1218.011'],
     why: 'genuine rundll32 calls load DLLs from System32 or program folders by export name; staged or disguised payloads do not',
     group: 'lolbin.rundll32',
+  }),
+  row({
+    id: 'lolbin.rundll32_ordinal',
+    title: 'rundll32 calling a DLL export by ordinal',
+    pattern: linear(String.raw`rundll32(?:\.exe)?["']?\s+["']?[^,"']+\.(?:dll|ocx|cpl)?["']?\s*,\s*#\d+`),
+    unless: [
+      {
+        in: ['process.command_line'],
+        re: linear(
+          String.raw`rundll32(?:\.exe)?["']?\s+["']?(?:[a-z]:\\windows\\(?:system32|syswow64)\\)?(?:shell32|url|ieframe|advpack|setupapi|syssetup|zipfldr|inetcpl|shdocvw|ntdll)\.dll`,
+        ),
+      },
+    ],
+    weight: 2.5,
+    mitre: ['T1218.011'],
+    why: 'calling an unnamed export by number hides what the DLL does; payload DLLs from red-team kits are run this way',
+    group: 'lolbin.rundll32',
+  }),
+  row({
+    id: 'lolbin.registry_payload',
+    title: 'Encoded payload stored in the registry',
+    signals: ['process.command_line', 'registry.data'],
+    pattern: linear(
+      String.raw`\breg(?:\.exe)?["']?\s+add\b.*\s/d\s+["']?[a-z0-9+/]{40,}={0,2}["']?(?:\s|$)|^[a-z0-9+/]{60,}={0,2}$|set-itemproperty\b.*-value\s+["']?[a-z0-9+/]{60,}={0,2}`,
+    ),
+    weight: 2,
+    mitre: ['T1027', 'T1112'],
+    why: 'a long base64 value written to the registry is how fileless malware keeps its payload between runs',
+  }),
+  row({
+    id: 'lolbin.auto_elevate',
+    title: 'Auto-elevating Windows binary started from a shell',
+    signals: ['process.image'],
+    pattern: linear(
+      String.raw`\\(?:fodhelper|computerdefaults|sdclt|eventvwr|slui|wsreset|changepk|systempropertiesadvanced|systempropertiesprotection|systempropertiesremote|systempropertiescomputername|systempropertiesperformance|mmc)\.exe$`,
+    ),
+    also: [
+      {
+        in: ['parent.image'],
+        re: linear(String.raw`\\(?:cmd|powershell|pwsh|wscript|cscript|mshta|rundll32)\.exe$`),
+      },
+    ],
+    unless: [{ in: ['process.image'], re: linear(String.raw`\\system32\\mmc\.exe$`) }],
+    weight: 2,
+    mitre: ['T1548.002'],
+    why: 'these binaries elevate without a prompt and read user-controlled keys or DLLs; starting them from a shell is the usual UAC bypass',
+    group: 'cmd.uac_bypass',
   }),
   row({
     id: 'lolbin.rundll32_bare',
@@ -446,7 +496,7 @@ export const LOLBINS: readonly KnowledgeRow[] = [
     id: 'lolbin.archive_with_password',
     title: 'Password-protected archive created',
     pattern: linear(
-      String.raw`\b(?:7za?|7zr|7zg|rar|winrar)(?:\.exe)?["']?\s+a\b.*\s-(?:p\S+|hp\S*)|compress-archive\s.*\\(?:users\\public|temp|programdata)\\`,
+      String.raw`\b(?:7za?|7zr|7zg|rar|winrar)(?:\.exe)?["']?\s+a\b.*\s-(?:p\S+|hp\S*)|compress-archive\s.*\\(?:users\\public|temp|programdata)\\|compress-7zip\b.*-password\b|\[system\.io\.compression\.zipfile\]::createfromdirectory`,
     ),
     weight: 1.5,
     mitre: ['T1560.001'],
@@ -461,6 +511,18 @@ export const LOLBINS: readonly KnowledgeRow[] = [
     weight: 2.5,
     mitre: ['T1567.002', 'T1048'],
     why: 'rclone, MEGA and scripted uploads move data to storage the organisation does not control',
+  }),
+  row({
+    id: 'lolbin.script_from_user_folder',
+    title: 'Script host running a script from a user folder',
+    signals: ['process.command_line'],
+    pattern: linear(
+      String.raw`\b(?:wscript|cscript)(?:\.exe)?["']?\s.*(?:\\users\\[^\\"']+\\(?:appdata|downloads|desktop|documents|music|pictures|videos)\\|\\users\\public\\|\\temp\\|\\programdata\\)[^"']*\.(?:vbs|vbe|js|jse|wsf|wsh)\b|\b(?:powershell|pwsh)(?:\.exe)?["']?\s.*(?:-f(?:ile)?\s+|-c(?:ommand)?\s+["']?)["']?[a-z]:\\(?:users\\[^\\"']+\\(?:appdata|downloads|desktop|music|pictures|videos)|users\\public|programdata|windows\\temp)\\[^"'\s]*\.ps1\b`,
+    ),
+    weight: 2,
+    mitre: ['T1059.005', 'T1059.001', 'T1204.002'],
+    why: 'scripts run from AppData, Downloads, Public or Temp came from a mail, a browser or a dropper, not from IT',
+    group: 'lineage.script',
   }),
   row({
     id: 'lolbin.tor',

@@ -15,7 +15,30 @@ const SYSTEM_SERVICE_PARENT = `${SYSTEM_DIR}(?:svchost|services|taskhostw|tasken
 /** OS maintenance programs, each in the folder Windows installs it to. */
 const MAINTENANCE = `${SYSTEM_DIR}(?:[^\\\\]+\\\\)*(?:tiworker|trustedinstaller|wuauclt|wuaucltcore|usoclient|mousocoreworker|usocoreworker|musnotification|musnotificationux|compattelrunner|devicecensus|wsqmcons|aitstatic|sppsvc|sppextcomobj|defrag|cleanmgr|dismhost|dism|sdiagnhost|mrt|mpsigstub|taskhostw|backgroundtaskhost|searchprotocolhost|searchfilterhost|searchindexer|wermgr|werfault|wsappx|clipup|disksnapshot|srtasks|tzsync|gpupdate|wbengine|vssvc|provtool|directxdatabaseupdater|bthudtask|dstokenclean|wifitask|edpcleanup|mdmagent|omadmclient|deviceenroller|appidpolicyconverter|sfc|chkdsk|consent|ngentask|ngen|mscorsvw|wsreset|unregmp2|wmpnscfg|printisolationhost|securityhealthhost|securityhealthservice|smartscreen|sgrmbroker|speechmodeldownload|systemsettingsbroker|remsh|sihclient|upfc|waasmedicagent|windowsupdatebox|usoapi)\\.exe$|${DEFENDER_DIR}|${WINDOWS_DIR}(?:servicing|softwaredistribution|winsxs|microsoft\\.net|ccm|ccmsetup|uus)\\\\|${PROGRAM_FILES}(?:common files\\\\microsoft shared\\\\clicktorun|microsoft office\\\\root\\\\integration|microsoft update health tools|windows defender|microsoft\\\\edgeupdate|google\\\\update|mozilla maintenance service)\\\\|\\\\microsoft\\\\edgeupdate\\\\|\\\\google\\\\update\\\\`;
 
+/** Hosts whose behaviour is whatever script or DLL they were given. */
+const SCRIPT_HOSTS = String.raw`\\(?:mshta|wscript|cscript|rundll32|regsvr32|msbuild|installutil|regasm|regsvcs|powershell|pwsh|cmd|werfaultsecure|odbcconf|cmstp|msiexec)\.exe$`;
+
+/** Windows servicing and update binaries that replace and delete system files for a living. */
+const SERVICING = `${SYSTEM_DIR}(?:[^\\\\]+\\\\)*(?:tiworker|trustedinstaller|poqexec|dismhost|mousocoreworker|usocoreworker|wuauclt|sihclient|upfc|mrt|cleanmgr|defrag|sppsvc)\\.exe$`;
+
 export const MAINTENANCE_ROWS: readonly KnowledgeRow[] = [
+  {
+    id: 'routine.servicing_file_change',
+    title: 'Windows servicing changing files',
+    signals: ['process.image'],
+    pattern: linear(SERVICING),
+    also: [
+      {
+        in: ['event.action'],
+        re: linear(
+          '^(?:file_create|file_delete|file_delete_detected|file_time_change|file_stream_create|registry_set|registry_create_delete|registry_rename)$',
+        ),
+      },
+    ],
+    weight: -1.5,
+    why: 'the servicing stack and Windows Update replace, delete and register system files and keys as their job',
+    group: 'endpoint.os_routine',
+  },
   {
     id: 'routine.os_maintenance',
     title: 'OS maintenance started by a system service',
@@ -41,6 +64,8 @@ export const MAINTENANCE_ROWS: readonly KnowledgeRow[] = [
         re: linear(`${SYSTEM_DIR}|${PROGRAM_FILES}|${WINDOWS_DIR}[^\\\\]+\\.exe$|${DEFENDER_DIR}`),
       },
     ],
+    // What a script host or proxy-execution binary loads is the script's choice, not Windows'.
+    unless: [{ in: ['process.image'], re: linear(SCRIPT_HOSTS) }],
     weight: -1.5,
     why: 'a module signed by Microsoft (signature verified by the sensor) loaded from System32 by an installed program is Windows working as shipped',
     group: 'endpoint.os_routine',
@@ -129,6 +154,46 @@ export const MAINTENANCE_ROWS: readonly KnowledgeRow[] = [
     weight: 1,
     mitre: ['T1021.002'],
     why: 'ADMIN$ and drive shares are how PsExec-style tools and ransomware reach other hosts (and how some admins work)',
+  },
+  {
+    id: 'routine.log_cleared',
+    title: 'Event log cleared',
+    signals: ['event.id'],
+    pattern: linear('^(?:104|1102)$'),
+    also: [
+      {
+        in: ['event.channel', 'event.provider'],
+        re: linear('^(?:system|security)$|eventlog|security-auditing'),
+      },
+    ],
+    weight: 3,
+    mitre: ['T1070.001'],
+    why: 'clearing the Security or System log destroys the record of what happened; it is rarely part of administration',
+    group: 'cmd.log_clearing',
+  },
+  {
+    id: 'routine.rdp_internal',
+    title: 'Remote Desktop logon from the internal network',
+    signals: ['auth.logon_type'],
+    pattern: linear('^10$'),
+    also: [
+      { in: ['event.id'], re: linear('^4624$') },
+      { in: ['auth.outcome'], re: linear('^success$') },
+      { in: ['network.src_ip'], re: linear('^(?:10\\.|192\\.168\\.|172\\.(?:1[6-9]|2\\d|3[01])\\.)') },
+    ],
+    weight: -1,
+    why: 'administrators and users work over RDP inside the network every day; from the internet it would be another matter',
+    group: 'auth.routine',
+  },
+  {
+    id: 'routine.rdp_client',
+    title: 'Remote Desktop client connecting',
+    signals: ['event.id'],
+    pattern: linear('^(?:1024|1102|1027|1029)$'),
+    also: [{ in: ['event.channel', 'event.provider'], re: linear('terminalservices-rdpclient') }],
+    weight: -1,
+    why: 'the RDP client logs every connection a user opens with mstsc',
+    group: 'auth.routine',
   },
   {
     id: 'routine.logoff',

@@ -122,13 +122,16 @@ export const PERSISTENCE: readonly KnowledgeRow[] = [
   {
     id: 'persistence.autorun_user_path',
     title: 'Autorun value pointing at a script host or a user-writable path',
-    signals: ['registry.data', 'process.command_line'],
-    pattern: linear(`${RUNS}|${USER_WRITABLE}|${STAGING_DIR}|^["']?[a-z]:\\\\(?:test|temp|tmp)\\\\`),
+    // The key first (specific), then what the value runs (broad).
+    signals: KEY,
+    pattern: linear(
+      String.raw`\\currentversion\\(?:run|runonce|runonceex)\b|\\winlogon${V}(?:userinit|shell)\b|shell folders${V}(?:common )?startup\b|\\environment${V}userinitmprlogonscript\b|${V}appinit_dlls\b`,
+    ),
     also: [
       {
-        in: KEY,
+        in: ['registry.data', 'process.command_line'],
         re: linear(
-          String.raw`\\currentversion\\(?:run|runonce|runonceex)\b|\\winlogon${V}(?:userinit|shell)\b|shell folders${V}(?:common )?startup\b|\\environment${V}userinitmprlogonscript\b|${V}appinit_dlls\b`,
+          `${RUNS}|${USER_WRITABLE}|${STAGING_DIR}|(?:^|\\s/d\\s+)["']?[a-z]:\\\\(?:test|temp|tmp)\\\\`,
         ),
       },
     ],

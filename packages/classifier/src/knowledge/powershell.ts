@@ -58,6 +58,48 @@ export const POWERSHELL: readonly KnowledgeRow[] = [
     group: 'ps-flags',
   }),
   row({
+    id: 'ps.pinvoke_api',
+    title: 'Windows API called from a script (P/Invoke)',
+    pattern: linear(
+      String.raw`dllimport\s*\(\s*["']?(?:kernel32|advapi32|netapi32|secur32|ntdll|user32|dbghelp|wtsapi32|iphlpapi)(?:\.dll)?["']?.{0,400}\b(?:getcomputernameex|netwkstagetinfo|netsessionenum|netshareenum|netuserenum|netlocalgroupgetmembers|dsgetdcname|getusernameex|createtoolhelp32snapshot|process32first|openprocesstoken|gettokeninformation|convertsidtostringsid|lookupaccountsid|minidumpwritedump|openprocess|wtsenumeratesessions|getasynckeystate|setwindowshookex|adjusttokenprivileges|duplicatetoken(?:ex)?|impersonateloggedonuser|lsaenumeratelogonsessions)\b|\$(?:kernel32|advapi32|netapi32|secur32|ntdll|user32|wtsapi32)::(?:getcomputernameex|netwkstagetinfo|netsessionenum|netshareenum|getusernameex|createtoolhelp32snapshot|openprocesstoken|gettokeninformation|convertsidtostringsid|lookupaccountsid|minidumpwritedump|openprocess|virtualalloc\w*|createremotethread|adjusttokenprivileges|duplicatetoken(?:ex)?|impersonateloggedonuser)\b`,
+    ),
+    weight: 2,
+    mitre: ['T1106', 'T1082', 'T1057'],
+    why: 'declaring Win32 APIs for host, user, process or token enumeration inside a script is offensive tooling (PowerSploit-style), not administration',
+    group: 'ps.memory',
+  }),
+  row({
+    id: 'ps.stream_execution',
+    title: 'Script executed from an alternate data stream',
+    pattern: linear(
+      String.raw`get-content\b[^|\n]{0,200}-stream\b[^|\n]{0,200}\|\s*(?:iex|invoke-expression)\b|\b(?:wscript|cscript|mshta|rundll32|regsvr32|powershell)(?:\.exe)?["']?\s[^\n]{0,200}\.\w{1,5}:[^\\/\s:"']+\.(?:vbs|js|ps1|hta|dll|exe)\b`,
+    ),
+    weight: 3,
+    mitre: ['T1564.004'],
+    why: 'code kept in an NTFS alternate data stream is hidden from directory listings and most scanners',
+  }),
+  row({
+    id: 'ps.document_sweep',
+    title: 'Sweep for documents and mailboxes',
+    pattern: linear(
+      String.raw`(?:\*\.(?:docx?|xlsx?|pptx?|pdf|pst|ost|kdbx|odt|ods|rtf|csv|zip|rar|7z|txt)\s*["']?\s*,\s*["']?){4}`,
+    ),
+    weight: 2,
+    mitre: ['T1005', 'T1119', 'T1083'],
+    why: 'collecting many document and mailbox types at once from a profile is staging for exfiltration',
+  }),
+  row({
+    id: 'ps.uac_cleanup',
+    title: 'UAC-bypass registry key touched from a script',
+    pattern: linear(
+      String.raw`hkcu:?\\software\\classes\\(?:ms-settings|mscfile|folder|exefile|launcher\.systemsettings)\b`,
+    ),
+    weight: 2,
+    mitre: ['T1548.002'],
+    why: 'the per-user shell\\open\\command keys of ms-settings, mscfile or Folder are written (and removed afterwards) by UAC bypasses',
+    group: 'cmd.uac_bypass',
+  }),
+  row({
     id: 'ps.compressed_payload',
     title: 'Compressed payload decoded at runtime',
     pattern: linear(
@@ -123,7 +165,9 @@ export const POWERSHELL: readonly KnowledgeRow[] = [
   row({
     id: 'ps.timestomp',
     title: 'File timestamps changed from PowerShell',
-    pattern: linear(String.raw`\.(?:creationtime|lastwritetime|lastaccesstime)(?:utc)?\s*=`),
+    pattern: linear(
+      String.raw`\.(?:creationtime|lastwritetime|lastaccesstime)(?:utc)?\s*=|\bset(?:creation|lastwrite|lastaccess)time(?:utc)?\s*\(|-name\s+["']?(?:creationtime|lastwritetime|lastaccesstime)\b|\bfunction\s+timestomp\b`,
+    ),
     weight: 1.5,
     mitre: ['T1070.006'],
     why: 'setting a file’s creation or write time by hand hides when it was planted',

@@ -1,6 +1,7 @@
 import { type AlertSignals, type Severity, signalOrigin } from '@triage/contracts';
 import { type LinearPattern, PatternSet } from '../linear.ts';
 import { type Evidence, quote } from '../rules/evidence.ts';
+import { MAX_SCRIPT } from '../rules/powershell.ts';
 
 /**
  * The one shape of endpoint knowledge (process lineage, LOLBins, locations, persistence,
@@ -82,8 +83,14 @@ export class SignalView {
   }
 }
 
+/**
+ * Longest value the tables read: nothing a process runs is longer (MAX_SCRIPT, rules/powershell.ts),
+ * and it bounds the work of one alert.
+ */
+const MAX_VALUE = MAX_SCRIPT;
+
 function fold(v: string): string {
-  const lc = v.toLowerCase();
+  const lc = (v.length > MAX_VALUE ? v.slice(0, MAX_VALUE) : v).toLowerCase();
   return lc.includes(':\\\\') ? lc.split('\\\\').join('\\') : lc;
 }
 
@@ -106,6 +113,8 @@ function flatten(v: unknown): string[] {
   return [];
 }
 
+const CHUNK = 8;
+
 interface Hit {
   path: SignalPath;
   value: string;
@@ -124,7 +133,8 @@ function firstHit(view: SignalView, c: Condition): Hit | undefined {
  */
 export class KnowledgeTable {
   readonly rows: readonly KnowledgeRow[];
-  private readonly byPath = new Map<SignalPath, { rows: number[]; set: PatternSet }>();
+  /** Per signal: its rows in chunks, each chunk's patterns tested as one RE2 union first. */
+  private readonly byPath = new Map<SignalPath, Array<{ rows: number[]; set: PatternSet }>>();
 
   constructor(rows: readonly KnowledgeRow[]) {
     this.rows = rows;
@@ -132,18 +142,28 @@ export class KnowledgeTable {
     rows.forEach((r, i) => {
       for (const p of r.signals) paths.set(p, [...(paths.get(p) ?? []), i]);
     });
-    for (const [p, idx] of paths)
-      this.byPath.set(p, { rows: idx, set: new PatternSet(idx.map((i) => rows[i]!.pattern)) });
+    // Chunks of CHUNK rows: a value that matches one row costs a union per chunk plus the members
+    // of one chunk, not a test of every row of the signal.
+    for (const [p, idx] of paths) {
+      const chunks: Array<{ rows: number[]; set: PatternSet }> = [];
+      for (let k = 0; k < idx.length; k += CHUNK) {
+        const part = idx.slice(k, k + CHUNK);
+        chunks.push({ rows: part, set: new PatternSet(part.map((i) => rows[i]!.pattern)) });
+      }
+      this.byPath.set(p, chunks);
+    }
   }
 
   /** Evidence of every row that holds for the alert, at most one item per row. */
   match(view: SignalView): Evidence[] {
     const primary = new Map<number, Hit>();
-    for (const [path, { rows, set }] of this.byPath) {
+    for (const [path, chunks] of this.byPath) {
       for (const value of view.values(path)) {
-        for (const k of set.matching(value)) {
-          const i = rows[k]!;
-          if (!primary.has(i)) primary.set(i, { path, value });
+        for (const { rows, set } of chunks) {
+          for (const k of set.matching(value)) {
+            const i = rows[k]!;
+            if (!primary.has(i)) primary.set(i, { path, value });
+          }
         }
       }
     }

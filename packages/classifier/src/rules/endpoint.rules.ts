@@ -11,7 +11,7 @@ import { DECODED, KnowledgeTable, SignalView } from '../knowledge/row.ts';
 import { PatternSet } from '../linear.ts';
 import { COMMAND_PATTERNS, commandEvidence } from './command-patterns.ts';
 import { type Evidence, quote, type Rule } from './evidence.ts';
-import { decodedForms, decodePowerShell, hasEncodedSwitch } from './powershell.ts';
+import { decodeScript, hasEncodedSwitch } from './powershell.ts';
 
 /**
  * Endpoint knowledge (src/knowledge/*) applied to the alert's typed signals: one table, one
@@ -47,11 +47,16 @@ function stringAt(signals: AlertSignals | undefined, path: string): string | und
 export const endpointRules: Rule = ({ alert }) => {
   const signals = alert.signals;
   if (!signals) return [];
-  const sources = SCRIPT_SOURCES.map((p) => stringAt(signals, p)).filter((s): s is string => !!s);
-  const decoded = decodedForms(sources);
+  const scripts = SCRIPT_SOURCES.map((p) => {
+    const text = stringAt(signals, p);
+    return text === undefined ? undefined : decodeScript(text);
+  });
+  const decoded = [...new Set(scripts.flatMap((d) => d?.forms ?? []))];
+  // command.rules.ts decodes the command line's own -enc payloads: not judged twice below.
+  const seen = new Set(scripts[0]?.direct ?? []);
   const view = new SignalView(signals, new Map([[DECODED, decoded]]));
   const out = ENDPOINT_KNOWLEDGE.match(view);
-  out.push(...discoveryChain(out), ...renamedBinary(view), ...hiddenCommands(signals, decoded));
+  out.push(...discoveryChain(out), ...renamedBinary(view), ...hiddenCommands(signals, decoded, seen));
   return out;
 };
 
@@ -157,9 +162,12 @@ const COMMAND_SET = new PatternSet(COMMAND_PATTERNS.map((p) => p.re));
  * or de-obfuscated payloads beyond the `-enc` ones it decodes itself. Same ids and groups as
  * command.rules.ts, so one fact seen twice is damped, not doubled.
  */
-function hiddenCommands(signals: AlertSignals, decoded: readonly string[]): Evidence[] {
+function hiddenCommands(
+  signals: AlertSignals,
+  decoded: readonly string[],
+  seen: ReadonlySet<string>,
+): Evidence[] {
   const commandLine = stringAt(signals, 'process.command_line');
-  const seen = new Set(commandLine ? decodePowerShell(commandLine) : []);
   const texts: Array<[string, string]> = [
     ...(['script.text', 'persistence.command', 'registry.data'] as const)
       .map((p): [string, string | undefined] => [p, stringAt(signals, p)])

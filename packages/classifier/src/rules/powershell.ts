@@ -87,11 +87,13 @@ const COMPRESSED = linear(/deflatestream|gzipstream|io\.compression/i);
 /** Decoded payloads of `-EncodedCommand` and `FromBase64String('...')` found in a command line. */
 export function decodePowerShell(commandLine: string): string[] {
   const out: string[] = [];
-  const compressed = COMPRESSED.test(commandLine);
+  // Only a FromBase64String literal can be a compressed stream: look for the stream type then.
+  let compressed: boolean | undefined;
   for (const re of [ENC_ARG, FROM_B64]) {
     for (const m of re.matchAll(commandLine)) {
       if (out.length >= MAX_DECODED) return out;
-      const text = decodeUtf16(payloadAt(commandLine, m), compressed && re === FROM_B64);
+      if (re === FROM_B64) compressed ??= COMPRESSED.test(commandLine);
+      const text = decodeUtf16(payloadAt(commandLine, m), re === FROM_B64 && compressed);
       if (text) out.push(text);
     }
   }
@@ -102,13 +104,12 @@ export function decodePowerShell(commandLine: string): string[] {
 const MAX_DECODED = 8;
 
 /** `[char]73`, `[char]0x49` (each one character). */
-const CHAR_CODE = linear(/\[char\]\s*(?:\(\s*(0x[0-9a-f]{1,4}|\d{1,5})\s*\)|(0x[0-9a-f]{1,4}|\d{1,5}))/i);
+const CHAR_CODE = /\[char\]\s*(?:\(\s*(0x[0-9a-f]{1,4}|\d{1,5})\s*\)|(0x[0-9a-f]{1,4}|\d{1,5}))/gi;
 /** `[char[]](73,69,88)` or `[char[]]@(73,69,88)`. */
 const CHAR_ARRAY = linear(/\[char\[\]\]\s*@?\(\s*([0-9a-fx,\s]{1,1000})\)/i);
 /** `"{1}{0}" -f 'a','b'`: the format string and the argument list up to the closing parenthesis. */
-const FORMAT_OP = linear(
-  /["']((?:\{\d{1,2}\}|[^"'{}])+)["']\s*-f\s*((?:'[^']*'|"[^"]*")(?:\s*,\s*(?:'[^']*'|"[^"]*"))*)/i,
-);
+const FORMAT_OP =
+  /["']((?:\{\d{1,2}\}|[^"'{}])+)["']\s*-f\s*((?:'[^']*'|"[^"]*")(?:\s*,\s*(?:'[^']*'|"[^"]*"))*)/gi;
 
 function codeToChar(code: string): string {
   const n = code.toLowerCase().startsWith('0x') ? Number.parseInt(code.slice(2), 16) : Number(code);
@@ -142,19 +143,22 @@ function unquote(arg: string): string {
  */
 export function deobfuscate(script: string): string {
   let t = script.includes('`') ? script.split('`').join('') : script;
-  t = replaceAll(
-    t,
-    CHAR_ARRAY,
-    (m) =>
-      `'${m[1]!
-        .split(',')
-        .map((c) => codeToChar(c.trim()))
-        .join('')}'`,
-  );
-  t = replaceAll(t, CHAR_CODE, (m) => `'${codeToChar(m[1] ?? m[2] ?? '')}'`);
-  t = replaceAll(t, FORMAT_OP, (m) => {
-    const args = splitArgs(m[2]!);
-    return `'${m[1]!.replace(/\{(\d{1,2})\}/g, (_, i: string) => args[Number(i)] ?? '')}'`;
+  if (t.includes('[]]') || t.includes('[ ]]'))
+    t = replaceAll(
+      t,
+      CHAR_ARRAY,
+      (m) =>
+        `'${m[1]!
+          .split(',')
+          .map((c) => codeToChar(c.trim()))
+          .join('')}'`,
+    );
+  // V8's engine for these two (recheck finds them safe; the ReDoS gate checks them): thousands
+  // of matches cost microseconds there and milliseconds through re2js.
+  t = t.replace(CHAR_CODE, (_, a?: string, b?: string) => `'${codeToChar(a ?? b ?? '')}'`);
+  t = t.replace(FORMAT_OP, (_, format: string, list: string) => {
+    const args = splitArgs(list);
+    return `'${format.replace(/\{(\d{1,2})\}/g, (_m, i: string) => args[Number(i)] ?? '')}'`;
   });
   // 'a' + 'b' → 'ab' (also "a"+"b" and mixed quotes).
   return t.replace(/['"]\s{0,20}\+\s{0,20}['"]/g, '');
@@ -176,8 +180,12 @@ function splitArgs(list: string): string[] {
   return out;
 }
 
-/** Most characters of one text the decoders read (Windows caps a command line at 32,767). */
-const MAX_SCRIPT = 65_536;
+/**
+ * Most characters of one text the decoders read: Windows caps a command line at 32,767
+ * characters and PowerShell logs a long script block in parts of about that size, so nothing a
+ * process ran is longer.
+ */
+export const MAX_SCRIPT = 32_768;
 
 /**
  * The decoded and de-obfuscated forms of scripts and command lines, for rules to judge like a
@@ -185,21 +193,26 @@ const MAX_SCRIPT = 65_536;
  * de-obfuscated text when it differs from the original. At most MAX_DECODED per input.
  */
 export function decodedForms(texts: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const raw of texts) {
-    const text = raw.length > MAX_SCRIPT ? raw.slice(0, MAX_SCRIPT) : raw;
-    const forms: string[] = [];
-    const plain = deobfuscate(text);
-    if (plain !== text) forms.push(plain);
-    for (const d of [...decodePowerShell(text), ...(plain !== text ? decodePowerShell(plain) : [])]) {
-      forms.push(d);
-      const inner = deobfuscate(d);
-      if (inner !== d) forms.push(inner);
-      forms.push(...decodePowerShell(inner));
-    }
-    for (const f of forms.slice(0, MAX_DECODED)) if (f !== raw) out.add(f);
+  return [...new Set(texts.flatMap((t) => decodeScript(t).forms))];
+}
+
+/**
+ * One text's decoded forms (see decodedForms), and among them the `-enc` / FromBase64String
+ * payloads of the text itself (`direct`: what command.rules.ts decodes on its own).
+ */
+export function decodeScript(raw: string): { forms: string[]; direct: string[] } {
+  const text = raw.length > MAX_SCRIPT ? raw.slice(0, MAX_SCRIPT) : raw;
+  const forms: string[] = [];
+  const plain = deobfuscate(text);
+  if (plain !== text) forms.push(plain);
+  const direct = decodePowerShell(text);
+  for (const d of [...direct, ...(plain !== text ? decodePowerShell(plain) : [])]) {
+    forms.push(d);
+    const inner = deobfuscate(d);
+    if (inner !== d) forms.push(inner);
+    forms.push(...decodePowerShell(inner));
   }
-  return [...out];
+  return { forms: forms.slice(0, MAX_DECODED).filter((f) => f !== raw), direct };
 }
 
 /** True when the command line uses an encoded-command switch at all (decoded or not). */
