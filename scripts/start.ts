@@ -25,6 +25,9 @@ const SERVICES = [
   { name: 'deliver', main: 'services/deliver-worker/src/main.ts', count: 1 },
 ];
 
+/** The memory setting of infra/redis.conf (small hashes as listpacks) for a local redis-server. */
+const MEMORY = ['--hash-max-listpack-value', '1024'];
+
 function log(msg: string): void {
   process.stdout.write(`[start] ${msg}\n`);
 }
@@ -83,7 +86,7 @@ async function ensureRedis(): Promise<ChildProcess | undefined> {
   );
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...MEMORY],
     {
       stdio: 'ignore',
     },

@@ -144,6 +144,8 @@ describe.skipIf(!hasKubectl)(
       ];
       expect(redisConf).toMatch(/^appendonly yes$/m);
       expect(redisConf).toMatch(/^maxmemory-policy noeviction$/m);
+      // Alert records and job hashes as listpacks: the 2 KB-per-queued-alert footprint depends on it.
+      expect(redisConf).toMatch(/^hash-max-listpack-value 1024$/m);
       const sts = one('StatefulSet', 'redis');
       expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
       expect(one('Service', 'redis').spec.ports[0].port).toBe(6379);

@@ -1,4 +1,5 @@
 import type { NormalizedAlert, TriageResult } from '@triage/contracts';
+import { normalize } from '@triage/normalizers';
 import { type RedisFixture, redisFixture } from '@triage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertStore } from './alert-store.ts';
@@ -33,6 +34,34 @@ beforeAll(async () => {
 afterAll(() => fx.close());
 
 describe('AlertStore', () => {
+  it('keeps what was submitted, not its normalization, and normalizes it again on read', async () => {
+    const value = {
+      rule: { level: 10, description: 'sshd: brute force trying to get access to the system.', id: '5712' },
+      agent: { name: 'mail' },
+      data: { srcip: '45.10.9.1', srcuser: 'admin' },
+      full_log: 'Nov 30 07:00:01 mail sshd[123]: Failed password for admin from 45.10.9.1 port 51234 ssh2',
+      id: '1701327601.123',
+    };
+    const normalized = normalize(value);
+    await store.create([{ id: 'in1', alert: normalized, input: { value }, received_at: 'now' }]);
+    // A forced format is kept with it: the same reading comes back.
+    const forced = normalize(value, { format: 'generic' });
+    await store.create([
+      { id: 'in2', alert: forced, input: { value, format: 'generic' }, received_at: 'now' },
+    ]);
+    const fields = await fx.redis.hkeys(`${fx.prefix}:alert:in1`);
+    expect(fields).toContain('input');
+    expect(fields).not.toContain('alert');
+    expect(await store.loadAlert('in1')).toEqual(normalized);
+    expect((await store.get('in1'))?.alert).toEqual(normalized);
+    expect(await store.loadAlert('in2')).toEqual(forced);
+    expect(forced.format).toBe('generic');
+    // A record written before (the normalized alert itself) still reads.
+    await store.create([{ id: 'old1', alert: normalized, received_at: 'now' }]);
+    expect(await fx.redis.hkeys(`${fx.prefix}:alert:old1`)).toContain('alert');
+    expect(await store.loadAlert('old1')).toEqual(normalized);
+  });
+
   it('counts a completion once even when the job runs twice', async () => {
     await store.create(
       [

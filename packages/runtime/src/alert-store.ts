@@ -1,4 +1,5 @@
 import {
+  type AlertFormat,
   type AlertStatus,
   type AlertView,
   type BatchSummary,
@@ -7,6 +8,7 @@ import {
   NormalizedAlert,
   type TriageResult,
 } from '@triage/contracts';
+import { normalize } from '@triage/normalizers';
 import type { Redis } from 'ioredis';
 import { keys } from './keys.ts';
 import { evalScript, evalScriptMany } from './lua.ts';
@@ -15,6 +17,13 @@ import { decodeJson, encodeJson } from './record-codec.ts';
 export interface NewAlert {
   id: string;
   alert: NormalizedAlert;
+  /**
+   * What was submitted, and the format forced on it (`?format=`), when `alert` is its normalization:
+   * the record then keeps this instead of `alert` (about 40% fewer bytes than the normalized alert,
+   * whose signals and facts repeat the payload) and readers normalize it again — normalization is
+   * deterministic, and cheaper than decoding the larger record.
+   */
+  input?: { value: unknown; format?: AlertFormat };
   received_at: string;
   batch_id?: string;
   /** Its SIEM id was seen before with other content (claimSourceIds): flagged on the verdict. */
@@ -224,6 +233,15 @@ redis.call('HSETNX', KEYS[1], f, ARGV[2])
 return tonumber(redis.call('HGET', KEYS[1], f))
 `;
 
+/** The normalized alert of a record: its input normalized again, or (older records) as stored. */
+function revive(input?: Buffer | null, alert?: Buffer | null): NormalizedAlert | undefined {
+  if (input) {
+    const { f, v } = decodeJson<{ f?: AlertFormat; v: unknown }>(input);
+    return normalize(v, f ? { format: f } : {});
+  }
+  return alert ? NormalizedAlert.parse(decodeJson(alert)) : undefined;
+}
+
 /**
  * Alert records, verdicts and batch counters in Redis (with a TTL). Written by ingest and the
  * workers, read by the status endpoints.
@@ -263,7 +281,13 @@ export class AlertStore {
         name: a.alert.name,
         // Listed with the verdict (one HMGET per row), so a client can match results to its input.
         ...(a.alert.source_id ? { source_id: a.alert.source_id } : {}),
-        alert: encodeJson(a.alert),
+        ...(a.input
+          ? {
+              input: encodeJson(
+                a.input.format ? { f: a.input.format, v: a.input.value } : { v: a.input.value },
+              ),
+            }
+          : { alert: encodeJson(a.alert) }),
         ...(a.batch_id ? { batch_id: a.batch_id } : {}),
         ...(a.source_id_reused ? { source_id_reused: '1' } : {}),
       });
@@ -323,8 +347,8 @@ export class AlertStore {
   }
 
   async loadAlert(id: string): Promise<NormalizedAlert | undefined> {
-    const raw = await this.redis.hgetBuffer(this.k.alert(id), 'alert');
-    return raw ? NormalizedAlert.parse(decodeJson(raw)) : undefined;
+    const [input, alert] = await this.redis.hmgetBuffer(this.k.alert(id), 'input', 'alert');
+    return revive(input, alert);
   }
 
   /**
@@ -410,16 +434,19 @@ export class AlertStore {
   }
 
   async get(id: string): Promise<AlertView | undefined> {
-    const [status, batchId, receivedAt, completedAt, error, alert, result] = await this.redis.hmgetBuffer(
-      this.k.alert(id),
-      'status',
-      'batch_id',
-      'received_at',
-      'completed_at',
-      'error',
-      'alert',
-      'result',
-    );
+    const [status, batchId, receivedAt, completedAt, error, input, stored, result] =
+      await this.redis.hmgetBuffer(
+        this.k.alert(id),
+        'status',
+        'batch_id',
+        'received_at',
+        'completed_at',
+        'error',
+        'input',
+        'alert',
+        'result',
+      );
+    const alert = status ? revive(input, stored) : undefined;
     if (!status || !alert) return undefined;
     return {
       id,
@@ -428,7 +455,7 @@ export class AlertStore {
       received_at: receivedAt?.toString() ?? '',
       ...(completedAt ? { completed_at: completedAt.toString() } : {}),
       ...(error ? { error: error.toString() } : {}),
-      alert: decodeJson<NormalizedAlert>(alert),
+      alert,
       ...(result ? { result: decodeJson<TriageResult>(result) } : {}),
     };
   }

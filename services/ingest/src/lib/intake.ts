@@ -74,7 +74,7 @@ export class Intake {
   ): Promise<IntakeResult> {
     const lane = opts.lane ?? 'live';
     const rejected: Rejected[] = [];
-    const normalized: Array<{ index: number; alert: NormalizedAlert }> = [];
+    const normalized: Array<{ index: number; alert: NormalizedAlert; value: unknown }> = [];
     let slice = performance.now();
     for (const item of items) {
       // Normalizing 10,000 alerts takes a CPU second or more: give the event loop back every few ms
@@ -91,6 +91,7 @@ export class Intake {
         normalized.push({
           index: item.index,
           alert: normalize(item.value, opts.format ? { format: opts.format } : {}),
+          value: item.value,
         });
       } catch (err) {
         rejected.push(rejection(item.index, err));
@@ -133,6 +134,7 @@ export class Intake {
       fresh.push({
         id: c.id,
         alert: c.alert,
+        input: { value: c.value, ...(opts.format ? { format: opts.format } : {}) },
         received_at: receivedAt,
         ...(batchId ? { batch_id: batchId } : {}),
         ...(reused ? { source_id_reused: true } : {}),
