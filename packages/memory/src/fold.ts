@@ -1,55 +1,80 @@
 /**
  * Folding: the stable part of attacker-shapeable activity, for the similarity key. Only values
  * that change between two runs of the same routine job are folded (numbers, GUIDs, long hex, the
- * name of a temp directory, a user's profile directory, the alert's own user name); words,
- * executables, switches, hosts and paths are kept, so two different activities never fold alike
- * unless they differ only in those values. Every pattern is a single character class or literal
- * run (no nested quantifiers): linear in the input, whatever an attacker sends.
+ * name of a temp directory, a user's profile directory, the alert's own account name); words,
+ * executables, switches, file names, hosts, IPv4 addresses and paths are kept, so two different
+ * activities never fold alike unless they differ only in those values. A directory is folded only
+ * when a path goes on below it: `/tmp/evil.sh` keeps its file name. Every pattern is a single
+ * character class or literal run (no nested quantifiers): linear in the input, whatever an
+ * attacker sends.
  */
 
 const MAX_INPUT = 65_536;
 
-const WIN_TEMP = /\\(temp|tmp)\\[^\\\s"']+/gi;
-const NIX_TEMP = /\/(tmp|var\/tmp|dev\/shm)\/[^/\s"']+/g;
-const WIN_PROFILE = /\\users\\[^\\\s"']+/gi;
-const NIX_HOME = /\/(home|Users)\/[^/\s"']+/g;
+/**
+ * A directory right below a temp or home root, only when the path goes on below it (the lookahead):
+ * a file directly in it keeps its name. The segment cannot hold a separator, so the lookahead
+ * never backtracks past one: linear.
+ */
+const WIN_TEMP = /\\(temp|tmp)\\[^\\\s"']+(?=\\)/gi;
+const NIX_TEMP = /\/(tmp|var\/tmp|dev\/shm)\/[^/\s"']+(?=\/)/g;
+const WIN_PROFILE = /\\users\\[^\\\s"']+(?=\\)/gi;
+const NIX_HOME = /\/(home|Users)\/[^/\s"']+(?=\/)/g;
 const GUID = /\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?/gi;
-/** Word tokens; each is then tested whole, so no pattern ever backtracks over a long run. */
-const WORD = /[A-Za-z0-9_]+/g;
+/**
+ * Word tokens, or a whole dotted IPv4 address (kept: an address is where the activity goes, not a
+ * counter). Each token is then tested whole, so no pattern ever backtracks over a long run.
+ */
+const WORD = /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])|[A-Za-z0-9_]+/g;
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const HEX_TOKEN = /^(0x)?[0-9a-f]{8,}$/i;
 const NUMBER = /\d+/g;
 const SPACE = /\s+/g;
 /** A drive letter or a backslash path: Windows, where names are case-insensitive. */
 const WINDOWS_LIKE = /^[a-z]:\\|\\/i;
 
-/** Names shorter than this are not folded out of text: `ls` or `id` would eat real words. */
-const MIN_USER_CHARS = 3;
+/**
+ * An account name as a folding target: 3 to 64 name characters (the domain of `CORP\\alice` or
+ * `alice@corp` dropped). Shorter names (`id`, `ls`) would eat real words; anything else (spaces,
+ * shell syntax) is not a name and is never folded.
+ */
+const ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9._$-]{2,63}$/;
+/** A whole name-shaped token of text: an account name folds only where it stands alone. */
+const NAME_TOKEN = /[A-Za-z0-9._$-]+/g;
+
+/** The account names of `users` that may be folded out of text, lower-cased. */
+export function accountNames(users: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const u of users) {
+    const bare = u.slice(u.lastIndexOf('\\') + 1).split('@')[0] ?? '';
+    if (ACCOUNT.test(bare)) out.add(bare.toLowerCase());
+  }
+  return out;
+}
 
 /**
- * Folds a command line or a path. `users` are the alert's own account names (from metadata or
- * content alike: folding a value out can only make the key less specific, and the key's other
- * parts must still match), replaced wherever they occur.
+ * Folds a command line or a path. `users` are the alert's own account names, and must come from
+ * metadata (the caller's duty): a user name the attacker writes would let them fold any token of
+ * their own command into `<user>`. Only whole tokens equal to a name-shaped account name fold.
  */
 export function foldText(value: string, users: readonly string[] = []): string {
   let s = value.length > MAX_INPUT ? value.slice(0, MAX_INPUT) : value;
   if (WINDOWS_LIKE.test(s)) s = s.toLowerCase();
   s = s
-    .replace(WIN_TEMP, (_, dir: string) => `\\${dir.toLowerCase()}\\<tmp>`)
+    .replace(WIN_TEMP, (_, dir: string) => `\\${dir}\\<tmp>`)
     .replace(NIX_TEMP, (_, dir: string) => `/${dir}/<tmp>`)
     .replace(WIN_PROFILE, '\\users\\<user>')
     .replace(NIX_HOME, (_, dir: string) => `/${dir}/<user>`);
-  for (const u of users) {
-    const name = u.includes('\\') ? u.slice(u.lastIndexOf('\\') + 1) : u;
-    if (name.length >= MIN_USER_CHARS && !name.startsWith('<')) {
-      s = s.split(name).join('<user>');
-      const lower = name.toLowerCase();
-      if (lower !== name) s = s.split(lower).join('<user>');
-    }
-  }
+  const names = accountNames(users);
+  if (names.size > 0) s = s.replace(NAME_TOKEN, (t) => (names.has(t.toLowerCase()) ? '<user>' : t));
   return s
     .replace(GUID, '<guid>')
     .replace(WORD, (w) =>
-      HEX_TOKEN.test(w) && /\d/.test(w) && /[a-f]/i.test(w) ? '<hex>' : w.replace(NUMBER, '<n>'),
+      IPV4.test(w)
+        ? w
+        : HEX_TOKEN.test(w) && /\d/.test(w) && /[a-f]/i.test(w)
+          ? '<hex>'
+          : w.replace(NUMBER, '<n>'),
     )
     .replace(SPACE, ' ')
     .trim();

@@ -69,6 +69,49 @@ describe('similarityKey', () => {
     expect(similarityKey(contentHost, { metadataEntity: true }).anchored).toBe(false);
   });
 
+  it('hostile content cannot spell another key: a user name it writes folds nothing, control characters stay in their part', () => {
+    const job = (cmd: string, user: { user: string; metadata: boolean }) =>
+      alertWith(
+        signals(
+          {
+            detection: { vendor: 'sysmon', rule_id: '1', rule_name: 'Process Create' },
+            host: { name: 'WS-01' },
+            process: { image: 'C:\\Tools\\backup.exe', command_line: cmd, user: user.user },
+          },
+          [...SENSOR_METADATA, ...(user.metadata ? ['process.user'] : [])],
+        ),
+      );
+    const routine = similarityKey(job('backup.exe --owner bob', { user: 'bob', metadata: true }));
+    expect(similarityKey(job('backup.exe --owner ann', { user: 'ann', metadata: true })).key).toBe(
+      routine.key,
+    );
+    // The same shape with a user name the attacker wrote (content): nothing folds, no match.
+    expect(similarityKey(job('backup.exe --owner ann', { user: 'ann', metadata: false })).key).not.toBe(
+      routine.key,
+    );
+    expect(
+      similarityKey(job('backup.exe --owner evil.exe', { user: 'evil.exe', metadata: false })).key,
+    ).not.toBe(routine.key);
+
+    // The digest separates parts with U+0000/U+0001: content holding them must not spell a URL part.
+    const web = (cmd: string, url?: string) =>
+      alertWith(
+        signals(
+          {
+            detection: { vendor: 'edr', rule_id: '7', rule_name: 'Web client' },
+            host: { name: 'WS-01' },
+            process: { command_line: cmd },
+            ...(url ? { network: { url } } : {}),
+          },
+          SENSOR_METADATA,
+        ),
+      );
+    const benign = similarityKey(web('curl', 'http://updates.example/feed'));
+    const forged = similarityKey(web('curl\u0001url_template\u0000http://updates.example/feed'));
+    expect(forged.key).not.toBe(benign.key);
+    expect(forged.parts.find((p) => p.name === 'command_line')?.value).toContain('\ufffd');
+  });
+
   it('scope alert is the fingerprint', () => {
     const a = sysmon('x');
     expect(alertKey(a).key).toBe(alertKey({ ...a }).key);

@@ -23,6 +23,14 @@ interface Draft {
 
 const shorten = (v: string) => (v.length > SHOWN ? `${v.slice(0, SHOWN - 1)}…` : v);
 
+/**
+ * Control characters shown as U+FFFD. The digest separates names and values with U+0000 and
+ * U+0001: with those in a value, content could spell extra parts (`a\u0001url_template\u0000/x`)
+ * and hash like another key. Values without control characters are unchanged.
+ */
+const CONTROL = /(?![\t\n\r])\p{Cc}/gu;
+const visible = (v: string) => v.replace(CONTROL, '\ufffd');
+
 function digest(kind: 'sim1' | 'alert1', parts: Draft[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(`${p.name}\u0000${p.value}\u0001`);
@@ -61,7 +69,8 @@ function partsOf(alert: NormalizedAlert): Draft[] {
   const o = (path: string): SignalOrigin => signalOrigin(s, path);
   const parts: Draft[] = [];
   const add = (name: KeyPartName, value: string | undefined, origin: SignalOrigin) => {
-    if (value !== undefined && value.trim() !== '') parts.push({ name, value: value.trim(), origin });
+    if (value !== undefined && value.trim() !== '')
+      parts.push({ name, value: visible(value.trim()), origin });
   };
 
   const d = s?.detection;
@@ -81,7 +90,12 @@ function partsOf(alert: NormalizedAlert): Draft[] {
   else if (d?.rule_name) add('detection_name', d.rule_name, o('detection.rule_name'));
   else add('detection_name', alert.name, s ? o('detection.rule_name') : 'content');
 
-  const users = [s?.auth?.user, s?.process?.user, alert.user].filter((u): u is string => !!u);
+  // Only account names the sensor wrote fold out of the activity: one the attacker writes would
+  // let them fold any token of their own command line into `<user>`.
+  const users = (['auth.user', 'process.user'] as const)
+    .filter((p) => o(p) === 'metadata')
+    .map((p) => (p === 'auth.user' ? s?.auth?.user : s?.process?.user))
+    .filter((u): u is string => !!u);
   const host = s?.host?.name ?? (s ? undefined : alert.host);
   const user = s?.auth?.user ?? s?.process?.user ?? (s ? undefined : alert.user);
   const srcIp = s?.network?.src_ip ?? (s ? undefined : alert.src_ip);
