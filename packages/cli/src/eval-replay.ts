@@ -23,7 +23,12 @@ export interface ReplayOptions extends EvalOptions {
 export interface ReplayReport {
   order: 'time' | 'file';
   round_size: number;
+  /** Feedback the analyst sent: every escalated alert with a label, both verdicts. */
   feedback_calls: number;
+  /** The same calls by verdict: FALSE_POSITIVE calls are the noise the analyst had to teach. */
+  feedback_by_verdict: { TRUE_POSITIVE: number; FALSE_POSITIVE: number };
+  /** Verdicts memory decided (`decided_by: memory`), over the whole stream and its second half. */
+  decided_by_memory: { whole: number; second_half: number };
   whole: EvalReport;
   second_half: EvalReport;
 }
@@ -79,6 +84,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     `replay of ${items.length} alerts in ${opts.order} order, rounds of ${opts.roundSize}${opts.feedback ? ', with analyst feedback' : ''}`,
   );
   const rows: EvalRow[] = [];
+  const byMemory: boolean[] = [];
+  const byVerdict = { TRUE_POSITIVE: 0, FALSE_POSITIVE: 0 };
   let calls = 0;
   const deadline = Date.now() + opts.timeoutMs;
 
@@ -116,9 +123,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
         outcome,
         ...(r?.result ? { confidence: r.result.confidence, title: r.result.title } : {}),
       });
+      byMemory.push(r?.result?.decided_by === 'memory');
       const escalated = outcome === 'NEEDS_REVIEW' || outcome === 'TRUE_POSITIVE';
       if (opts.feedback && id && escalated && (truth === 'threat' || truth === 'benign')) {
         const verdict = truth === 'threat' ? 'TRUE_POSITIVE' : 'FALSE_POSITIVE';
+        byVerdict[verdict]++;
         feedback.push(() =>
           http(opts, 'POST', `/v1/alerts/${encodeURIComponent(id)}/feedback`, {
             verdict,
@@ -141,6 +150,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     order: opts.order,
     round_size: opts.roundSize,
     feedback_calls: calls,
+    feedback_by_verdict: byVerdict,
+    decided_by_memory: {
+      whole: byMemory.filter(Boolean).length,
+      second_half: byMemory.slice(half).filter(Boolean).length,
+    },
     whole: scoreEval(rows),
     second_half: scoreEval(rows.slice(half)),
   };

@@ -155,7 +155,8 @@ const USAGE = `usage: pnpm eval <alerts.json|ndjson> [more files...] [--labels l
 
 function formatReplay(r: ReplayReport): string {
   return [
-    `replay in ${r.order} order, rounds of ${r.round_size}; analyst feedback calls: ${r.feedback_calls}`,
+    `replay in ${r.order} order, rounds of ${r.round_size}; analyst feedback calls: ${r.feedback_calls} (${r.feedback_by_verdict.TRUE_POSITIVE} TRUE_POSITIVE, ${r.feedback_by_verdict.FALSE_POSITIVE} FALSE_POSITIVE)`,
+    `verdicts decided by analyst memory: ${r.decided_by_memory.whole} (second half: ${r.decided_by_memory.second_half})`,
     '',
     '== whole stream ==',
     formatReport(r.whole),
