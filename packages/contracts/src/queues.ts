@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProviderName } from './intel.schema.ts';
-import { Feedback } from './memory.schema.ts';
+import { Feedback, IncidentView } from './memory.schema.ts';
 import { ObservableType } from './observable.schema.ts';
 import { TriageResult } from './result.schema.ts';
 
@@ -39,6 +39,15 @@ export const ResultJob = z.object({
   result: TriageResult.optional(),
   /** Set when the verdict is delivered again because analyst feedback changed it. */
   feedback: Feedback.optional(),
+  /**
+   * `incident.updated`: not a verdict but an incident `alert_id` changed (`incident` is its state
+   * right after, `revision` its revision, `changes` what changed). Absent: the alert's verdict
+   * (`alert.verdict`).
+   */
+  event: z.enum(['alert.verdict', 'incident.updated']).optional(),
+  incident: IncidentView.optional(),
+  revision: z.number().int().min(0).optional(),
+  changes: z.array(z.string().max(128)).max(64).optional(),
 });
 export type ResultJob = z.infer<typeof ResultJob>;
 

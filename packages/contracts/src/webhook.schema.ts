@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AlertFormat } from './alert.schema.ts';
-import { Feedback } from './memory.schema.ts';
+import { Feedback, IncidentView } from './memory.schema.ts';
 import { TriageResult } from './result.schema.ts';
 
 /**
@@ -60,6 +60,8 @@ export type VerdictMappings = z.infer<typeof VerdictMappings>;
  * when its record has expired before delivery.
  */
 export const WebhookPayload = z.object({
+  /** The event: an alert's verdict (first delivery, or again after feedback or an incident raised it). */
+  type: z.literal('alert.verdict'),
   /**
    * The alert id. Also the `webhook-id` of the delivery of its verdict; a verdict delivered again
    * (feedback, an incident) is a new message with its own `webhook-id`.
@@ -83,3 +85,33 @@ export const WebhookPayload = z.object({
   delivered_at: z.string(),
 });
 export type WebhookPayload = z.infer<typeof WebhookPayload>;
+
+/**
+ * The JSON body of an incident update: sent when an incident is first worth a person's look
+ * (`opened`: its first member not closed as FALSE_POSITIVE), when its verdict changes, when a
+ * tactic is first seen in it and when its members form a kill chain. Not for every member: the
+ * verdicts carry `incident_id`. Signed like every delivery; its `webhook-id` is `id`.
+ */
+export const IncidentWebhookPayload = z.object({
+  type: z.literal('incident.updated'),
+  /** `<incident id>-r<revision>`, also the `webhook-id`: the revision grows with every update. */
+  id: z.string(),
+  incident_id: z.string(),
+  /** The incident's revision after this update. */
+  revision: z.number().int(),
+  /** What changed: `opened`, `verdict:<CLASSIFICATION>`, `tactic:<tactic>`, `kill_chain`. */
+  changes: z.array(z.string()),
+  /** The member alert whose verdict made the change. */
+  alert_id: z.string(),
+  /** The incident right after the change (as `GET /v1/incidents/{id}`, without member ids). */
+  incident: IncidentView,
+  /** The incident's verdict in the SIEM vocabularies (no disposition: nothing closes an incident here). */
+  mappings: VerdictMappings,
+  /** When this attempt was sent (ISO-8601). */
+  delivered_at: z.string(),
+});
+export type IncidentWebhookPayload = z.infer<typeof IncidentWebhookPayload>;
+
+/** Every webhook body, told apart by `type`. */
+export const WebhookEvent = z.discriminatedUnion('type', [WebhookPayload, IncidentWebhookPayload]);
+export type WebhookEvent = z.infer<typeof WebhookEvent>;

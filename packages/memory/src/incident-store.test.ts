@@ -89,6 +89,26 @@ describe('IncidentStore', () => {
     expect(view?.tactics.map((t) => t.tactic)).toEqual(['discovery', 'execution', 'persistence', 'impact']);
   });
 
+  it('reports what a member changed, with a revision: quiet for noise and for repeats', async () => {
+    const st = store();
+    const t0 = Date.UTC(2025, 0, 4);
+    const fp = await st.assign(
+      member('n1', t0, { classification: 'FALSE_POSITIVE', tactics: ['discovery'] }),
+    );
+    expect(fp.update).toBeUndefined();
+    const nr = await st.assign(member('d', t0 + MIN, { tactics: ['discovery'] }));
+    expect(nr.update).toEqual({ rev: 1, changes: ['opened', 'verdict:NEEDS_REVIEW', 'tactic:discovery'] });
+    expect((await st.assign(member('d2', t0 + 2 * MIN, { tactics: ['discovery'] }))).update).toBeUndefined();
+    const e = await st.assign(member('e', t0 + 3 * MIN, { tactics: ['execution'] }));
+    expect(e.update).toEqual({ rev: 2, changes: ['tactic:execution'] });
+    const tp = await st.assign(member('t', t0 + 4 * MIN, { classification: 'TRUE_POSITIVE' }));
+    expect(tp.update).toEqual({ rev: 3, changes: ['verdict:TRUE_POSITIVE'] });
+    const p = await st.assign(member('p', t0 + 5 * MIN, { tactics: ['persistence'] }));
+    expect(p.escalatedNow).toBe(true);
+    expect(p.update).toEqual({ rev: 4, changes: ['tactic:persistence', 'kill_chain'] });
+    expect(new Set([fp, nr, e, tp, p].map((x) => x.incidentId)).size).toBe(1);
+  });
+
   it('concurrent assignment from several connections: one incident, every member once', async () => {
     const prefix = `${fx.prefix}:race`;
     const conns = Array.from({ length: 4 }, () => new Redis(fx.url, { maxRetriesPerRequest: 3 }));

@@ -21,6 +21,13 @@ const MAX_ENTITIES = 50;
  *       13 entity value
  */
 const ASSIGN_LUA = `
+local function verdict(hk)
+  if redis.call('HEXISTS', hk, 'chain') == 1 or tonumber(redis.call('HGET', hk, 'tp') or '0') > 0 then
+    return 'TRUE_POSITIVE'
+  end
+  if tonumber(redis.call('HGET', hk, 'nr') or '0') > 0 then return 'NEEDS_REVIEW' end
+  return 'FALSE_POSITIVE'
+end
 local cur = redis.call('GET', KEYS[1]) or ''
 if cur ~= ARGV[1] then return {'retry', cur} end
 local t = tonumber(ARGV[4])
@@ -32,7 +39,11 @@ if cur ~= '' and redis.call('EXISTS', KEYS[4]) == 1 then
   local last = tonumber(redis.call('HGET', KEYS[4], 'last_ms'))
   if t <= last + w and t >= first - w then h, a, e, id = KEYS[4], KEYS[5], KEYS[6], cur end
 end
-if id == ARGV[2] then
+local opened = id == ARGV[2]
+local before = 'FALSE_POSITIVE'
+if not opened then before = verdict(h) end
+local changes = {}
+if opened then
   redis.call('HSET', h, 'id', id, 'entity_type', ARGV[12], 'entity', ARGV[13], 'first_ms', t, 'last_ms', t,
     'created_ms', ARGV[7], 'tactics', '{}')
 end
@@ -46,7 +57,15 @@ if t > tonumber(redis.call('HGET', h, 'last_ms')) then redis.call('HSET', h, 'la
 local tactics = cjson.decode(redis.call('HGET', h, 'tactics'))
 for _, x in ipairs(cjson.decode(ARGV[9])) do
   local seen = tactics[x]
+  if not seen then table.insert(changes, 'tactic:' .. x) end
   if not seen or seen.t > t then tactics[x] = { t = t, a = ARGV[3], d = ARGV[10] } end
+end
+local after = verdict(h)
+if after ~= before then table.insert(changes, 1, 'verdict:' .. after) end
+local rev = tonumber(redis.call('HGET', h, 'rev') or '0')
+if #changes > 0 then
+  if rev == 0 then table.insert(changes, 1, 'opened') end
+  rev = redis.call('HINCRBY', h, 'rev', 1)
 end
 redis.call('HSET', h, 'tactics', cjson.encode(tactics), 'updated_ms', ARGV[7])
 for _, x in ipairs(cjson.decode(ARGV[11])) do
@@ -59,7 +78,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', old)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', old)
 for _, k in ipairs({ h, a, e, KEYS[3] }) do redis.call('EXPIRE', k, ttl) end
 redis.call('SET', KEYS[1], id, 'EX', ttl)
-return { id, redis.call('HGET', h, 'tactics'), redis.call('HGET', h, 'chain') or '' }
+return { id, redis.call('HGET', h, 'tactics'), redis.call('HGET', h, 'chain') or '', tostring(rev),
+  cjson.encode(changes) }
 `;
 
 export interface IncidentStoreOptions {
@@ -89,6 +109,13 @@ export interface Assignment {
   chain: TacticSighting[];
   /** True when this member completed the chain (the incident was not escalated before). */
   escalatedNow: boolean;
+  /**
+   * What this member changed that a SOAR tracking the incident needs to hear, with the incident's
+   * revision after it: `opened` (its first update), `verdict:<V>`, `tactic:<t>` (a tactic first
+   * seen), `kill_chain`. Absent when nothing did: another member of the same verdict and tactics,
+   * or an incident of FALSE_POSITIVE members only, which stays quiet.
+   */
+  update?: { rev: number; changes: string[] };
 }
 
 const FIELD: Record<Classification, string> = {
@@ -151,19 +178,31 @@ export class IncidentStore {
         JSON.stringify(m.entities.slice(0, 10)),
         m.entity.type,
         m.entity.value,
-      )) as [string, string, string];
+      )) as [string, string, string, string, string];
       if (res[0] === 'retry') {
         // Another process moved the pointer between our read and the script: read it again.
         if (attempt >= 20) throw new Error(`incident assignment for ${entity} kept racing`);
         continue;
       }
-      const [id, tacticsJson, chainJson] = res;
+      const [id, tacticsJson, chainJson, revText, changesJson] = res;
       const chain = killChain(sightings(tacticsJson));
+      const changes = list(changesJson);
+      let rev = Number(revText);
       let escalatedNow = false;
       if (chain.length && !chainJson) {
         escalatedNow = (await this.redis.hsetnx(this.k.hash(id), 'chain', JSON.stringify(chain))) === 1;
+        if (escalatedNow) {
+          // One revision per member: the script's, when it already counted a change of this member.
+          if (!changes.length) rev = await this.redis.hincrby(this.k.hash(id), 'rev', 1);
+          changes.push('kill_chain');
+        }
       }
-      return { incidentId: id, chain, escalatedNow };
+      return {
+        incidentId: id,
+        chain,
+        escalatedNow,
+        ...(changes.length ? { update: { rev, changes } } : {}),
+      };
     }
   }
 
@@ -234,6 +273,12 @@ export class IncidentStore {
       updated_at: new Date(n('updated_ms')).toISOString(),
     };
   }
+}
+
+/** A JSON array of strings from the script (cjson encodes an empty table as `{}`). */
+function list(json: string): string[] {
+  const raw = JSON.parse(json) as unknown;
+  return Array.isArray(raw) ? raw.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function sightings(json: string): TacticSighting[] {

@@ -15,6 +15,7 @@ export { newThreatEvidence, threatProfile } from './threat-profile.ts';
 export {
   baselineInput,
   baselineNotes,
+  type IncidentUpdate,
   incidentEntity,
   type MemoryInput,
   type MemoryOutcome,

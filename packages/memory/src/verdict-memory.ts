@@ -2,6 +2,7 @@ import {
   type Enrichment,
   type Feedback,
   type IncidentEntity,
+  type IncidentView,
   type MemoryCitation,
   type NormalizedAlert,
   SEVERITY_ORDER,
@@ -37,6 +38,14 @@ export interface MemoryOutcome {
   /** Earlier members of a kill chain this alert completed: raise their verdicts with `note`. */
   raise: string[];
   note?: string;
+  /** The incident as this alert changed it, when the change is one to tell (`incident.updated`). */
+  incidentUpdate?: IncidentUpdate;
+}
+
+export interface IncidentUpdate {
+  incident: IncidentView;
+  revision: number;
+  changes: string[];
 }
 
 export interface MemoryInput {
@@ -143,7 +152,12 @@ export class VerdictMemory {
       detection,
     });
     const result = { ...r, incident_id: a.incidentId };
-    if (!a.chain.length) return { result, raise: [] };
+    const view = a.update ? await this.incidents.get(a.incidentId) : undefined;
+    const incidentUpdate =
+      a.update && view
+        ? { incidentUpdate: { incident: view, revision: a.update.rev, changes: a.update.changes } }
+        : {};
+    if (!a.chain.length) return { result, raise: [], ...incidentUpdate };
     const note = `Part of incident ${a.incidentId} on ${entity.type} ${entity.value}, whose alerts form the kill chain ${a.chain
       .map((c) => `${c.tactic} (${c.alert_id})`)
       .join(' → ')}.`;
@@ -153,6 +167,7 @@ export class VerdictMemory {
         ? [...new Set(a.chain.map((c) => c.alert_id))].filter((id) => id !== input.alertId)
         : [],
       note,
+      ...incidentUpdate,
     };
   }
 

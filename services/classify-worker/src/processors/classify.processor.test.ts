@@ -107,10 +107,23 @@ it('writes the verdict, counts it in the batch and queues the result', async () 
     ti_cache_hit: 1,
   });
 
+  // The alert opened an incident on its user: the webhook hears of it once (`incident.updated`).
+  const incidentId = view.result?.incident_id;
+  expect(incidentId).toMatch(/^inc_/);
+  const update = await resultsQueue.getJob(`${incidentId}-r1`);
+  expect(update?.data).toMatchObject({
+    alert_id: 'c1',
+    event: 'incident.updated',
+    revision: 1,
+    changes: ['opened', 'verdict:TRUE_POSITIVE', 'tactic:credential-access', 'tactic:initial-access'],
+    incident: { id: incidentId, entity: { type: 'user', value: 'alice' }, verdict: 'TRUE_POSITIVE' },
+  });
+
   // Delivered twice (a crash after the verdict): nothing changes, nothing is counted again.
   await classifyQueue.add(JOBS.classify.name, { alert_id: 'c1', batch_id: 'b1' }, { jobId: 'c1-again' });
   await waitFor(async () => (await classifyQueue.getJob('c1-again'))?.finishedOn);
   expect(await store.batchSummary('b1')).toMatchObject({ total: 1, completed: 1, true_positive: 1 });
+  expect(await resultsQueue.getJob(`${incidentId}-r2`)).toBeUndefined();
 });
 
 it('fails for good when the enrichment is missing', async () => {

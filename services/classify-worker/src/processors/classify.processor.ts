@@ -1,6 +1,6 @@
 import type { Classifier } from '@triage/classifier';
 import { type AlertJob, JOBS, type ResultJob } from '@triage/contracts';
-import { raisedByIncident, type VerdictMemory } from '@triage/memory';
+import { type IncidentUpdate, raisedByIncident, type VerdictMemory } from '@triage/memory';
 import { type AlertStore, type Metrics, parkedMember, parkJob, validated } from '@triage/runtime';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 
@@ -36,7 +36,7 @@ export function classifyProcessor(deps: ClassifyDeps) {
 
     const verdict = await deps.classifier.classify(alert, enrichment);
     const applied = await deps.memory.apply({ alertId: id, alert, enrichment, result: verdict });
-    const { raise, note } = applied;
+    const { raise, note, incidentUpdate } = applied;
     // Told after the verdict (never cached with it): a reader sees why an id answered twice was triaged twice.
     const result = sourceIdReused
       ? { ...applied.result, flags: [...applied.result.flags, 'source_id_reused' as const] }
@@ -46,6 +46,8 @@ export function classifyProcessor(deps: ClassifyDeps) {
       jobId: id,
       ...(job?.opts.priority ? { priority: job.opts.priority } : {}),
     });
+    // Queued before the verdict is final, like the results job: a crash after it re-adds nothing.
+    if (incidentUpdate) await queueIncidentUpdate(deps, id, incidentUpdate);
     const tiCacheHit = enrichment.cache.hits > 0 && enrichment.cache.misses === 0;
     if (await deps.store.complete(id, result, data.batch_id, { tiCacheHit })) {
       deps.metrics.inc('triage_verdicts_total', {
@@ -79,5 +81,22 @@ async function raiseMember(deps: ClassifyDeps, id: string, note: string): Promis
   const job = { alert_id: id, ...(view.batch_id ? { batch_id: view.batch_id } : {}), result };
   await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, job), {
     jobId: `${id}-${result.incident_id ?? 'incident'}`,
+  });
+}
+
+/**
+ * An incident update for the webhook (`incident.updated`), once per revision: the job id
+ * `<incident>-r<revision>` is the message id, so a retried classify job queues nothing twice.
+ */
+async function queueIncidentUpdate(deps: ClassifyDeps, alertId: string, u: IncidentUpdate): Promise<void> {
+  const job = {
+    alert_id: alertId,
+    event: 'incident.updated' as const,
+    incident: u.incident,
+    revision: u.revision,
+    changes: u.changes,
+  };
+  await deps.resultsQueue.add(JOBS.results.name, validated(JOBS.results, job), {
+    jobId: `${u.incident.id}-r${u.revision}`,
   });
 }

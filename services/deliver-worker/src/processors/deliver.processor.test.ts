@@ -1,10 +1,12 @@
 import {
   type Classification,
   type DeadLetterJob,
+  type IncidentView,
   JOBS,
   type NormalizedAlert,
   type ResultJob,
   type TriageResult,
+  WebhookEvent,
 } from '@triage/contracts';
 import {
   AlertStore,
@@ -202,6 +204,69 @@ describe('deliver processor', () => {
 
     expect((await h.job('tp-1')).returnvalue).toEqual({ delivered: true, status: 200 });
     expect(await h.counter('delivered')).toBe(3);
+  });
+
+  it('delivers incident updates as their own event, signed, one message per revision', async () => {
+    receiver = await WebhookReceiverFake.start({ secret: SECRET });
+    const h = await harness('incident', receiver.url);
+    await h.add(['m-1'], 'NEEDS_REVIEW');
+    const incident: IncidentView = {
+      id: 'inc_0123456789abcdef0123',
+      status: 'open',
+      entity: { type: 'host', value: 'ws-7' },
+      entities: ['host:ws-7', 'user:bob'],
+      alert_count: 3,
+      alert_ids: ['m-0', 'm-1', 'm-2'],
+      tactics: [
+        { tactic: 'discovery', first_seen: '2025-01-01T00:00:00.000Z', alert_id: 'm-0' },
+        { tactic: 'execution', first_seen: '2025-01-01T00:05:00.000Z', alert_id: 'm-1' },
+      ],
+      chain: [],
+      first_seen: '2025-01-01T00:00:00.000Z',
+      last_seen: '2025-01-01T00:05:00.000Z',
+      verdict: 'NEEDS_REVIEW',
+      updated_at: '2025-01-01T00:05:01.000Z',
+    };
+    for (const [revision, changes] of [
+      [1, ['opened', 'verdict:NEEDS_REVIEW', 'tactic:discovery']],
+      [2, ['tactic:execution']],
+    ] as const) {
+      const data = validated(JOBS.results, {
+        alert_id: 'm-1',
+        event: 'incident.updated',
+        incident,
+        revision,
+        changes: [...changes],
+      });
+      await h.queue.add(JOBS.results.name, data, { jobId: `${incident.id}-r${revision}` });
+    }
+
+    await waitFor(async () => (await h.queue.getJobCounts('completed')).completed === 3, {
+      message: '3 completed',
+    });
+    expect(receiver.requests.every((r) => r.verified === true)).toBe(true);
+    const byId = new Map(receiver.deliveries.map((d) => [d.id, d]));
+    expect([...byId.keys()].sort()).toEqual([`${incident.id}-r1`, `${incident.id}-r2`, 'm-1'].sort());
+    const r2 = byId.get(`${incident.id}-r2`)!;
+    expect(new Webhook(SECRET).verify(r2.raw, r2.headers as Record<string, string>)).toEqual(r2.body);
+    const body = WebhookEvent.parse(r2.body);
+    expect(body).toMatchObject({
+      type: 'incident.updated',
+      id: `${incident.id}-r2`,
+      incident_id: incident.id,
+      revision: 2,
+      changes: ['tactic:execution'],
+      alert_id: 'm-1',
+      incident: { id: incident.id, verdict: 'NEEDS_REVIEW', alert_count: 3 },
+      mappings: {
+        ocsf: { verdict_id: 4, verdict: 'Suspicious' },
+        sentinel: { classification: 'Undetermined' },
+      },
+    });
+    // Member ids stay behind GET /v1/incidents/{id}: an update is small whatever the incident's size.
+    expect(JSON.stringify(body)).not.toContain('alert_ids');
+    // The alert's own verdict is the other event type.
+    expect(WebhookEvent.parse(byId.get('m-1')!.body).type).toBe('alert.verdict');
   });
 
   it('completes at once without a request when no WEBHOOK_URL is configured', async () => {

@@ -2,8 +2,8 @@ import type { ResultJob } from '@triage/contracts';
 import type { AlertStore, Logger, Metrics } from '@triage/runtime';
 import { Backoffs, DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { DeliveryFailedError } from '../lib/delivery-failed.error.ts';
-import type { WebhookClient } from '../lib/webhook-client.ts';
-import { buildPayload } from '../lib/webhook-payload.ts';
+import type { SendOutcome, WebhookClient } from '../lib/webhook-client.ts';
+import { buildIncidentPayload, buildPayload } from '../lib/webhook-payload.ts';
 
 export interface DeliverDeps {
   /** Undefined when no WEBHOOK_URL is configured: results are acknowledged without a request. */
@@ -27,6 +27,16 @@ export function deliverProcessor(deps: DeliverDeps) {
       return { delivered: false, reason: 'no webhook configured' };
     }
     const log = deps.logger.child({ job_id: job.id, alert_id: data.alert_id });
+    // The job id is the message id: the alert id for its verdict, another id for a verdict delivered
+    // again (feedback, incident) or an incident update, the same on every retry of one message.
+    const messageId = String(job.id ?? data.alert_id);
+    if (data.event === 'incident.updated') {
+      if (!data.incident) throw new UnrecoverableError(`incident update ${messageId} carries no incident`);
+      const body = JSON.stringify(
+        buildIncidentPayload({ ...data, incident: data.incident }, messageId, new Date()),
+      );
+      return settle(deps, log, job, token, await deps.client.send(messageId, body));
+    }
     const view = await deps.store.get(data.alert_id);
     if (!view) log.warn('alert record expired before delivery; sending the verdict without source fields');
     const result = data.result ?? view?.result;
@@ -38,33 +48,40 @@ export function deliverProcessor(deps: DeliverDeps) {
       throw new UnrecoverableError(`the verdict of ${data.alert_id} expired before delivery`);
     }
     const body = JSON.stringify(buildPayload({ ...data, result }, view?.alert, new Date()));
-    // The job id is the message id: the alert id for its verdict, another id for a verdict delivered
-    // again (feedback, incident), the same on every retry of one message.
-    const out = await deps.client.send(String(job.id ?? data.alert_id), body);
-
-    if (out.kind === 'delivered') {
-      deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'delivered' });
-      return { delivered: true, status: out.status };
-    }
-    if (out.kind === 'rejected') {
-      deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'rejected' });
-      throw new UnrecoverableError(`webhook rejected the delivery (${out.detail})`);
-    }
-    const err = new DeliveryFailedError(`webhook delivery failed (${out.detail})`, out.status);
-    if (out.retryAfterMs !== undefined && (await mayDefer(job, out.retryAfterMs, err))) {
-      deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'deferred' });
-      log.warn({ status: out.status, retry_after_ms: out.retryAfterMs }, 'webhook asked to retry later');
-      await job.moveToDelayed(Date.now() + out.retryAfterMs, token);
-      throw new DelayedError();
-    }
-    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    deps.metrics.inc('triage_webhook_deliveries_total', { outcome: last ? 'failed' : 'retry' });
-    log.warn(
-      { status: out.status, attempt: job.attemptsMade + 1, detail: out.detail },
-      'webhook delivery failed',
-    );
-    throw err;
+    return settle(deps, log, job, token, await deps.client.send(messageId, body));
   };
+}
+
+/** A delivery's outcome: done, dead-lettered, deferred to the receiver's `Retry-After`, or retried. */
+async function settle(
+  deps: DeliverDeps,
+  log: Logger,
+  job: Job,
+  token: string | undefined,
+  out: SendOutcome,
+): Promise<DeliverResult> {
+  if (out.kind === 'delivered') {
+    deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'delivered' });
+    return { delivered: true, status: out.status };
+  }
+  if (out.kind === 'rejected') {
+    deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'rejected' });
+    throw new UnrecoverableError(`webhook rejected the delivery (${out.detail})`);
+  }
+  const err = new DeliveryFailedError(`webhook delivery failed (${out.detail})`, out.status);
+  if (out.retryAfterMs !== undefined && (await mayDefer(job, out.retryAfterMs, err))) {
+    deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'deferred' });
+    log.warn({ status: out.status, retry_after_ms: out.retryAfterMs }, 'webhook asked to retry later');
+    await job.moveToDelayed(Date.now() + out.retryAfterMs, token);
+    throw new DelayedError();
+  }
+  const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  deps.metrics.inc('triage_webhook_deliveries_total', { outcome: last ? 'failed' : 'retry' });
+  log.warn(
+    { status: out.status, attempt: job.attemptsMade + 1, detail: out.detail },
+    'webhook delivery failed',
+  );
+  throw err;
 }
 
 /**
