@@ -49,6 +49,9 @@ afterAll(async () => {
 });
 
 const WORKERS = ['enrich', 'classify', 'deliver'] as const;
+/** Deliveries of verdicts (each alert also opens an incident on its user: `incident.updated`). */
+const verdicts = () =>
+  receiver.deliveries.filter((d) => (d.body as { type?: string }).type === 'alert.verdict');
 
 it(`${ALERTS} alerts: every worker SIGKILLed mid-load, all complete within 20 s of the restart, each verdict once`, async () => {
   const alerts = Array.from({ length: ALERTS }, (_, i) => ({
@@ -73,8 +76,9 @@ it(`${ALERTS} alerts: every worker SIGKILLed mid-load, all complete within 20 s 
   const summary = async () => (await readJson(await fetch(`${pipeline.url}/v1/batches/${batch_id}`))).summary;
   // Kill mid-flight, once most of the batch has been through (what is left is what the killed
   // workers held, not a backlog whose drain time would only measure this machine's load).
-  await waitFor(async () => receiver.deliveries.length >= 600, {
-    timeoutMs: 30_000,
+  await waitFor(async () => verdicts().length >= 600, {
+    // A deadline for a loaded CI box, not a measurement: the kill only has to land mid-flight.
+    timeoutMs: 120_000,
     intervalMs: 5,
     message: 'first deliveries',
   });
@@ -120,20 +124,22 @@ it(`${ALERTS} alerts: every worker SIGKILLed mid-load, all complete within 20 s 
     },
   );
   const completedAt = Date.now();
-  await waitFor(() => receiver.deliveries.length >= ALERTS, {
+  await waitFor(() => verdicts().length >= ALERTS, {
     timeoutMs: 120_000,
     intervalMs: 100,
-    message: `all ${ALERTS} deliveries (have ${receiver.deliveries.length})`,
+    message: `all ${ALERTS} deliveries (have ${verdicts().length})`,
   });
   const deliveredAt = Date.now();
 
   expect(done).toMatchObject({ total: ALERTS, completed: ALERTS, failed: 0 });
   expect(done.true_positive + done.false_positive + done.needs_review).toBe(ALERTS);
-  // Verdicts exactly once: one results job per alert (job id = alert id), none left over.
+  // Verdicts exactly once: one results job per alert (job id = alert id), none left over; the
+  // other results jobs are incident updates (`<incident>-r<revision>`).
   const resultIds = await waitFor(
     async () => {
       const got = await fx.redis.zrange(`${fx.prefix}:results:completed`, '0', '-1');
-      return got.length >= ALERTS && got;
+      const own = got.filter((id) => !id.startsWith('inc_'));
+      return own.length >= ALERTS && own;
     },
     { timeoutMs: 60_000, intervalMs: 200, message: 'all results jobs completed' },
   );
@@ -148,7 +154,7 @@ it(`${ALERTS} alerts: every worker SIGKILLed mid-load, all complete within 20 s 
   expect(leftover).toEqual([0, 0, 0, 0, 0]);
   // Deliveries: every alert once by webhook-id, every request verified. A delivery cut by the kill
   // after the receiver took it is sent again (at-least-once): at most the deliveries in flight.
-  expect(new Set(receiver.deliveries.map((d) => d.id))).toEqual(new Set(ids));
+  expect(new Set(verdicts().map((d) => d.id))).toEqual(new Set(ids));
   expect(receiver.rejectedSignatures).toBe(0);
   expect(receiver.duplicates.length).toBeLessThanOrEqual(CONCURRENCY);
 

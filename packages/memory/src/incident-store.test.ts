@@ -107,6 +107,13 @@ describe('IncidentStore', () => {
     expect(p.escalatedNow).toBe(true);
     expect(p.update).toEqual({ rev: 4, changes: ['tactic:persistence', 'kill_chain'] });
     expect(new Set([fp, nr, e, tp, p].map((x) => x.incidentId)).size).toBe(1);
+    // A member assigned again (its job retried after a crash) reports the same update, same revision.
+    expect((await st.assign(member('e', t0 + 3 * MIN, { tactics: ['execution'] }))).update).toEqual(e.update);
+    expect((await st.assign(member('p', t0 + 5 * MIN, { tactics: ['persistence'] }))).update).toEqual(
+      p.update,
+    );
+    expect((await st.assign(member('d2', t0 + 2 * MIN, { tactics: ['discovery'] }))).update).toBeUndefined();
+    expect((await st.get(p.incidentId))?.alert_count).toBe(6);
   });
 
   it('concurrent assignment from several connections: one incident, every member once', async () => {

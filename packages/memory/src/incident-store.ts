@@ -47,7 +47,8 @@ if opened then
   redis.call('HSET', h, 'id', id, 'entity_type', ARGV[12], 'entity', ARGV[13], 'first_ms', t, 'last_ms', t,
     'created_ms', ARGV[7], 'tactics', '{}')
 end
-if redis.call('ZADD', a, 'NX', t, ARGV[3]) == 1 then
+local isNew = redis.call('ZADD', a, 'NX', t, ARGV[3]) == 1
+if isNew then
   redis.call('HINCRBY', h, 'count', 1)
   redis.call('HINCRBY', h, ARGV[8], 1)
 end
@@ -63,9 +64,18 @@ end
 local after = verdict(h)
 if after ~= before then table.insert(changes, 1, 'verdict:' .. after) end
 local rev = tonumber(redis.call('HGET', h, 'rev') or '0')
+local upd = 'upd:' .. ARGV[3]
 if #changes > 0 then
   if rev == 0 then table.insert(changes, 1, 'opened') end
   rev = redis.call('HINCRBY', h, 'rev', 1)
+  redis.call('HSET', h, upd, cjson.encode({ rev = rev, changes = changes }))
+elseif not isNew then
+  -- A retried job of a member: the update it made the first time, to queue again (same job id).
+  local again = redis.call('HGET', h, upd)
+  if again then
+    local u = cjson.decode(again)
+    rev, changes = u.rev, u.changes
+  end
 end
 redis.call('HSET', h, 'tactics', cjson.encode(tactics), 'updated_ms', ARGV[7])
 for _, x in ipairs(cjson.decode(ARGV[11])) do
@@ -113,7 +123,8 @@ export interface Assignment {
    * What this member changed that a SOAR tracking the incident needs to hear, with the incident's
    * revision after it: `opened` (its first update), `verdict:<V>`, `tactic:<t>` (a tactic first
    * seen), `kill_chain`. Absent when nothing did: another member of the same verdict and tactics,
-   * or an incident of FALSE_POSITIVE members only, which stays quiet.
+   * or an incident of FALSE_POSITIVE members only, which stays quiet. A member assigned again (a
+   * retried job) gets the update it made the first time, so a crash never loses one.
    */
   update?: { rev: number; changes: string[] };
 }
@@ -195,6 +206,7 @@ export class IncidentStore {
           // One revision per member: the script's, when it already counted a change of this member.
           if (!changes.length) rev = await this.redis.hincrby(this.k.hash(id), 'rev', 1);
           changes.push('kill_chain');
+          await this.redis.hset(this.k.hash(id), `upd:${m.alertId}`, JSON.stringify({ rev, changes }));
         }
       }
       return {

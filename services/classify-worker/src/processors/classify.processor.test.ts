@@ -123,7 +123,9 @@ it('writes the verdict, counts it in the batch and queues the result', async () 
   await classifyQueue.add(JOBS.classify.name, { alert_id: 'c1', batch_id: 'b1' }, { jobId: 'c1-again' });
   await waitFor(async () => (await classifyQueue.getJob('c1-again'))?.finishedOn);
   expect(await store.batchSummary('b1')).toMatchObject({ total: 1, completed: 1, true_positive: 1 });
+  // The retry re-queued the same update (same job id, so still one): a crash never loses it.
   expect(await resultsQueue.getJob(`${incidentId}-r2`)).toBeUndefined();
+  expect((await resultsQueue.getJob(`${incidentId}-r1`))?.data.revision).toBe(1);
 });
 
 it('fails for good when the enrichment is missing', async () => {
