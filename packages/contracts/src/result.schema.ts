@@ -62,13 +62,27 @@ export const TriageResult = z.object({
     tokens: TokenUsage,
   }),
   /** The similarity key memory looked up for this alert, with its parts (absent before memory ran). */
-  similarity: SimilarityKey.optional(),
+  similarity: SimilarityKey.optional().describe(
+    'The similarity key analyst feedback on this alert applies to (scope `similar`): detection, entity and the folded stable part of the activity, each part with its provenance; `anchored` says whether a FALSE_POSITIVE on it may close later alerts (docs/memory.md).',
+  ),
   /** Analyst feedback this verdict used or overruled. */
-  memory: z.array(MemoryCitation).optional(),
+  memory: z
+    .array(MemoryCitation)
+    .optional()
+    .describe(
+      'Analyst feedback this verdict used (`applied`) or set aside (`conflict`: new threat evidence, analysts disagreeing, or a key not anchored in metadata), with who, when and the comment.',
+    ),
   /** The incident the alert was grouped into. */
-  incident_id: z.string().optional(),
+  incident_id: z
+    .string()
+    .optional()
+    .describe(
+      'The incident the alert was grouped into (alerts sharing an entity within INCIDENT_WINDOW_MINUTES): `GET /v1/incidents/{id}`.',
+    ),
   /** How the result is delivered under the autonomy policy (absent on results written before it existed). */
-  disposition: Disposition.optional(),
+  disposition: Disposition.optional().describe(
+    'How the verdict is delivered under the autonomy policy: `escalate` (TRUE_POSITIVE, NEEDS_REVIEW), `recommended_close` (a FALSE_POSITIVE for a person to close) or `auto_closed`.',
+  ),
 });
 export type TriageResult = z.infer<typeof TriageResult>;
 

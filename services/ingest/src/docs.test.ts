@@ -105,6 +105,36 @@ describe('OpenAPI generated from the route schemas', () => {
     expect(ids.size).toBe(ops.length);
   });
 
+  it('documents both webhook events, their signature headers and bodies, and the memory fields of a result', () => {
+    const doc = spec as unknown as {
+      webhooks: Record<string, { post: { parameters: Array<{ name: string }>; requestBody: unknown } }>;
+      components: { schemas: Record<string, { properties?: Record<string, { description?: string }> }> };
+    };
+    expect(Object.keys(doc.webhooks).sort()).toEqual(['alert.verdict', 'incident.updated']);
+    for (const hook of Object.values(doc.webhooks)) {
+      expect(hook.post.parameters.map((p) => p.name)).toEqual([
+        'webhook-id',
+        'webhook-timestamp',
+        'webhook-signature',
+      ]);
+      // Every reference inside a body resolves to a component of this document.
+      for (const [, name] of JSON.stringify(hook.post.requestBody).matchAll(
+        /"#\/components\/schemas\/([^"]+)"/g,
+      ))
+        expect(doc.components.schemas[name!], name).toBeDefined();
+      expect(JSON.stringify(hook.post.requestBody)).not.toContain('$defs');
+    }
+    const body = JSON.stringify(doc.webhooks['incident.updated']!.post.requestBody);
+    expect(body).toContain('"const":"incident.updated"');
+    expect(body).toContain('"revision"');
+    expect(JSON.stringify(doc.webhooks['alert.verdict']!.post.requestBody)).toContain(
+      '#/components/schemas/TriageResult',
+    );
+    const result = doc.components.schemas.TriageResult!.properties!;
+    for (const field of ['incident_id', 'disposition', 'memory', 'similarity'])
+      expect(result[field]?.description, field).toBeTruthy();
+  });
+
   it('documents what the routes really answer', async () => {
     const alert = { name: 'Brute Force', alert: { user: 'alice', source_ip: '185.220.101.52' } };
     const one = await app.inject({ method: 'POST', url: '/v1/alerts', payload: alert });

@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { IncidentWebhookPayload, WebhookPayload } from '@triage/contracts';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -35,6 +36,80 @@ function dropUnusedSchemas(doc: Doc): Doc {
   visit(rest);
   const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
   return { ...rest, components: { ...components, schemas: kept } };
+}
+
+/**
+ * A webhook body as JSON Schema inside the spec: schemas registered with an id (TriageResult) are
+ * `$defs` of the generated schema; they point at the spec's components instead.
+ */
+function bodySchema(schema: z.ZodType): unknown {
+  const {
+    $schema: _draft,
+    $defs: _defs,
+    ...rest
+  } = z.toJSONSchema(schema, {
+    io: 'output',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(rest).replaceAll('"#/$defs/', '"#/components/schemas/'));
+}
+
+const SIGNATURE_HEADERS = [
+  ['webhook-id', 'The message id, the same on every retry of one message: dedupe on it.'],
+  ['webhook-timestamp', 'Unix seconds of this attempt (signed: refuse one more than 5 minutes off).'],
+  [
+    'webhook-signature',
+    '`v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">` keyed with WEBHOOK_SECRET (Standard Webhooks).',
+  ],
+] as const;
+
+/** One webhook the deliver worker POSTs to WEBHOOK_URL (OpenAPI 3.1 `webhooks`). */
+function webhook(operationId: string, summary: string, description: string, schema: z.ZodType) {
+  return {
+    post: {
+      operationId,
+      summary,
+      description,
+      tags: ['webhooks'],
+      security: [],
+      parameters: SIGNATURE_HEADERS.map(([name, text]) => ({
+        name,
+        in: 'header' as const,
+        required: true,
+        description: text,
+        schema: { type: 'string' as const },
+      })),
+      requestBody: { required: true, content: { 'application/json': { schema: bodySchema(schema) } } },
+      responses: {
+        '200': { description: 'Any 2xx: delivered.' },
+        '400': {
+          description:
+            'Any 4xx but 408 and 429: refused, dead-lettered at once. 408, 429, 5xx and network errors are retried with backoff (12 attempts, `Retry-After` honoured).',
+        },
+      },
+    },
+  };
+}
+
+/** The deliver worker's two events (OpenAPI 3.1 `webhooks`), added to the generated document. */
+function withWebhooks(doc: Doc): Doc {
+  return {
+    ...doc,
+    webhooks: {
+      'alert.verdict': webhook(
+        'webhookAlertVerdict',
+        "An alert's verdict",
+        'Every verdict once (`webhook-id` = alert id), and again as a new message when analyst feedback changes it (`feedback` set) or an incident kill chain raises it.',
+        WebhookPayload,
+      ),
+      'incident.updated': webhook(
+        'webhookIncidentUpdated',
+        'An incident changed',
+        'When an incident is first worth a look, changes verdict, sees a new ATT&CK tactic or forms a kill chain (`webhook-id` = `<incident>-r<revision>`); never for an incident of FALSE_POSITIVE members only.',
+        IncidentWebhookPayload,
+      ),
+    },
+  };
 }
 
 type Transform = ReturnType<typeof createJsonSchemaTransform>;
@@ -79,7 +154,13 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         license: { name: 'MIT', identifier: 'MIT' },
       },
       servers: [{ url: '/', description: 'The ingest service that serves this document' }],
-      tags: [...TAGS],
+      tags: [
+        ...TAGS,
+        {
+          name: 'webhooks',
+          description: 'What the deliver worker POSTs to WEBHOOK_URL, signed with Standard Webhooks',
+        },
+      ],
       components: {
         securitySchemes: {
           bearer: {
@@ -89,7 +170,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
           },
           apiKey: {
             type: 'apiKey',
-            in: 'header',
+            in: 'header' as const,
             name: 'X-API-Key',
             description: 'An API key from TRIAGE_API_KEYS, as `X-API-Key: <key>`',
           },
@@ -103,7 +184,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       createJsonSchemaTransform({ skipList: [], schemaRegistry: z.globalRegistry }),
     ),
     transformObject: (doc) =>
-      dropUnusedSchemas(transformObject(doc) as Doc) as ReturnType<typeof transformObject>,
+      dropUnusedSchemas(withWebhooks(transformObject(doc) as Doc)) as ReturnType<typeof transformObject>,
   });
   await app.register(swaggerUi, {
     routePrefix: DOCS_PATH,
