@@ -103,6 +103,38 @@ describe('the LLM tier through the pipeline (2 classify processes)', () => {
     );
   });
 
+  it('analyst memory decides before the LLM: a twin of an alert marked FALSE_POSITIVE costs no call', async () => {
+    gemini.reset();
+    const first = await submit([ambiguous(400)]);
+    expect(gemini.calls).toBe(1);
+    const judged = first.results[0];
+    expect(judged.result.decided_by).toBe('llm');
+    const fb = await fetch(`${pipeline.url}/v1/alerts/${judged.id}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        verdict: 'FALSE_POSITIVE',
+        analyst: 'dana',
+        comment: 'backup agent restarts nightly',
+      }),
+    });
+    expect(fb.status).toBe(201);
+    // Same detection and host, other content (so no cached verdict answers it): memory decides alone.
+    const twin = {
+      ...ambiguous(400),
+      alert: { ...ambiguous(400).alert, detail: 'process restarted 7 times' },
+    };
+    const second = await submit([twin]);
+    expect(second.results[0].result).toMatchObject({
+      classification: 'FALSE_POSITIVE',
+      decided_by: 'memory',
+    });
+    expect(gemini.calls).toBe(1);
+    // Without feedback on its key, the same kind of alert still goes to the model.
+    await submit([ambiguous(401)]);
+    expect(gemini.calls).toBe(2);
+  });
+
   it('malformed replies never fail an alert: retried once, then NEEDS_REVIEW from the rules', async () => {
     gemini.reset();
     gemini.setMode('malformed', { malformed: 'invalid-json' });

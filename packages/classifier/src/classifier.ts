@@ -106,8 +106,17 @@ export class Classifier {
       : undefined;
   }
 
-  async classify(alert: NormalizedAlert, enrichment: Enrichment): Promise<TriageResult> {
-    const p = this.run(alert, enrichment);
+  /**
+   * `llm: false` stops the chain after the rules (a cached verdict still counts): the caller
+   * already knows the verdict does not rest on the LLM (analyst memory will decide it) and only
+   * needs the rules' evidence.
+   */
+  async classify(
+    alert: NormalizedAlert,
+    enrichment: Enrichment,
+    opts: { llm?: boolean } = {},
+  ): Promise<TriageResult> {
+    const p = this.run(alert, enrichment, opts.llm ?? true);
     this.inflight.add(p);
     try {
       return await p;
@@ -116,7 +125,7 @@ export class Classifier {
     }
   }
 
-  private async run(alert: NormalizedAlert, enrichment: Enrichment): Promise<TriageResult> {
+  private async run(alert: NormalizedAlert, enrichment: Enrichment, llm: boolean): Promise<TriageResult> {
     const startedMs = Date.now();
     const injection = detectInjection(alert);
     const baseFlags: ResultFlag[] = [
@@ -139,6 +148,10 @@ export class Classifier {
     const rules = runRules({ alert, enrichment, features, settings: this.settings }, extra ? [extra] : []);
     const b: BuildContext = { alert, enrichment, rules, baseFlags, startedMs };
     if (!this.gemini || rules.decisive) return TriageResult.parse(rulesResult(b));
+    if (!llm) {
+      this.metrics.inc('triage_llm_calls_total', { outcome: 'skipped_memory' });
+      return TriageResult.parse(rulesResult(b));
+    }
 
     const { spentTodayUsd } = await this.ledger.status();
     if (this.ledger.budgetExhausted(spentTodayUsd)) {

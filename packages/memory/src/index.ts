@@ -19,6 +19,7 @@ export {
   incidentEntity,
   type MemoryInput,
   type MemoryOutcome,
+  type Recall,
   raisedByIncident,
   VerdictMemory,
   type VerdictMemoryOptions,

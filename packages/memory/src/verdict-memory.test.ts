@@ -222,6 +222,31 @@ describe('VerdictMemory', () => {
     });
   });
 
+  it('recall says before the verdict chain whether feedback will decide (then the LLM is not asked)', async () => {
+    const m = memory();
+    const twin = backup('powershell.exe -File C:\\Scripts\\backup.ps1 -Run 9050');
+    expect((await m.recall(twin)).decisive).toBe(false);
+    await judge(m, backup(), 'FALSE_POSITIVE');
+    expect(await m.recall(twin)).toMatchObject({
+      decisive: true,
+      found: [expect.objectContaining({ verdict: 'FALSE_POSITIVE' })],
+    });
+    // Another host: no feedback on its key.
+    expect((await m.recall(backup(undefined, 'WS-08'))).decisive).toBe(false);
+    // A FALSE_POSITIVE on a key resting on content is found but decides nothing: the LLM still runs.
+    const contentOnly = alertWith(
+      signals({ detection: { rule_name: 'Routine job' }, host: { name: 'WS-07' } }, []),
+    );
+    await judge(m, contentOnly, 'FALSE_POSITIVE');
+    const unanchored = await m.recall(contentOnly);
+    expect(unanchored.found).toHaveLength(1);
+    expect(unanchored.decisive).toBe(false);
+    // The recall read first is what apply uses.
+    const recall = await m.recall(twin);
+    const r = await run(m, { alertId: 'rc', alert: twin, enrichment: noIntel, result: verdict(), recall });
+    expect(r).toMatchObject({ classification: 'FALSE_POSITIVE', decided_by: 'memory' });
+  });
+
   it('TRUE_POSITIVE feedback raises matching alerts; TRUE_POSITIVE and FALSE_POSITIVE together escalate', async () => {
     const m = memory();
     await judge(m, backup(), 'TRUE_POSITIVE');

@@ -54,6 +54,32 @@ export interface MemoryInput {
   enrichment: Enrichment;
   /** The verdict made without memory (rules, LLM or cache). */
   result: TriageResult;
+  /** What `recall` read before the verdict chain ran (read again when absent). */
+  recall?: Recall;
+}
+
+/**
+ * The feedback memory holds for an alert, read before the verdict chain: `decisive` when feedback
+ * will decide the verdict (TRUE_POSITIVE on either key, FALSE_POSITIVE on the alert itself or on
+ * an anchored key), so the LLM tier need not run; the rules still do, since their evidence is what
+ * a FALSE_POSITIVE is checked against.
+ */
+export interface Recall {
+  sim: SimilarityKey;
+  exact: SimilarityKey;
+  found: Feedback[];
+  decisive: boolean;
+}
+
+/** The feedback that decides: on the exact alert before similar ones; a FALSE_POSITIVE only on an anchored key. */
+function choose(found: Feedback[], sim: SimilarityKey, exact: SimilarityKey) {
+  const own = found.filter((f) => f.similarity.key === exact.key);
+  const pool = own.length ? own : found;
+  const tp = pool.find((f) => f.verdict === 'TRUE_POSITIVE');
+  const fpAny = pool.find((f) => f.verdict === 'FALSE_POSITIVE');
+  // A FALSE_POSITIVE on a key that rests on attacker-written text may never close anything.
+  const fp = fpAny && (fpAny.similarity.key === exact.key || sim.anchored) ? fpAny : undefined;
+  return { tp, fp, fpAny };
 }
 
 const MAX_REASONS = 6;
@@ -123,12 +149,19 @@ export class VerdictMemory {
     return similarityKey(alert, { metadataEntity: this.metadataEntity });
   }
 
+  /** The feedback on an alert's keys, before the verdict chain runs (see {@link Recall}). */
+  async recall(alert: NormalizedAlert): Promise<Recall> {
+    const sim = this.keyOf(alert);
+    const exact = alertKey(alert);
+    const found = await this.feedback.activeFor([exact.key, sim.key]);
+    const { tp, fp } = choose(found, sim, exact);
+    return { sim, exact, found, decisive: !!(tp || fp) };
+  }
+
   async apply(input: MemoryInput): Promise<MemoryOutcome> {
-    const sim = this.keyOf(input.alert);
-    const exact = alertKey(input.alert);
-    const [found, facts] = await Promise.all([
-      this.feedback.activeFor([exact.key, sim.key]),
-      this.baselines.observe(baselineInput(input.alert, sim)),
+    const [{ sim, exact, found }, facts] = await Promise.all([
+      input.recall ?? this.recall(input.alert),
+      this.baselines.observe(baselineInput(input.alert, this.keyOf(input.alert))),
     ]);
     const decided = this.decide(input, sim, exact, found, facts);
     if (decided.applied.length) await this.feedback.recordApplied(decided.applied, input.alertId);
@@ -190,12 +223,7 @@ export class VerdictMemory {
       reasoning: [...input.result.reasoning, ...notes].slice(0, MAX_REASONS + 2),
     };
     // Feedback on this very alert (its fingerprint) is more specific than feedback on similar ones.
-    const own = found.filter((f) => f.similarity.key === exact.key);
-    const pool = own.length ? own : found;
-    const tp = pool.find((f) => f.verdict === 'TRUE_POSITIVE');
-    const fpAny = pool.find((f) => f.verdict === 'FALSE_POSITIVE');
-    // A FALSE_POSITIVE on a key that rests on attacker-written text may never close anything.
-    const fp = fpAny && (fpAny.similarity.key === exact.key || sim.anchored) ? fpAny : undefined;
+    const { tp, fp, fpAny } = choose(found, sim, exact);
 
     if (tp && fp) {
       return {

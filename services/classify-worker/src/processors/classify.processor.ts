@@ -13,9 +13,9 @@ export interface ClassifyDeps {
 }
 
 /**
- * classify: verdict cache → rules → (LLM) → analyst memory and disposition → the result store and
- * the results queue. The results job
- * is added first with the alert id as job id, so a crash between the two steps re-adds nothing twice
+ * classify: analyst memory read → verdict cache → rules → (LLM, unless memory will decide) →
+ * analyst memory and disposition → the result store and the results queue. The results job is
+ * added first with the alert id as job id, so a crash between the two steps re-adds nothing twice
  * (and the deliver worker finds the verdict in the record whichever way the two steps interleave).
  * It keeps the job's priority, so deliveries of a backlog stay behind live ones too.
  */
@@ -34,8 +34,11 @@ export function classifyProcessor(deps: ClassifyDeps) {
     if (startedAt === 'paused' && job) return parkJob(job, token, deps.store, data.batch_id);
     if (startedAt === undefined || startedAt === 'paused') return { classification: 'already-final' };
 
-    const verdict = await deps.classifier.classify(alert, enrichment);
-    const applied = await deps.memory.apply({ alertId: id, alert, enrichment, result: verdict });
+    // Memory before the LLM tier: when analyst feedback will decide the alert, the rules still run
+    // (their evidence is what a FALSE_POSITIVE is checked against) but no LLM call is spent.
+    const recall = await deps.memory.recall(alert);
+    const verdict = await deps.classifier.classify(alert, enrichment, { llm: !recall.decisive });
+    const applied = await deps.memory.apply({ alertId: id, alert, enrichment, result: verdict, recall });
     const { raise, note, incidentUpdate } = applied;
     // Told after the verdict (never cached with it): a reader sees why an id answered twice was triaged twice.
     const result = sourceIdReused
