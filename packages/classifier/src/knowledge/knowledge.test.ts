@@ -262,6 +262,33 @@ describe('LOLBins', () => {
     expect(cmd(line).filter((i) => i.startsWith('lolbin.'))).toEqual([]);
   });
 
+  it.each([
+    ['wscript.exe "C:\\Users\\bob\\Downloads\\invoice.js"', 'lolbin.script_from_user_folder'],
+    [
+      'powershell.exe -ExecutionPolicy Bypass -File C:\\Users\\bob\\AppData\\Local\\s.ps1',
+      'lolbin.ps_script_from_user_folder',
+    ],
+    ['rundll32 payload.dll,#2', 'lolbin.rundll32_ordinal'],
+    [
+      'REG ADD HKCU\\Software\\X /v y /t REG_SZ /d SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAA==',
+      'lolbin.registry_payload',
+    ],
+    ['finger user@198.51.100.4', 'lolbin.finger'],
+  ])('%s → %s', (line, id) => {
+    expect(cmd(line)).toContain(id);
+  });
+
+  it('script hosts, ordinals and auto-elevating binaries in their ordinary uses', () => {
+    expect(cmd('wscript.exe "C:\\Program Files\\Vendor\\logon.vbs"')).not.toContain(
+      'lolbin.script_from_user_folder',
+    );
+    expect(cmd('rundll32 shell32.dll,#61')).not.toContain('lolbin.rundll32_ordinal');
+    expect(ids(proc(`${SYS}fodhelper.exe`, `${SYS}cmd.exe`))).toContain('lolbin.auto_elevate');
+    expect(ids(proc(`${SYS}fodhelper.exe`, 'C:\\Windows\\explorer.exe'))).not.toContain(
+      'lolbin.auto_elevate',
+    );
+  });
+
   it('rundll32 without arguments (a sacrificial process)', () => {
     expect(ids(proc(`${SYS}rundll32.exe`, `${SYS}cmd.exe`, 'C:\\Windows\\system32\\rundll32.exe'))).toContain(
       'lolbin.rundll32_bare',
@@ -551,15 +578,47 @@ describe('OS maintenance and routine events (metadata only)', () => {
     expect(applocker('audited')).not.toContain('routine.applocker_allowed');
   });
 
-  it('admin shares raise, other share access is routine', () => {
-    const share = (path: string) =>
-      ids(
-        endpoint({ event: { id: '5140', channel: 'Security' }, file: { path } }, { content: ['file.path'] }),
-      );
+  it('admin shares raise, other share sessions are routine, per-object access (named pipes) is not', () => {
+    const share = (path: string, id = '5140') =>
+      ids(endpoint({ event: { id, channel: 'Security' }, file: { path } }, { content: ['file.path'] }));
     expect(share('\\\\*\\SYSVOL')).toContain('routine.share_access');
+    expect(share('\\\\*\\IPC$')).toContain('routine.share_access');
+    expect(share('\\\\*\\IPC$', '5145')).not.toContain('routine.share_access');
     const admin = share('\\\\*\\ADMIN$');
     expect(admin).toContain('routine.admin_share_access');
     expect(admin).not.toContain('routine.share_access');
+  });
+
+  it('packaged (Store) app records are routine unless the policy blocked them', () => {
+    const app = (action: string) =>
+      ids(
+        endpoint({
+          event: { id: '8021', channel: 'Microsoft-Windows-AppLocker/Packaged app-Execution' },
+          source_verdict: { action },
+        }),
+      );
+    expect(app('audited')).toContain('routine.packaged_app');
+    expect(app('blocked')).not.toContain('routine.packaged_app');
+  });
+
+  it('Windows servicing explains away a "file changed" claim; another writer does not', () => {
+    const del = (image: string) =>
+      verdictOf(
+        endpoint(
+          {
+            event: { id: '23', action: 'file_delete' },
+            process: { image },
+            file: { path: 'C:\\Windows\\SysWOW64\\WsmRes.dll', action: 'deleted' },
+          },
+          { name: 'Sysmon - Event 23: File deleted and archived' },
+        ),
+      ).evidence.map((e) => e.id);
+    const servicing = del(`${SYS}poqexec.exe`);
+    expect(servicing).toContain('routine.servicing_file_change');
+    expect(servicing).not.toContain('kind.integrity.change');
+    const other = del('C:\\Users\\a\\x.exe');
+    expect(other).not.toContain('routine.servicing_file_change');
+    expect(other).toContain('kind.integrity.change');
   });
 });
 

@@ -107,6 +107,18 @@ export const LOCATIONS: readonly KnowledgeRow[] = [
     group: 'tool',
   },
   {
+    id: 'location.portable_remote_access',
+    title: 'Remote-access tool running from a user folder',
+    signals: ['process.image'],
+    pattern: linear(
+      `(?:${USER_WRITABLE}).*\\\\(?:anydesk|rustdesk|screenconnect\\.\\w+|connectwisecontrol\\.\\w+|atera\\w*|splashtop\\w*|teamviewer(?:_setup)?|ammyy\\w*|supremo|aeroadmin|litemanager\\w*|remoteutilities\\w*|rutserv|rfusclient|netsupport\\w*|client32)\\.exe$|(?:${USER_WRITABLE})(?:anydesk|rustdesk|teamviewer|supremo|aeroadmin|client32)\\.exe$`,
+    ),
+    weight: 1.5,
+    mitre: ['T1219'],
+    why: 'remote-access tools run portable from Desktop, Downloads or AppData (not installed by IT) are how support scams and intruders keep hands-on access',
+    group: 'rmm.portable',
+  },
+  {
     id: 'location.deceptive_name',
     title: 'Deceptive file name',
     signals: ['process.image', 'file.path', 'process.command_line'],

@@ -89,13 +89,23 @@ export const LOLBINS: readonly KnowledgeRow[] = [
   }),
   row({
     id: 'lolbin.headless_browser',
-    title: 'Headless browser fetching a URL or loading an extension',
+    title: 'Headless browser fetching a URL',
     pattern: linear(
-      String.raw`\b(?:chrome|msedge|brave|opera)(?:\.exe)?["']?\s.*(?:--headless\b.*(?:https?://|--dump-dom)|--load-extension\s*=?\s*["']?[^"'\s]*(?:\\appdata\\|\\temp\\|\\users\\public\\|\\downloads\\))`,
+      String.raw`\b(?:chrome|msedge|brave|opera)(?:\.exe)?["']?\s.*--headless\b.*(?:https?://|--dump-dom)`,
     ),
     weight: 2.5,
-    mitre: ['T1105', 'T1176', 'T1564.003'],
-    why: 'a browser started headless to fetch a page, or with an unpacked extension from a temp folder, is download or credential-theft tradecraft',
+    mitre: ['T1105', 'T1564.003'],
+    why: 'a browser started headless to fetch a page writes what a server sends without anyone seeing it: a download channel that passes proxies as a browser',
+  }),
+  row({
+    id: 'lolbin.browser_extension_sideload',
+    title: 'Browser started with an unpacked extension from a temp or user folder',
+    pattern: linear(
+      String.raw`\b(?:chrome|msedge|brave|opera)(?:\.exe)?["']?\s.*--load-extension\s*=?\s*["']?[^"'\s]*(?:\\appdata\\|\\temp\\|\\users\\public\\|\\downloads\\|\\programdata\\)`,
+    ),
+    weight: 3,
+    mitre: ['T1176'],
+    why: 'extensions come from the store or policy; one loaded unpacked from a temp folder is how browser infostealers and adware (ChromeLoader-style) install',
   }),
   row({
     id: 'lolbin.ntlm_leak',
@@ -514,14 +524,26 @@ export const LOLBINS: readonly KnowledgeRow[] = [
   }),
   row({
     id: 'lolbin.script_from_user_folder',
-    title: 'Script host running a script from a user folder',
+    title: 'Windows Script Host running a script from a user folder',
     signals: ['process.command_line'],
     pattern: linear(
-      String.raw`\b(?:wscript|cscript)(?:\.exe)?["']?\s.*(?:\\users\\[^\\"']+\\(?:appdata|downloads|desktop|documents|music|pictures|videos)\\|\\users\\public\\|\\temp\\|\\programdata\\)[^"']*\.(?:vbs|vbe|js|jse|wsf|wsh)\b|\b(?:powershell|pwsh)(?:\.exe)?["']?\s.*(?:-f(?:ile)?\s+|-c(?:ommand)?\s+["']?)["']?[a-z]:\\(?:users\\[^\\"']+\\(?:appdata|downloads|desktop|music|pictures|videos)|users\\public|programdata|windows\\temp)\\[^"'\s]*\.ps1\b`,
+      String.raw`\b(?:wscript|cscript)(?:\.exe)?["']?\s.*(?:\\users\\[^\\"']+\\(?:appdata|downloads|desktop|documents|music|pictures|videos)\\|\\users\\public\\|\\temp\\|\\programdata\\)[^"']*\.(?:vbs|vbe|js|jse|wsf|wsh)\b`,
+    ),
+    weight: 3,
+    mitre: ['T1059.005', 'T1059.007', 'T1204.002'],
+    why: 'a .js or .vbs run by the Windows Script Host from Downloads, AppData, Public or Temp is how mail and download lures (Gootloader, SocGholish and the like) start; IT deploys scripts from shares and program folders',
+    group: 'lineage.script',
+  }),
+  row({
+    id: 'lolbin.ps_script_from_user_folder',
+    title: 'PowerShell running a script file from a user folder',
+    signals: ['process.command_line'],
+    pattern: linear(
+      String.raw`\b(?:powershell|pwsh)(?:\.exe)?["']?\s.*(?:-f(?:ile)?\s+|-c(?:ommand)?\s+["']?)["']?[a-z]:\\(?:users\\[^\\"']+\\(?:appdata|downloads|desktop|music|pictures|videos)|users\\public|programdata|windows\\temp)\\[^"'\s]*\.ps1\b`,
     ),
     weight: 2,
-    mitre: ['T1059.005', 'T1059.001', 'T1204.002'],
-    why: 'scripts run from AppData, Downloads, Public or Temp came from a mail, a browser or a dropper, not from IT',
+    mitre: ['T1059.001', 'T1204.002'],
+    why: 'a .ps1 run from AppData, Downloads, Public or Temp came from a mail, a browser or a dropper, not from IT',
     group: 'lineage.script',
   }),
   row({

@@ -37,6 +37,8 @@ export const MAINTENANCE_ROWS: readonly KnowledgeRow[] = [
     ],
     weight: -1.5,
     why: 'the servicing stack and Windows Update replace, delete and register system files and keys as their job',
+    // The "a file changed" claim of an integrity rule is what this row accounts for.
+    explainsAway: ['kind.integrity'],
     group: 'endpoint.os_routine',
   },
   {
@@ -97,6 +99,16 @@ export const MAINTENANCE_ROWS: readonly KnowledgeRow[] = [
     group: 'endpoint.policy',
   },
   {
+    id: 'routine.packaged_app',
+    title: 'Packaged (Store/MSIX) app execution record',
+    signals: ['event.channel'],
+    pattern: linear('applocker/packaged app-execution$'),
+    also: [{ in: ['source_verdict.action'], re: linear('^(?:allowed|audited)$') }],
+    weight: -1,
+    why: 'packaged apps are signed packages the AppX deployment service installs into the protected WindowsApps folder; AppLocker logs each start (in audit mode as "would have been prevented")',
+    group: 'endpoint.policy',
+  },
+  {
     id: 'routine.service_logon',
     title: 'Service or system logon',
     signals: ['auth.logon_type'],
@@ -137,12 +149,16 @@ export const MAINTENANCE_ROWS: readonly KnowledgeRow[] = [
     id: 'routine.share_access',
     title: 'Network share accessed',
     signals: ['event.id'],
-    pattern: linear('^(?:5140|5145)$'),
+    // 5140 (a session to a share), not 5145 (each object in it: named pipes such as spoolss or
+    // protected_storage are how exploits and credential theft reach a host over IPC$).
+    pattern: linear('^5140$'),
     also: [{ in: ['event.channel', 'event.provider'], re: linear('^security$|security-auditing') }],
-    // The share name is content; an administrative share cancels the benign reading (see the row below).
+    // The share name is content, so it can only cancel the benign reading: administrative shares
+    // are how tools reach other hosts. (An IPC$ session is every domain member's RPC; what flows
+    // through it, the named pipes, is 5145.)
     unless: [{ in: ['file.path'], re: linear('(?:^|\\\\)(?:admin|[a-z])\\$$') }],
     weight: -1,
-    why: 'domain members read SYSVOL, NETLOGON and file shares all day; the access record alone is routine',
+    why: 'domain members read SYSVOL, NETLOGON and file shares all day; the session record alone is routine',
     group: 'endpoint.os_routine',
   },
   {

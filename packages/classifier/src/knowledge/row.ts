@@ -50,6 +50,8 @@ export interface KnowledgeRow {
   floor?: Severity;
   keepOpen?: string;
   recon?: boolean;
+  /** Groups of priors this row explains away (a servicing binary explains a "file changed" claim). */
+  explainsAway?: readonly string[];
 }
 
 /** The decoded forms of scripts and command lines: content, like the text they came from. */
@@ -202,5 +204,6 @@ function evaluate(row: KnowledgeRow, hit: Hit, view: SignalView): Evidence | und
     ...(row.floor ? { severityFloor: row.floor } : {}),
     ...(row.keepOpen ? { keepOpen: row.keepOpen } : {}),
     ...(row.recon ? { recon: true } : {}),
+    ...(row.explainsAway?.length ? { explainsAway: [...row.explainsAway] } : {}),
   };
 }

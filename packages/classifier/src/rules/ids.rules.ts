@@ -1,4 +1,5 @@
 import type { NormalizedAlert } from '@triage/contracts';
+import { wazuhLevelPrior } from '../knowledge/priors.ts';
 import { type LinearPattern, linear } from '../linear.ts';
 import type { Evidence, Rule } from './evidence.ts';
 import { basisFor, metadataTemplate } from './provenance.ts';
@@ -160,10 +161,8 @@ export const idsRules: Rule = ({ alert, features }) => {
   // ET TROJAN and ET POLICY, and says nothing about the signature, which is judged above.
   const relayed = sig !== undefined && (g.has('ids') || g.has('suricata') || g.has('snort'));
   if (level !== undefined && alert.format === 'wazuh' && !relayed) {
-    // Wazuh rule classification: 0-3 successful/low-priority system events, 4-7 errors and
-    // low-relevance attacks, 8-11 first-time/multiple-attack events, 12-15 high-importance attacks.
-    const w =
-      level >= 12 ? 3 : level >= 10 ? 1.5 : level >= 8 ? 1 : level >= 4 ? 0 : level >= 2 ? -1.5 : -2.5;
+    // Wazuh's rule classification, band by band (knowledge/priors.ts).
+    const w = wazuhLevelPrior(level).weight;
     if (w !== 0) {
       out.push({
         id: 'wazuh.level',
