@@ -217,9 +217,29 @@ export const LegacyBatchResponse = z.object({
 
 /** `GET /health`. Pipeline state as Redis shows it, at most a second old. */
 export const HealthView = z.object({
-  status: z.enum(['ok', 'backpressure', 'unavailable']),
+  /**
+   * `degraded`: Redis memory is at its watermark (REDIS_MEMORY_WATERMARK of maxmemory) or full, so
+   * ingest refuses new alerts (503) and work in progress waits for memory to be freed.
+   * `backpressure`: the enrich backlog is over ENRICH_MAX_BACKLOG.
+   */
+  status: z.enum(['ok', 'backpressure', 'degraded', 'unavailable']),
   /** Absent from the liveness-only answer (no key, or a key that may not read). */
-  redis: z.object({ ok: z.boolean(), latency_ms: z.number().optional() }).optional(),
+  redis: z
+    .object({
+      ok: z.boolean(),
+      latency_ms: z.number().optional(),
+      /** used_memory / maxmemory (max 0: no limit) and the share at which ingest stops accepting. */
+      memory: z
+        .object({
+          used_bytes: z.number().int(),
+          max_bytes: z.number().int(),
+          watermark: z.number(),
+          /** At or over maxmemory: with noeviction, Redis refuses writes. */
+          full: z.boolean(),
+        })
+        .optional(),
+    })
+    .optional(),
   /** Jobs per queue and BullMQ state. */
   queues: z.record(z.string(), z.record(z.string(), z.number().int())).optional(),
   /** Age of the oldest job waiting to run, per queue (0 when none waits). */

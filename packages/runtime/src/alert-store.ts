@@ -30,6 +30,17 @@ export interface NewAlert {
   source_id_reused?: boolean;
 }
 
+/** Where an alert in progress stands, for the stranded-alert sweeper (`AlertStore.progressOf`). */
+export interface AlertProgress {
+  id: string;
+  /** Absent when the record expired. */
+  status?: AlertStatus;
+  batchId?: string;
+  /** The enrichment is stored: the alert's next stage is classify. */
+  enriched: boolean;
+  redrives: number;
+}
+
 /** A SIEM's own id for an alert, with the content fingerprint that tells a re-send from a reuse. */
 export interface SourceIdClaim {
   format: string;
@@ -89,6 +100,7 @@ end
  * and only the first completion counts. A job retried after a crash therefore never counts twice.
  */
 const COMPLETE_LUA = `${COUNT_DUPS_LUA}
+redis.call('ZREM', KEYS[5], ARGV[#ARGV])
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st or st == 'completed' or st == 'failed' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'completed', 'result', ARGV[1], 'completed_at', ARGV[2], 'class', ARGV[3])
@@ -125,6 +137,7 @@ return 1
 `;
 
 const FAIL_LUA = `${COUNT_DUPS_LUA}
+redis.call('ZREM', KEYS[5], ARGV[#ARGV])
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st or st == 'completed' or st == 'failed' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[1], 'completed_at', ARGV[2])
@@ -211,6 +224,13 @@ if reused then return {'reused'} end
 return {'new'}
 `;
 
+/* Removes a claim only while it still names the given alert id (`<id>|` prefix). */
+const RELEASE_CLAIM_LUA = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur and string.sub(cur, 1, #ARGV[2]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 1
+`;
+
 /*
  * Moves a record to a stage. -1: already final. -2: its batch is paused; the caller parks the job
  * (delayed) and it is remembered in the batch's parked set for `resume` — checked and recorded in
@@ -292,6 +312,10 @@ export class AlertStore {
         ...(a.source_id_reused ? { source_id_reused: '1' } : {}),
       });
       pipe.expire(key, this.ttl);
+    }
+    if (alerts.length) {
+      const now = Date.now();
+      pipe.zadd(this.k.inflight, ...alerts.flatMap((a) => [now, a.id]));
     }
     const dups: string[] = [];
     if (batchId) {
@@ -381,11 +405,12 @@ export class AlertStore {
     const done = await evalScript(
       this.redis,
       COMPLETE_LUA,
-      4,
+      5,
       this.k.alert(id),
       batchId ? this.k.batch(batchId) : '',
       this.k.completedChannel,
       this.k.progress,
+      this.k.inflight,
       encodeJson(result),
       new Date().toISOString(),
       CLASS_FIELD[result.classification],
@@ -420,11 +445,12 @@ export class AlertStore {
     const done = await evalScript(
       this.redis,
       FAIL_LUA,
-      4,
+      5,
       this.k.alert(id),
       batchId ? this.k.batch(batchId) : '',
       this.k.completedChannel,
       this.k.progress,
+      this.k.inflight,
       error.slice(0, 2000),
       new Date().toISOString(),
       String(Date.now()),
@@ -609,11 +635,82 @@ export class AlertStore {
   async forget(alerts: NewAlert[], batchId?: string): Promise<void> {
     const pipe = this.redis.pipeline();
     if (batchId) pipe.del(this.k.batch(batchId), this.k.batchIds(batchId));
-    for (const a of alerts) {
-      pipe.del(this.k.alert(a.id));
-      if (a.alert.source_id)
-        pipe.hdel(this.k.sourceId(a.alert.format, a.alert.source_id), a.alert.fingerprint);
-    }
+    for (const a of alerts) pipe.del(this.k.alert(a.id));
+    if (alerts.length) pipe.zrem(this.k.inflight, ...alerts.map((a) => a.id));
     await pipe.exec();
+    await this.releaseClaims(
+      alerts.flatMap((a) =>
+        a.alert.source_id
+          ? [
+              {
+                format: a.alert.format,
+                sourceId: a.alert.source_id,
+                fingerprint: a.alert.fingerprint,
+                id: a.id,
+              },
+            ]
+          : [],
+      ),
+    );
+  }
+
+  /**
+   * Withdraws source-id claims a request made but could not honour (Redis refused the rest of the
+   * intake): only claims still naming that request's alert ids, so a concurrent request's stand.
+   */
+  async releaseClaims(claims: SourceIdClaim[]): Promise<void> {
+    await evalScriptMany(
+      this.redis,
+      RELEASE_CLAIM_LUA,
+      1,
+      claims.map((c) => [this.k.sourceId(c.format, c.sourceId), c.fingerprint, `${c.id}|`]),
+    );
+  }
+
+  /** Alerts in progress last checked before `before` (ms), oldest first: the sweeper's next page. */
+  async inflightBefore(before: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.k.inflight, '-inf', before, 'LIMIT', 0, limit);
+  }
+
+  /** Marks alerts as checked now (to the back of the sweeper's list), and drops others from it. */
+  async touchInflight(ids: string[], drop: string[] = [], at = Date.now()): Promise<void> {
+    const pipe = this.redis.pipeline();
+    if (ids.length) pipe.zadd(this.k.inflight, 'XX', ...ids.flatMap((id) => [at, id]));
+    if (drop.length) pipe.zrem(this.k.inflight, ...drop);
+    if (ids.length || drop.length) await pipe.exec();
+  }
+
+  /**
+   * What the sweeper judges alerts by: status, batch, whether the enrichment is stored (then the
+   * next stage is classify) and how often the alert was re-driven already.
+   */
+  async progressOf(ids: string[]): Promise<AlertProgress[]> {
+    const pipe = this.redis.pipeline();
+    for (const id of ids) {
+      pipe.hmget(this.k.alert(id), 'status', 'batch_id', 'redrives');
+      pipe.hexists(this.k.alert(id), 'enrichment');
+    }
+    const res = (await pipe.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [status, batchId, redrives] = (res[2 * i]?.[1] as Array<string | null> | undefined) ?? [];
+      return {
+        id,
+        ...(status ? { status: status as AlertStatus } : {}),
+        ...(batchId ? { batchId } : {}),
+        enriched: res[2 * i + 1]?.[1] === 1,
+        redrives: Number(redrives ?? 0),
+      };
+    });
+  }
+
+  /** Counts one more re-drive of a stranded alert; returns the new count. */
+  async countRedrive(id: string): Promise<number> {
+    return this.redis.hincrby(this.k.alert(id), 'redrives', 1);
+  }
+
+  /** The lane of a batch (`live` when unknown). */
+  async laneOf(batchId: string | undefined): Promise<Lane> {
+    if (!batchId) return 'live';
+    return (await this.redis.hget(this.k.batch(batchId), 'lane')) === 'backlog' ? 'backlog' : 'live';
   }
 }

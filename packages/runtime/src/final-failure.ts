@@ -3,6 +3,7 @@ import { type Job, type Queue, UnrecoverableError, type Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AlertStore } from './alert-store.ts';
 import type { Metrics } from './metrics.ts';
+import { isRedisOom } from './redis.ts';
 
 /** True when BullMQ will not try this job again. */
 export function isFinalFailure(job: Job, err: Error): boolean {
@@ -24,6 +25,16 @@ export function onFinalFailure(
   worker.on('failed', (job, err) => {
     if (!job || !isFinalFailure(job, err)) return;
     const data = job.data as { alert_id?: string; batch_id?: string };
+    if (deps.store && data.alert_id && isRedisOom(err)) {
+      // Out of attempts only because Redis was full: the alert is not at fault. Its record still
+      // says in progress, so the stranded-alert sweeper runs it again once memory is back (and
+      // fails it visibly after SWEEP_MAX_REDRIVES).
+      deps.logger.warn(
+        { queue: job.queueName, job_id: job.id, alert_id: data.alert_id },
+        'job gave up while Redis was out of memory; left to the stranded-alert sweeper',
+      );
+      return;
+    }
     deps.logger.error(
       { err, queue: job.queueName, job_id: job.id, alert_id: data.alert_id },
       'job failed for good',

@@ -16,5 +16,6 @@ export * from './queue-factory.ts';
 export * from './queue-stats.ts';
 export * from './redis.ts';
 export * from './shutdown.ts';
+export * from './stranded-sweeper.ts';
 export * from './worker-health.ts';
 export * from './worker-process.ts';

@@ -12,6 +12,13 @@ export function keys(prefix: string) {
     /** A batch request's Idempotency-Key → what it was answered. */
     idempotency: (key: string) => `${prefix}:idem:${key}`,
     sourceId: (format: string, sourceId: string) => `${prefix}:source:${format}:${sourceId}`,
+    /**
+     * ZSET of alerts accepted and not final yet (alert id → when last checked, ms): the stranded-alert
+     * sweeper's work list.
+     */
+    inflight: `${prefix}:inflight`,
+    /** Held by the process sweeping for stranded alerts (one at a time across processes). */
+    sweeperLock: `${prefix}:sweeper:lock`,
     /** Stream of admin actions (who, what, when), capped. */
     audit: `${prefix}:audit`,
     completedChannel: `${prefix}:events:completed`,

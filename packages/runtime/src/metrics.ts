@@ -52,8 +52,13 @@ export const METRICS = {
   },
   triage_alerts_failed_total: {
     type: 'counter',
-    help: 'Alerts marked failed after their last attempt, by the queue (stage) that gave up',
+    help: 'Alerts marked failed after their last attempt, by the queue (stage) that gave up (sweeper: stranded with no job after SWEEP_MAX_REDRIVES)',
     labels: ['stage'],
+  },
+  triage_alerts_redriven_total: {
+    type: 'counter',
+    help: 'Alerts found in progress with no job (Redis refused writes, a cleaned queue) and queued again by the sweeper, by queue',
+    labels: ['queue'],
   },
   triage_stage_duration_seconds: {
     type: 'histogram',

@@ -66,6 +66,15 @@ export function registerPipelineMetrics(registry: Registry, pipeline: PipelineSt
       this.set((await snapshot()) ? 1 : 0);
     },
   });
+  gauge('triage_redis_memory_used_bytes', 'Redis used_memory (the fullest master of a cluster)', [], (g, s) =>
+    g.set(s.memory.usedBytes),
+  );
+  gauge(
+    'triage_redis_memory_max_bytes',
+    'Redis maxmemory (0: no limit). At it, with noeviction, Redis refuses writes: ingest answers 503',
+    [],
+    (g, s) => g.set(s.memory.maxBytes),
+  );
   gauge(
     'triage_queue_jobs',
     'Jobs per queue and BullMQ state (prioritized holds the waiting jobs that have a priority: all alerts)',

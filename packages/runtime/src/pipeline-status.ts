@@ -1,7 +1,7 @@
 import { HEARTBEAT_STALE_MS, type StatusReport } from './heartbeat.ts';
 import { keys } from './keys.ts';
 import { type QueueStats, readQueueStats } from './queue-stats.ts';
-import { type Redis, withRedisTimeout } from './redis.ts';
+import { type Redis, type RedisMemory, readRedisMemory, withRedisTimeout } from './redis.ts';
 
 export interface PipelineStatusOptions {
   /** A fail-fast client (`producer` role): a reader must answer "Redis down", not hang. */
@@ -35,12 +35,14 @@ export interface PipelineSnapshot {
   components: Map<string, StatusReport | undefined>;
   /** The `values` asked for. */
   values: Map<string, number>;
+  /** Redis memory against maxmemory (INFO memory). */
+  memory: RedisMemory;
 }
 
 /**
  * The pipeline as Redis shows it, for `GET /health`, `/metrics` and anything else that watches:
  * queue counts and the oldest waiting job (one EVALSHA per queue), live workers (one ZCOUNT per
- * queue on the heartbeat sets) and component snapshots (one MGET), in two pipelines sent together.
+ * queue on the heartbeat sets), component snapshots (one MGET) and `INFO memory`, sent together.
  * Readers share one read per `cacheMs` (single flight), so a dashboard refreshing every second, a
  * load balancer probing and Prometheus scraping cost the same as one of them.
  */
@@ -76,7 +78,11 @@ export class PipelineStatus {
       if (read[0] === 'hget') pipe.hget(read[1], read[2]);
       else pipe.scard(read[1]);
     }
-    const [stats, replies] = await Promise.all([readQueueStats(redis, prefix, queues), pipe.exec()]);
+    const [stats, replies, memory] = await Promise.all([
+      readQueueStats(redis, prefix, queues),
+      pipe.exec(),
+      readRedisMemory(redis),
+    ]);
     const results = (replies ?? []).map(([err, v]) => {
       if (err) throw err;
       return v;
@@ -97,6 +103,7 @@ export class PipelineStatus {
       workers,
       components: reports,
       values,
+      memory,
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { QueueSpec } from '@triage/contracts';
 import {
   type ConnectionOptions,
+  DelayedError,
   type Job,
   type JobsOptions,
   Queue,
@@ -10,6 +11,7 @@ import {
   type WorkerOptions,
 } from 'bullmq';
 import type { z } from 'zod';
+import { isRedisOom } from './redis.ts';
 
 /**
  * Most events a queue's stream keeps (BullMQ's default is 10,000). Nothing here reads the stream
@@ -56,9 +58,42 @@ export interface CreateWorkerOptions extends WorkerOptions {
   track?: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
+/** Longest pause between two tries of a job while Redis is out of memory. */
+export const OOM_RETRY_MAX_MS = 60_000;
+/**
+ * Times a job is put back for Redis being out of memory before its ordinary attempts are spent
+ * instead: with the pauses doubling from 2 s to a minute, about an hour.
+ */
+export const OOM_MAX_DEFERRALS = 64;
+
+/** Pause before the next try of a job that met a full Redis: 2 s doubling, at most a minute. */
+export function oomRetryDelayMs(deferrals: number): number {
+  return Math.min(OOM_RETRY_MAX_MS, 2000 * 2 ** Math.min(Math.max(0, deferrals), 10));
+}
+
+/**
+ * Redis refused a write (maxmemory, noeviction). That is a state of the shared store, not a fault
+ * of this job: the job is put back as delayed without spending an attempt, so five quick attempts
+ * are not burnt in half a minute of a full Redis. When even that write is refused the error goes
+ * to BullMQ as it is; its own bookkeeping is refused too, the job stays active, its lock lapses
+ * and the stalled check hands it out again once memory is freed.
+ */
+async function deferOnOom(job: Job, token: string | undefined, err: unknown): Promise<never> {
+  // Every move back to wait or delayed starts another attempt without spending one.
+  const deferrals = job.attemptsStarted - job.attemptsMade - 1;
+  if (!token || !isRedisOom(err) || deferrals >= OOM_MAX_DEFERRALS) throw err;
+  try {
+    await job.moveToDelayed(Date.now() + oomRetryDelayMs(deferrals), token);
+  } catch {
+    throw err;
+  }
+  throw new DelayedError();
+}
+
 /**
  * A worker whose processor only ever sees payloads that passed the catalog schema.
  * A payload that does not is an UnrecoverableError: never retried, never silently completed.
+ * A job that meets a full Redis is retried later without spending an attempt (`deferOnOom`).
  */
 export function createWorker<S extends QueueSpec, R>(
   spec: S,
@@ -76,7 +111,11 @@ export function createWorker<S extends QueueSpec, R>(
             `invalid ${spec.name} payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
           );
         }
-        return processor(parsed.data as z.output<S['schema']>, job, token);
+        try {
+          return await processor(parsed.data as z.output<S['schema']>, job, token);
+        } catch (err) {
+          return deferOnOom(job, token, err);
+        }
       }),
     {
       removeOnComplete: spec.defaults.removeOnComplete,

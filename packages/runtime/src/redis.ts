@@ -151,3 +151,49 @@ export async function waitForRedis(
     redis.on('ready', onReady);
   });
 }
+
+/**
+ * True when Redis refused a write because it is at `maxmemory` with `noeviction` (the reply starts
+ * with `OOM`, also from inside a Lua script). Looks through `cause` chains: callers wrap it.
+ */
+export function isRedisOom(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && message.includes('OOM command not allowed')) return true;
+  }
+  return false;
+}
+
+/** Redis memory use against its `maxmemory` (0 = no limit); on a cluster, the fullest master. */
+export interface RedisMemory {
+  usedBytes: number;
+  maxBytes: number;
+}
+
+function parseMemory(info: string): RedisMemory {
+  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  return { usedBytes: field('used_memory'), maxBytes: field('maxmemory') };
+}
+
+/** `INFO memory` of the server (every master of a cluster: the one closest to its limit). */
+export async function readRedisMemory(redis: Redis): Promise<RedisMemory> {
+  const masters = (redis as unknown as Partial<Cluster>).nodes?.('master');
+  if (!masters) return parseMemory(await redis.info('memory'));
+  const all = await Promise.all(masters.map(async (n) => parseMemory(await n.info('memory'))));
+  const ratio = (m: RedisMemory) => (m.maxBytes > 0 ? m.usedBytes / m.maxBytes : 0);
+  return all.reduce((a, b) => (ratio(b) > ratio(a) ? b : a), { usedBytes: 0, maxBytes: 0 });
+}
+
+/**
+ * Whether Redis memory is at the watermark (a share of maxmemory past which new work is refused, so
+ * work already accepted keeps room to finish) and whether it is full (at maxmemory: with noeviction
+ * every write is refused). A Redis without maxmemory is never either.
+ */
+export function memoryPressure(
+  m: RedisMemory,
+  watermark: number,
+): { high: boolean; full: boolean; ratio: number } {
+  if (m.maxBytes <= 0) return { high: false, full: false, ratio: 0 };
+  const ratio = m.usedBytes / m.maxBytes;
+  return { high: ratio >= watermark, full: ratio >= 1, ratio };
+}

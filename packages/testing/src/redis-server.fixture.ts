@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -24,8 +25,11 @@ export interface OwnRedis {
  * must not get (maxmemory, cluster mode, command statistics of their own). `args` are added to the
  * command line, e.g. `['--cluster-enabled', 'yes']`.
  */
-export async function startRedisServer(args: string[] = []): Promise<OwnRedis> {
-  const port = await freePort();
+export async function startRedisServer(
+  args: string[] = [],
+  opts: { ports?: readonly number[] } = {},
+): Promise<OwnRedis> {
+  const port = opts.ports ? await freePortAmong(opts.ports) : await freePort();
   const dir = mkdtempSync(join(tmpdir(), `triage-redis-${port}-`));
   const child: ChildProcess = spawn(
     'redis-server',
@@ -49,6 +53,8 @@ export async function startRedisServer(args: string[] = []): Promise<OwnRedis> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
+  // Refused connects while the server starts are expected: the loop below asks again.
+  probe.on('error', () => undefined);
   try {
     await waitFor(
       async () => {
@@ -80,6 +86,25 @@ export async function startRedisServer(args: string[] = []): Promise<OwnRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Ports for the extra redis-servers of tests that need their own settings (maxmemory): a range kept
+ * for them on shared machines, so they never land on another service's port.
+ */
+export const EXTRA_REDIS_PORTS: readonly number[] = Array.from({ length: 10 }, (_, i) => 6390 + i);
+
+/** The first of `ports` nobody listens on (a machine may reserve a range for extra Redis servers). */
+async function freePortAmong(ports: readonly number[]): Promise<number> {
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port among ${ports.join(', ')}`);
 }
 
 /** Calls per command since the last `CONFIG RESETSTAT` (from `INFO commandstats`). */

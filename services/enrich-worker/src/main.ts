@@ -5,6 +5,7 @@ import {
   createWorker,
   onFinalFailure,
   runMain,
+  StrandedSweeper,
   startWorkerProcess,
   workerLockOptions,
 } from '@triage/runtime';
@@ -55,6 +56,22 @@ runMain('enrich-worker', async () => {
   // /health reads this snapshot instead of building an IntelService in the ingest process.
   p.heartbeat.report('intel', () => intel.status());
 
+  const sweeper = new StrandedSweeper({
+    redis: p.redis,
+    prefix: p.prefix,
+    store,
+    enrich: enrichQueue,
+    classify: classifyQueue,
+    deadLetter: p.deadLetter,
+    metrics,
+    logger: logger.child({ component: 'sweeper' }),
+    intervalMs: config.SWEEP_INTERVAL_MS,
+    strandedAfterMs: config.SWEEP_STRANDED_AFTER_MS,
+    maxRedrives: config.SWEEP_MAX_REDRIVES,
+  });
+  sweeper.start();
+
+  shutdown.add('sweeper', 'workers', () => sweeper.close());
   shutdown.add('enrich-worker', 'workers', () => worker.close());
   for (const w of lookupWorkers) shutdown.add(`lookup-worker:${w.name}`, 'workers', () => w.close());
   shutdown.add('intel', 'queues', () => intel.close());

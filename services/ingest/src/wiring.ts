@@ -79,7 +79,10 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
     eta: new EtaEstimator(config),
     idempotency: new IdempotentBatches(redis, prefix, config.RESULT_TTL_SECONDS),
     waiter,
-    backpressure: new Backpressure(enrichQueue, config.ENRICH_MAX_BACKLOG),
+    backpressure: new Backpressure(enrichQueue, config.ENRICH_MAX_BACKLOG, {
+      redis,
+      watermark: config.REDIS_MEMORY_WATERMARK,
+    }),
     metrics,
     pipeline,
     audit: new AuditLog(redis, prefix, logger),

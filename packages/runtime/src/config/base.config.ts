@@ -39,6 +39,16 @@ export const BaseConfig = z.object({
    * webhook at worst). docs/operations.md has the trade-off.
    */
   WORKER_LOCK_MS: EnvInt(1000).default(10_000),
+  /**
+   * How often an enrich worker process looks for stranded alerts: records in progress that no job
+   * will move (Redis refused writes at the wrong moment, a queue cleaned by hand). One process
+   * sweeps at a time.
+   */
+  SWEEP_INTERVAL_MS: EnvInt(500).default(30_000),
+  /** An alert is looked at once it was accepted, or last seen moving, this long ago. */
+  SWEEP_STRANDED_AFTER_MS: EnvInt(1000).default(120_000),
+  /** A stranded alert is queued again this many times, then marked failed (visible, dead-lettered). */
+  SWEEP_MAX_REDRIVES: EnvInt(0, 100).default(3),
   /** How long shutdown may take before in-flight work is left to BullMQ's stalled-job recovery. */
   SHUTDOWN_TIMEOUT_MS: EnvInt(100).default(10_000),
 });

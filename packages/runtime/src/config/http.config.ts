@@ -49,6 +49,12 @@ export const HttpConfig = z.object({
   MAX_FIELD_BYTES: EnvInt(64).default(256 * 1024),
   /** Above this many waiting enrich jobs ingest answers 503 + Retry-After (backpressure). */
   ENRICH_MAX_BACKLOG: EnvInt(1).default(2_000_000),
+  /**
+   * Share of Redis maxmemory past which ingest refuses new alerts (503 REDIS_FULL + Retry-After) and
+   * /health says `degraded`: the rest is room for the work already accepted to finish (stage
+   * records, verdicts, result jobs). Unused when Redis has no maxmemory.
+   */
+  REDIS_MEMORY_WATERMARK: z.coerce.number().gt(0).max(1).default(0.9),
   /** How long `POST /analyze` waits for the verdict before answering 202 with the id. */
   ANALYZE_WAIT_MS: EnvInt(0, 600_000).default(30_000),
 });

@@ -1,27 +1,60 @@
 import type { Lane } from '@triage/contracts';
-import { AppError, withRedisTimeout } from '@triage/runtime';
+import {
+  AppError,
+  memoryPressure,
+  type Redis,
+  type RedisMemory,
+  readRedisMemory,
+  withRedisTimeout,
+} from '@triage/runtime';
+import type { Queue } from 'bullmq';
 
 /** Share of ENRICH_MAX_BACKLOG a backlog batch may fill; the rest is headroom for live alerts. */
 export const BACKLOG_SHARE = 0.9;
 
-import type { Queue } from 'bullmq';
+export interface MemoryWatch {
+  /** Where to read `INFO memory`. */
+  redis: Redis;
+  /** REDIS_MEMORY_WATERMARK: share of maxmemory past which new alerts are refused. */
+  watermark: number;
+}
 
 /**
- * Refuses new work (503 + Retry-After) while the enrich backlog is above its limit, instead of
- * growing Redis without bound. The depth is read at most every `ttlMs`, not per request.
+ * Refuses new work (503 + Retry-After) while the enrich backlog is above its limit or Redis memory
+ * is past its watermark, instead of growing Redis until it refuses the writes of work already
+ * accepted. The depth is read at most every `ttlMs`, memory as often as the pipeline snapshot.
  */
 export class Backpressure {
   private readonly queue: Queue;
   private readonly max: number;
+  private readonly memory: MemoryWatch | undefined;
   private readonly ttlMs: number;
   private depth = 0;
   private readAt = 0;
   private pending: Promise<number> | undefined;
+  private mem: { at: number; value: Promise<RedisMemory | undefined> } | undefined;
 
-  constructor(queue: Queue, max: number, ttlMs = 500) {
+  constructor(queue: Queue, max: number, memory?: MemoryWatch, ttlMs = 500) {
     this.queue = queue;
     this.max = max;
+    this.memory = memory;
     this.ttlMs = ttlMs;
+  }
+
+  /**
+   * Redis memory, read at most every `ttlMs` (single flight). Undefined when it cannot be read: then
+   * the write that follows meets the real answer (away: 503 REDIS_UNAVAILABLE, full: REDIS_FULL).
+   */
+  private memoryNow(): Promise<RedisMemory | undefined> {
+    const now = Date.now();
+    if (!this.memory) return Promise.resolve(undefined);
+    if (!this.mem || now - this.mem.at >= this.ttlMs) {
+      const value = withRedisTimeout(readRedisMemory(this.memory.redis), 2000, 'memory').catch(
+        () => undefined,
+      );
+      this.mem = { at: now, value };
+    }
+    return this.mem.value;
   }
 
   async backlog(): Promise<number> {
@@ -46,6 +79,16 @@ export class Backpressure {
    * limit never turns live alerts away.
    */
   async admit(incoming: number, lane: Lane = 'live'): Promise<void> {
+    const m = this.memory && (await this.memoryNow());
+    if (this.memory && m) {
+      const p = memoryPressure(m, this.memory.watermark);
+      if (p.high) {
+        throw new AppError('REDIS_FULL', {
+          message: `Redis memory is at ${Math.round(p.ratio * 100)}% of maxmemory (new alerts stop at ${Math.round(this.memory.watermark * 100)}%); retry later`,
+          retryable: true,
+        });
+      }
+    }
     const depth = await this.backlog();
     const limit = lane === 'backlog' ? Math.floor(this.max * BACKLOG_SHARE) : this.max;
     if (depth + incoming > limit) {

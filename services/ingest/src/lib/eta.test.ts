@@ -19,6 +19,7 @@ function snap(at: number, done: number, llm: Record<string, unknown>, queued = 1
   return {
     at,
     latencyMs: 1,
+    memory: { usedBytes: 0, maxBytes: 0 },
     queues: new Map([
       [JOBS.enrich.name, { counts: counts(queued), oldestWaitingAt: null }],
       [JOBS.classify.name, { counts: counts(0), oldestWaitingAt: null }],

@@ -14,6 +14,7 @@ import {
   type AlertStore,
   AppError,
   type BatchEntry,
+  isRedisOom,
   type Metrics,
   type NewAlert,
   validated,
@@ -37,6 +38,17 @@ export interface IntakeResult {
   sourceIdReused: boolean[];
   rejected: Rejected[];
   batchId?: string;
+}
+
+/** Redis did not take the alerts (away, or out of memory): nothing was accepted, retry later. */
+function refused(err: unknown): AppError {
+  return new AppError(isRedisOom(err) ? 'REDIS_FULL' : 'REDIS_UNAVAILABLE', {
+    message: isRedisOom(err)
+      ? 'Redis is out of memory and refused the alerts; nothing was accepted, retry later'
+      : 'Could not enqueue the alerts; nothing was accepted',
+    cause: err,
+    retryable: true,
+  });
 }
 
 /** Longest stretch of normalization between two yields to the event loop. */
@@ -102,18 +114,20 @@ export class Intake {
     const batchId = opts.batch ? randomUUID() : undefined;
     const receivedAt = new Date().toISOString();
     const candidates = normalized.map((n) => ({ ...n, id: randomUUID() }));
-    const existing = await this.store.claimSourceIds(
-      candidates.map((c) =>
-        c.alert.source_id
-          ? {
-              format: c.alert.format,
-              sourceId: c.alert.source_id,
-              fingerprint: c.alert.fingerprint,
-              id: c.id,
-            }
-          : undefined,
-      ),
+    const claims = candidates.map((c) =>
+      c.alert.source_id
+        ? { format: c.alert.format, sourceId: c.alert.source_id, fingerprint: c.alert.fingerprint, id: c.id }
+        : undefined,
     );
+    let existing: Awaited<ReturnType<AlertStore['claimSourceIds']>>;
+    try {
+      existing = await this.store.claimSourceIds(claims);
+    } catch (err) {
+      // Some claims may have been written before Redis refused (out of memory): withdraw them, or
+      // the client's retry would be answered as a duplicate of alerts that were never stored.
+      await this.store.releaseClaims(claims.filter((c) => c !== undefined)).catch(() => undefined);
+      throw refused(err);
+    }
 
     const fresh: NewAlert[] = [];
     const ids: string[] = [];
@@ -170,11 +184,7 @@ export class Intake {
         );
       } catch (err) {
         await this.store.forget(fresh, batchId).catch(() => undefined);
-        throw new AppError('REDIS_UNAVAILABLE', {
-          message: 'Could not enqueue the alerts; nothing was accepted',
-          cause: err,
-          retryable: true,
-        });
+        throw refused(err);
       }
     }
     for (const a of fresh) this.metrics.inc('triage_alerts_received_total', { format: a.alert.format });

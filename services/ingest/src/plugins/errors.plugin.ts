@@ -1,4 +1,4 @@
-import { AppError, zodDetails } from '@triage/runtime';
+import { AppError, isRedisOom, zodDetails } from '@triage/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 
@@ -24,6 +24,10 @@ function pathMatcher(url: string): RegExp {
 }
 
 export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError && err.code !== 'REDIS_UNAVAILABLE' && err.code !== 'INTERNAL') return err;
+  // Redis at maxmemory with noeviction refuses writes (a plain command, a Lua script, BullMQ's
+  // own scripts): a state to wait out, never a 500.
+  if (isRedisOom(err)) return new AppError('REDIS_FULL', { cause: err, retryable: true });
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
     return new AppError('VALIDATION_FAILED', { details: zodDetails(err.issues) });
@@ -68,6 +72,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (e.status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: e.code }, 'request rejected');
     if (e.code === 'REDIS_UNAVAILABLE' || e.code === 'BACKPRESSURE') reply.header('retry-after', '5');
+    // Memory comes back when workers finish and records expire, or an operator acts: not at once.
+    if (e.code === 'REDIS_FULL') reply.header('retry-after', '30');
     if (e.code === 'IDEMPOTENCY_IN_PROGRESS') reply.header('retry-after', '1');
     return reply.status(e.status).send(e.toBody());
   });

@@ -1,5 +1,5 @@
 import { HealthView, JOBS } from '@triage/contracts';
-import type { PipelineSnapshot } from '@triage/runtime';
+import { memoryPressure, type PipelineSnapshot } from '@triage/runtime';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.ts';
@@ -10,16 +10,31 @@ const perQueue = <T>(snap: PipelineSnapshot, pick: (queue: string) => T) =>
   Object.fromEntries([...snap.queues.keys()].map((q) => [q, pick(q)]));
 
 /** The /health body from one pipeline snapshot (no Redis access of its own). */
-export function healthView(snap: PipelineSnapshot, backlogLimit: number, eta?: EtaEstimator): HealthView {
+export function healthView(
+  snap: PipelineSnapshot,
+  backlogLimit: number,
+  watermark: number,
+  eta?: EtaEstimator,
+): HealthView {
   const enrich = snap.queues.get(JOBS.enrich.name)?.counts;
   const backlog = enrich ? enrich.waiting + enrich.prioritized + enrich.delayed : 0;
   const oldest = (q: string) => {
     const at = snap.queues.get(q)?.oldestWaitingAt;
     return at ? Math.max(0, snap.at - at) / 1000 : 0;
   };
+  const memory = memoryPressure(snap.memory, watermark);
   return {
-    status: backlog > backlogLimit ? 'backpressure' : 'ok',
-    redis: { ok: true, latency_ms: snap.latencyMs },
+    status: memory.high ? 'degraded' : backlog > backlogLimit ? 'backpressure' : 'ok',
+    redis: {
+      ok: true,
+      latency_ms: snap.latencyMs,
+      memory: {
+        used_bytes: snap.memory.usedBytes,
+        max_bytes: snap.memory.maxBytes,
+        watermark,
+        full: memory.full,
+      },
+    },
     queues: perQueue(snap, (q) => ({ ...snap.queues.get(q)?.counts })),
     oldest_waiting_seconds: perQueue(snap, oldest),
     workers: perQueue(snap, (q) => snap.workers.get(q) ?? 0),
@@ -42,7 +57,10 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       operationId: 'getHealth',
       security: [],
       response: {
-        200: json(HealthView, 'Up (`status` is `backpressure` while the enrich backlog is over its limit)'),
+        200: json(
+          HealthView,
+          'Up (`status` is `degraded` while Redis memory is at its watermark or full, `backpressure` while the enrich backlog is over its limit)',
+        ),
         503: json(HealthView, 'Redis is unavailable'),
       },
     };
@@ -56,7 +74,7 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       } catch {
         return reply.status(503).send({ status: 'unavailable', redis: { ok: false } });
       }
-      return healthView(snap, deps.config.ENRICH_MAX_BACKLOG, deps.eta);
+      return healthView(snap, deps.config.ENRICH_MAX_BACKLOG, deps.config.REDIS_MEMORY_WATERMARK, deps.eta);
     });
 
     const livezSchema = {
