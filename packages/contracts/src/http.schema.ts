@@ -78,7 +78,12 @@ export const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/);
 
 export const Rejected = z.object({
   index: z.number().int(),
-  error: z.object({ code: z.string(), message: z.string() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    /** The offending field inside the alert (`alert.source_ip`), when one is to blame. */
+    path: z.string().optional(),
+  }),
 });
 export type Rejected = z.infer<typeof Rejected>;
 

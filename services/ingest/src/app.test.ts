@@ -201,9 +201,42 @@ describe('bad input never reaches a queue', () => {
     });
   }
 
-  it('names the offending field of a mistyped original alert', async () => {
-    const res = await post('/v1/alerts', '{"name":"x","alert":{"source_ip":12345}}');
-    expect(res.json().error.message).toContain('alert.source_ip');
+  it('names the offending field of a mistyped original alert, in the message and the details', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['/v1/alerts', '{"name":"x","alert":"user=admin src=185.220.101.52"}', 'alert'],
+      ['/v1/alerts', '{"name":["x"],"alert":{"user":"a"}}', 'name'],
+      ['/v1/alerts', '{"name":"x","alert":{"source_ip":12345}}', 'alert.source_ip'],
+      ['/analyze', '{"name":"x","alert":{"failed_logins":"many"}}', 'alert.failed_logins'],
+    ];
+    for (const [url, body, field] of cases) {
+      const res = await post(url, body);
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(res.json().error.message, body).toContain(`${field}:`);
+      expect(res.json().error.details, body).toEqual([{ path: field, message: expect.any(String) }]);
+    }
+    // A batch with no good item lists each item's place and field, on both batch routes.
+    const batch = '{"alerts":[{},{"name":["x"],"alert":{"user":"a"}},{"name":"x","alert":{"source_ip":1}}]}';
+    for (const url of ['/v1/alerts/batch', '/batch']) {
+      const res = await post(url, batch);
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(res.json().error.details.map((d: { path: string }) => d.path)).toEqual([
+        'alerts[0]',
+        'alerts[1].name',
+        'alerts[2].alert.source_ip',
+      ]);
+    }
+    // A batch with good items accepts them and names the field of the rejected one.
+    const mixed = await post(
+      '/v1/alerts/batch',
+      '{"alerts":[{"name":"ok","alert":{"user":"a"}},{"name":["x"],"alert":{"user":"a"}}]}',
+    );
+    expect(mixed.statusCode).toBe(202);
+    expect(mixed.json().rejected).toEqual([
+      {
+        index: 1,
+        error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('name:'), path: 'name' },
+      },
+    ]);
   });
 
   it('a URL that cannot be decoded → 400 with the standard body', async () => {

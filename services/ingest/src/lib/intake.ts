@@ -60,7 +60,26 @@ function rejection(index: number, err: unknown): Rejected {
   const message = detail
     ? `${e.message} (${detail.path ? `${detail.path}: ` : ''}${detail.message})`
     : e.message;
-  return { index, error: { code: e.code, message } };
+  return { index, error: { code: e.code, message, ...(detail?.path ? { path: detail.path } : {}) } };
+}
+
+/** The error of a request whose one alert was rejected: the standard body, naming the field. */
+export function rejectedAlertError(r: Rejected): AppError {
+  return new AppError(r.error.code as AppError['code'], {
+    message: r.error.message,
+    ...(r.error.path ? { details: [{ path: r.error.path, message: r.error.message }] } : {}),
+  });
+}
+
+/** The error of a batch of which no alert was accepted: each item's error, by its place and field. */
+export function rejectedBatchError(rejected: Rejected[]): AppError {
+  return new AppError('VALIDATION_FAILED', {
+    message: 'No alert in the batch could be accepted',
+    details: rejected.slice(0, 20).map((r) => ({
+      path: `alerts[${r.index}]${r.error.path ? `.${r.error.path}` : ''}`,
+      message: `${r.error.code}: ${r.error.message}`,
+    })),
+  });
 }
 
 /**

@@ -16,7 +16,7 @@ import { AppError, zodDetails } from '@triage/runtime';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.ts';
-import type { IntakeItem } from '../lib/intake.ts';
+import { type IntakeItem, rejectedAlertError, rejectedBatchError } from '../lib/intake.ts';
 import { BODY_ERRORS, errorResponses, json } from '../lib/openapi.ts';
 import { NdjsonBody } from '../plugins/body.plugin.ts';
 import { checkedByRoute, failsWith } from '../plugins/validation.plugin.ts';
@@ -132,9 +132,7 @@ export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         await deps.backpressure.admit(1);
         const res = await deps.intake.accept([item], { batch: false, ...(format ? { format } : {}) });
         const rejected = res.rejected[0];
-        if (rejected) {
-          throw new AppError(rejected.error.code as AppError['code'], { message: rejected.error.message });
-        }
+        if (rejected) throw rejectedAlertError(rejected);
         const id = res.ids[0]!;
         const duplicate = res.duplicate[0] ?? false;
         const reused = res.sourceIdReused[0] ?? false;
@@ -194,14 +192,7 @@ export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         try {
           await deps.backpressure.admit(items.length, lane);
           const res = await deps.intake.accept(items, { batch: true, lane, ...(format ? { format } : {}) });
-          if (res.ids.length === 0) {
-            throw new AppError('VALIDATION_FAILED', {
-              message: 'No alert in the batch could be accepted',
-              details: res.rejected
-                .slice(0, 20)
-                .map((r) => ({ path: `alerts[${r.index}]`, message: `${r.error.code}: ${r.error.message}` })),
-            });
-          }
+          if (res.ids.length === 0) throw rejectedBatchError(res.rejected);
           const batchId = res.batchId!;
           const answer = { batch_id: batchId, accepted: res.ids.length, rejected: res.rejected };
           if (key) await deps.idempotency.commit(key, { ...answer, items: items.length });

@@ -2,6 +2,7 @@ import { AnalyzeResponse, LegacyBatchResponse, type TriageResult } from '@triage
 import { AppError } from '@triage/runtime';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app-deps.ts';
+import { rejectedAlertError, rejectedBatchError } from '../lib/intake.ts';
 import { BODY_ERRORS, errorResponses, json } from '../lib/openapi.ts';
 import { alertBody, batchBody, batchItems, formatQuery, singleItem } from './alerts.routes.ts';
 
@@ -43,8 +44,7 @@ export function compatRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         await deps.waiter.start();
         const res = await deps.intake.accept([item], { batch: false, ...(format ? { format } : {}) });
         const rejected = res.rejected[0];
-        if (rejected)
-          throw new AppError(rejected.error.code as AppError['code'], { message: rejected.error.message });
+        if (rejected) throw rejectedAlertError(rejected);
         const id = res.ids[0]!;
         const finished = await deps.waiter.waitAll([id], deps.config.ANALYZE_WAIT_MS, isDone);
         const view = await deps.store.get(id);
@@ -78,9 +78,7 @@ export function compatRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         await deps.backpressure.admit(items.length);
         await deps.waiter.start();
         const res = await deps.intake.accept(items, { batch: true, ...(format ? { format } : {}) });
-        if (res.ids.length === 0 || !res.batchId) {
-          throw new AppError('VALIDATION_FAILED', { message: 'No alert in the batch could be accepted' });
-        }
+        if (res.ids.length === 0 || !res.batchId) throw rejectedBatchError(res.rejected);
         const finished = await deps.waiter.waitAll(
           [...new Set(res.ids)],
           deps.config.ANALYZE_WAIT_MS,
