@@ -23,6 +23,18 @@ const WORKERS = ['enrich-worker', 'classify-worker', 'deliver-worker'];
 describe('docker-compose.yml', () => {
   const file: Json = parse(readFileSync(`${ROOT}docker-compose.yml`, 'utf8'), { merge: true });
 
+  it('runs Redis with the documented default: AOF, noeviction, maxmemory under the container limit', () => {
+    const redis = file.services.redis;
+    expect(redis.volumes).toContain('./infra/redis.conf:/usr/local/etc/redis/redis.conf:ro');
+    const conf = readFileSync(`${ROOT}infra/redis.conf`, 'utf8');
+    expect(conf).toMatch(/^appendonly yes$/m);
+    expect(conf).toMatch(/^appendfsync everysec$/m);
+    expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
+    const mb = Number(/^maxmemory (\d+)mb$/m.exec(conf)?.[1]);
+    expect(mb).toBeGreaterThan(0);
+    expect(mb).toBeLessThan(Number(/^(\d+)g$/.exec(String(redis.mem_limit))?.[1]) * 1024);
+  });
+
   it('gives every service the configuration file and the secrets, and probes the workers for real', () => {
     for (const name of ['ingest', ...WORKERS]) {
       const svc = file.services[name];

@@ -262,3 +262,33 @@ export const HealthView = z.object({
   read_at: z.string().optional(),
 });
 export type HealthView = z.infer<typeof HealthView>;
+
+/** One admin action as `GET /v1/audit` lists it (the Redis stream `<prefix>:audit`). */
+export const AuditEntry = z.object({
+  /** Stream entry id (`<ms>-<seq>`): the cursor of the next page. */
+  id: z.string(),
+  at: z.string(),
+  /** Fingerprint of the key that acted (`key:<first 12 hex of its SHA-256>`), never the key. */
+  key: z.string(),
+  method: z.string(),
+  /** The matched route pattern. */
+  route: z.string(),
+  /** The path as requested. */
+  path: z.string(),
+  /** The answer: 2xx done, 401/403 refused. */
+  status: z.number().int(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** `?cursor=&limit=` of `GET /v1/audit`: newest first; the cursor is the last id of the previous page. */
+export const AuditQuery = z.object({
+  cursor: z
+    .string()
+    .regex(/^\d{1,20}-\d{1,20}$/, 'a stream entry id, <ms>-<seq>')
+    .optional()
+    .describe('`next_cursor` of the previous page'),
+  limit: z.coerce.number().int().min(1).max(1000).optional().describe('Entries per page (default 100)'),
+});
+
+export const AuditList = z.object({ items: z.array(AuditEntry), next_cursor: z.string().nullable() });
+export type AuditList = z.infer<typeof AuditList>;

@@ -183,6 +183,44 @@ describe('Bull Board', () => {
   });
 });
 
+describe('GET /v1/audit', () => {
+  it('lists admin actions newest first, in pages, to admin keys only', async () => {
+    for (const key of [KEYS.read, KEYS.analyst, KEYS.ingest]) {
+      expect((await call('GET', '/v1/audit', key)).statusCode).toBe(403);
+    }
+    expect((await call('GET', '/v1/audit', undefined)).statusCode).toBe(401);
+    for (let i = 0; i < 3; i++) await call('PUT', `/admin/queues/api/queues/dead-letter/pause`, KEYS.read);
+    const first = await waitFor(async () => {
+      const page = (await call('GET', '/v1/audit?limit=2', KEYS.admin)).json();
+      return page.items.length === 2 && page;
+    });
+    expect(first.items[0]).toMatchObject({
+      id: expect.stringMatching(/^\d+-\d+$/),
+      key: expect.stringMatching(/^key:[0-9a-f]{12}$/),
+      method: expect.any(String),
+      status: expect.any(Number),
+    });
+    // Stream ids order by time, then sequence.
+    const newer = (a: string, b: string) => {
+      const [am, as] = a.split('-').map(Number) as [number, number];
+      const [bm, bs] = b.split('-').map(Number) as [number, number];
+      return am > bm || (am === bm && as > bs);
+    };
+    expect(newer(first.items[0].id, first.items[1].id)).toBe(true);
+    expect(first.next_cursor).toBe(first.items[1].id);
+    const second = (await call('GET', `/v1/audit?limit=2&cursor=${first.next_cursor}`, KEYS.admin)).json();
+    expect(second.items.length).toBeGreaterThan(0);
+    expect(newer(first.items[1].id, second.items[0].id)).toBe(true);
+    // Refused attempts to read it are audited too; the listing never shows a key.
+    const all = (await call('GET', '/v1/audit?limit=1000', KEYS.admin)).json();
+    expect(
+      all.items.some((e: { route: string; status: number }) => e.route === '/v1/audit' && e.status === 403),
+    ).toBe(true);
+    expect(JSON.stringify(all)).not.toMatch(/admin-key|read-key/);
+    expect((await call('GET', '/v1/audit?cursor=not-an-id', KEYS.admin)).statusCode).toBe(400);
+  });
+});
+
 describe('rate limits and refused bodies', () => {
   it('limits each key on its own, with 429 + Retry-After and the standard body', async () => {
     const logger = createLogger('test', 'silent');

@@ -69,6 +69,7 @@ describe('OpenAPI generated from the route schemas', () => {
         'GET /readyz',
         'GET /metrics',
         'GET /v1/alerts/{id}',
+        'GET /v1/audit',
         'GET /v1/batches',
         'GET /v1/batches/{id}',
         'GET /v1/limits',

@@ -1,16 +1,8 @@
+import type { AuditEntry as ListedEntry } from '@triage/contracts';
 import { keys, type Logger, type Redis } from '@triage/runtime';
 
-export interface AuditEntry {
-  /** Key fingerprint (`key:<12 hex>`), never the key. */
-  key: string;
-  method: string;
-  /** The matched route pattern. */
-  route: string;
-  /** The path as requested. */
-  path: string;
-  /** The answer: 2xx done, 403 refused. */
-  status: number;
-}
+/** What is recorded of one admin action (the listing adds its stream id and time). */
+export type AuditEntry = Omit<ListedEntry, 'id' | 'at'>;
 
 /** How many entries the Redis stream keeps (approximately; trimming is lazy). */
 const MAX_ENTRIES = 100_000;
@@ -42,12 +34,21 @@ export class AuditLog {
   }
 
   /** Newest first. */
-  async recent(count = 100): Promise<Array<AuditEntry & { at: string }>> {
-    const rows = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', count);
-    return rows.map(([, fields]) => {
+  async recent(count = 100): Promise<ListedEntry[]> {
+    return (await this.page(count)).items;
+  }
+
+  /**
+   * A page of entries, newest first, older than `cursor` (a stream id from the previous page).
+   * `next` is the cursor of the following page, null at the oldest entry.
+   */
+  async page(limit: number, cursor?: string): Promise<{ items: ListedEntry[]; next: string | null }> {
+    const rows = await this.redis.xrevrange(this.key, cursor ? `(${cursor}` : '+', '-', 'COUNT', limit);
+    const items = rows.map(([id, fields]) => {
       const o: Record<string, string> = {};
       for (let i = 0; i + 1 < fields.length; i += 2) o[fields[i]!] = fields[i + 1]!;
       return {
+        id,
         at: o.at ?? '',
         key: o.key ?? '',
         method: o.method ?? '',
@@ -56,5 +57,6 @@ export class AuditLog {
         status: Number(o.status),
       };
     });
+    return { items, next: rows.length === limit ? (rows[rows.length - 1]?.[0] ?? null) : null };
   }
 }

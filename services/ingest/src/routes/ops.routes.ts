@@ -1,4 +1,4 @@
-import { HealthView, JOBS } from '@triage/contracts';
+import { AuditList, AuditQuery, HealthView, JOBS } from '@triage/contracts';
 import { memoryPressure, type PipelineSnapshot } from '@triage/runtime';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -109,6 +109,23 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       } catch {
         return reply.status(503).send({ status: 'unavailable' as const });
       }
+    });
+
+    const auditSchema = {
+      tags: ['ops'],
+      summary: 'The audit log of admin actions, newest first (admin keys only)',
+      description:
+        'Every admin action (Bull Board actions, Redis stats, this listing), refused ones included: when, which key (its fingerprint, never the key), method, route, path and the status answered. Kept in the Redis stream `<QUEUE_PREFIX>:audit` (about the last 100,000 entries). Page with `?cursor=` (the `next_cursor` of the previous page) and `?limit=` (at most 1000).',
+      operationId: 'listAudit',
+      querystring: AuditQuery,
+      response: {
+        200: json(AuditList, 'A page of audit entries'),
+        ...errorResponses('VALIDATION_FAILED'),
+      },
+    };
+    app.get('/v1/audit', { schema: auditSchema, config: { access: 'admin' } }, async (req) => {
+      const page = await deps.audit.page(req.query.limit ?? 100, req.query.cursor);
+      return { items: page.items, next_cursor: page.next };
     });
 
     const metricsSchema = {
