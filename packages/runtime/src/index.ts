@@ -2,6 +2,7 @@ export * from './alert-store.ts';
 export * from './app-error.ts';
 export * from './config/env.ts';
 export * from './config/load-config.ts';
+export * from './event-loop-slicer.ts';
 export * from './final-failure.ts';
 export * from './heartbeat.ts';
 export * from './keys.ts';

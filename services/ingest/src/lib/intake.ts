@@ -14,6 +14,7 @@ import {
   type AlertStore,
   AppError,
   type BatchEntry,
+  eventLoopSlicer,
   isRedisOom,
   type Metrics,
   type NewAlert,
@@ -50,9 +51,6 @@ function refused(err: unknown): AppError {
     retryable: true,
   });
 }
-
-/** Longest stretch of normalization between two yields to the event loop. */
-const YIELD_EVERY_MS = 10;
 
 function rejection(index: number, err: unknown): Rejected {
   const e = err instanceof AppError ? err : new AppError('VALIDATION_FAILED', { message: String(err) });
@@ -106,14 +104,10 @@ export class Intake {
     const lane = opts.lane ?? 'live';
     const rejected: Rejected[] = [];
     const normalized: Array<{ index: number; alert: NormalizedAlert; value: unknown }> = [];
-    let slice = performance.now();
+    // Normalizing 10,000 alerts takes a CPU second or more: give the event loop back every few ms.
+    const slice = eventLoopSlicer();
     for (const item of items) {
-      // Normalizing 10,000 alerts takes a CPU second or more: give the event loop back every few ms
-      // so /health, other requests and Redis replies are not held behind one large batch.
-      if (performance.now() - slice > YIELD_EVERY_MS) {
-        await new Promise((r) => setImmediate(r));
-        slice = performance.now();
-      }
+      await slice();
       if (item.error) {
         rejected.push(rejection(item.index, item.error));
         continue;

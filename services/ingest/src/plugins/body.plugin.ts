@@ -1,6 +1,12 @@
 import { AppError } from '@triage/runtime';
 import type { FastifyInstance } from 'fastify';
-import { decodeUtf8, type GuardLimits, parseGuarded, parseNdjson } from '../lib/body-guard.ts';
+import {
+  decodeUtf8,
+  type GuardLimits,
+  type NdjsonLine,
+  parseGuarded,
+  parseNdjson,
+} from '../lib/body-guard.ts';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
@@ -20,21 +26,17 @@ export function registerBodyParsers(app: FastifyInstance, limits: GuardLimits): 
   };
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, json);
   app.addContentTypeParser(/^application\/[\w.+-]*\+json$/, { parseAs: 'buffer' }, json);
-  app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
-    try {
-      const text = decodeUtf8(body);
-      if (text.trim() === '') throw new AppError('EMPTY_BODY');
-      done(null, new NdjsonBody(parseNdjson(text, limits)));
-    } catch (err) {
-      done(err as AppError, undefined);
-    }
+  app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'buffer' }, async (_req: unknown, body: Buffer) => {
+    const text = decodeUtf8(body);
+    if (text.trim() === '') throw new AppError('EMPTY_BODY');
+    return new NdjsonBody(await parseNdjson(text, limits));
   });
 }
 
 /** A parsed NDJSON body; a class so a JSON object can never impersonate one. */
 export class NdjsonBody {
-  readonly lines: ReturnType<typeof parseNdjson>;
-  constructor(lines: ReturnType<typeof parseNdjson>) {
+  readonly lines: NdjsonLine[];
+  constructor(lines: NdjsonLine[]) {
     this.lines = lines;
   }
 }
