@@ -74,9 +74,10 @@ it(`${ALERTS} alerts: every worker SIGKILLed mid-load, all complete within 20 s 
   expect(ids).toHaveLength(ALERTS);
 
   const summary = async () => (await readJson(await fetch(`${pipeline.url}/v1/batches/${batch_id}`))).summary;
-  // Kill mid-flight, once most of the batch has been through (what is left is what the killed
-  // workers held, not a backlog whose drain time would only measure this machine's load).
-  await waitFor(async () => verdicts().length >= 600, {
+  // Kill mid-flight, once most of the batch has been through: what is left is mostly what the
+  // killed workers held, not a backlog whose drain time would only measure this machine's load
+  // (hundreds of waiting alerts take a loaded 2-core box many seconds to classify).
+  await waitFor(async () => verdicts().length >= 850, {
     // A deadline for a loaded CI box, not a measurement: the kill only has to land mid-flight.
     timeoutMs: 120_000,
     intervalMs: 5,
