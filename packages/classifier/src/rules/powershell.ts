@@ -1,4 +1,4 @@
-import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { constants, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import { linear } from '../linear.ts';
 
 /**
@@ -40,21 +40,41 @@ function isBase64(c: number): boolean {
 const MAX_INFLATED = 256 * 1024;
 
 /** Deflate/GZip payloads (`IO.Compression.DeflateStream`, `GzipStream`); undefined when not compressed. */
+type Inflater = (b: Buffer, o: ZlibOptions) => Buffer;
+
 function inflate(buf: Buffer): Buffer | undefined {
-  const opts = { maxOutputLength: MAX_INFLATED };
-  const tries =
-    buf[0] === 0x1f && buf[1] === 0x8b
-      ? [() => gunzipSync(buf, opts)]
-      : [() => inflateRawSync(buf, opts), () => inflateSync(buf, opts)];
-  for (const t of tries) {
-    try {
-      const out = t();
-      if (out.length > 0) return out;
-    } catch {
-      // not this format
-    }
+  const kinds: Inflater[] = buf[0] === 0x1f && buf[1] === 0x8b ? [gunzipSync] : [inflateRawSync, inflateSync];
+  for (const fn of kinds) {
+    const out = inflateBounded(buf, fn);
+    if (out && out.length > 0) return out;
   }
   return undefined;
+}
+
+/**
+ * The stream inflated up to MAX_INFLATED. A stream that inflates further (a bomb, or a payload
+ * padded so it would not be decoded) is read as far as the limit allows: the longest input prefix
+ * whose output fits, found in at most 24 bounded attempts.
+ */
+function inflateBounded(buf: Buffer, fn: Inflater): Buffer | undefined {
+  try {
+    return fn(buf, { maxOutputLength: MAX_INFLATED });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') return undefined;
+  }
+  let lo = 0;
+  let hi = buf.length;
+  let best: Buffer | undefined;
+  for (let i = 0; i < 24 && lo < hi; i++) {
+    const mid = (lo + hi + 1) >> 1;
+    try {
+      best = fn(buf.subarray(0, mid), { maxOutputLength: MAX_INFLATED, finishFlush: constants.Z_SYNC_FLUSH });
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  return best;
 }
 
 function decodeUtf16(b64: string, compressed = false): string | undefined {
