@@ -16,6 +16,7 @@ import {
   startRedisServer,
   waitFor,
 } from '@triage/testing';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -110,6 +111,20 @@ describe.runIf(hasRedisServer())('Redis out of memory with accepted work', () =>
       );
     const finished = async () => (await summaries()).reduce((n, s) => n + s.completed + s.failed, 0);
 
+    // An operator cleans one waiting job by hand (Bull Board): its alert is in progress with no job,
+    // which only the stranded-alert sweeper of the enrich process can notice.
+    const enrich = new Queue('enrich', { connection: { url: server.url }, prefix: 'oom' });
+    const last = batches[BATCHES - 1]!.batch_id;
+    const listed = await readJson(await fetch(`${pipeline.url}/v1/batches/${last}?limit=1000`));
+    let cleaned: string | undefined;
+    for (const r of [...listed.results].reverse() as Array<{ id: string; status: string }>) {
+      if (r.status === 'queued' && (await enrich.remove(r.id)) === 1) {
+        cleaned = r.id;
+        break;
+      }
+    }
+    await enrich.close();
+
     const fills = await fillMemory();
     const filledAt = Date.now();
     const inFlight = accepted - (await finished());
@@ -171,13 +186,22 @@ describe.runIf(hasRedisServer())('Redis out of memory with accepted work', () =>
       `[oom e2e] ${accepted} alerts accepted; Redis filled (maxmemory 64 MB, noeviction) with ${inFlight} in flight; ` +
         `held full ${((freedAt - filledAt) / 1000).toFixed(0)} s: ${during - (accepted - inFlight)} finished meanwhile; ` +
         `answers while full: ${[...statuses].map(([k, v]) => `${k}: ${v}`).join(', ')}; /health degraded ${degraded}/${n}; ` +
-        `after freeing: all ${accepted} final in ${((doneAt - freedAt) / 1000).toFixed(1)} s, ${completed} completed, ${failed} failed visibly`,
+        `after freeing: all ${accepted} final in ${((doneAt - freedAt) / 1000).toFixed(1)} s, ${completed} completed, ${failed} failed visibly ` +
+        `(one job cleaned by hand before: its alert re-driven by the sweeper)`,
     );
     expect(answered500).toBe(0);
     expect(accepted202).toEqual([]);
     expect(degraded).toBeGreaterThan(0);
     expect(inFlight).toBeGreaterThan(0);
     expect(completed + failed).toBe(accepted);
+    // The cleaned alert was found and run again by the sweeper.
+    expect(cleaned).toBeDefined();
+    const redriven = await readJson(await fetch(`${pipeline.url}/v1/alerts/${cleaned}`));
+    expect(redriven.status).toBe('completed');
+    const enrichMetrics = await Promise.all(
+      pipeline.workerUrls('enrich').map(async (u) => (await fetch(`${u}/metrics`)).text()),
+    );
+    expect(enrichMetrics.join('\n')).toMatch(/triage_alerts_redriven_total\{queue="enrich"\} [1-9]/);
     // A failed alert says why, in its record.
     if (failed > 0) {
       for (const b of batches) {
