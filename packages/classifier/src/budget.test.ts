@@ -68,9 +68,10 @@ describe('classify CPU budget', () => {
       return { label, ms: Math.round(us / 10) / 100, ratio: Math.round(us / base) };
     });
     console.info(`plain alert: ${Math.round(base)} µs CPU`, ratios);
-    // A plain alert costs 1-2.5 ms of CPU on the shared CI cores. Before RE2 the ratio of the first
-    // input was unbounded (36 s at 756 bytes); now every input is linear, and 100x bounds the worst
-    // at 256 KiB to about a tenth of a second of CPU.
-    expect(ratios.filter((r) => r.ratio > 100)).toEqual([]);
+    // A plain alert costs 0.4-1 ms of CPU on the shared CI cores (each pattern is compiled once per
+    // process, not per alert). Before RE2 the ratio of the first input was unbounded (36 s at 756
+    // bytes); now every input is linear, and 300x bounds the worst at 256 KiB to about a tenth to a
+    // quarter of a second of CPU.
+    expect(ratios.filter((r) => r.ratio > 300)).toEqual([]);
   });
 });

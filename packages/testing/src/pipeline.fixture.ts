@@ -47,7 +47,7 @@ export const PIPELINE_HOOK_TIMEOUT_MS = PIPELINE_START_TIMEOUT_MS + 30_000;
 
 /**
  * Runs the real services as separate processes (as `pnpm start` does), for end-to-end tests and
- * benchmarks. Resolves once ingest answers /health.
+ * benchmarks. Resolves once ingest answers /health and every worker process its ops port.
  */
 export async function startPipeline(opts: {
   env: Record<string, string>;
@@ -108,15 +108,26 @@ export async function startPipeline(opts: {
   for (const [service, n] of Object.entries(counts)) await start(service as ServiceName, n);
   const url = `http://127.0.0.1:${port}`;
   try {
+    // Ingest answers /health, and every worker process serves its ops port (a test may scrape or
+    // probe a worker at once; loading a worker's sources takes longer than ingest's on a busy box).
     await waitFor(
       async () => {
         const res = await fetch(`${url}/health`).catch(() => undefined);
-        return res?.ok;
+        if (!res?.ok) return false;
+        const up = await Promise.all(
+          [...opsUrls.values()].map((o) =>
+            fetch(`${o.url}/livez`).then(
+              () => true,
+              () => false,
+            ),
+          ),
+        );
+        return up.every(Boolean);
       },
       {
         timeoutMs: opts.startTimeoutMs ?? PIPELINE_START_TIMEOUT_MS,
         intervalMs: 100,
-        message: 'ingest /health',
+        message: 'ingest /health and every worker ops port',
       },
     );
   } catch (err) {
