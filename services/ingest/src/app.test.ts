@@ -1,6 +1,6 @@
 import { JOBS } from '@triage/contracts';
 import { createLogger, loadConfig, Shutdown, waitForRedis } from '@triage/runtime';
-import { type RedisFixture, redisFixture } from '@triage/testing';
+import { type RedisFixture, redisFixture, waitFor } from '@triage/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
@@ -357,24 +357,55 @@ describe('accepting alerts', () => {
 });
 
 describe('backpressure', () => {
-  it('answers 503 with Retry-After when the enrich backlog is full', async () => {
+  /** Ingest deps on `on`'s Redis and prefix with ENRICH_MAX_BACKLOG = `max`. */
+  const limited = (on: RedisFixture, max: string) => {
     const logger = createLogger('test', 'silent');
     const sd = new Shutdown(logger, 5000);
-    const small = createIngestDeps(
-      loadConfig({
-        REDIS_URL: fx.url,
-        QUEUE_PREFIX: fx.prefix,
-        LOG_LEVEL: 'silent',
-        ENRICH_MAX_BACKLOG: '1',
-      }),
-      logger,
-      sd,
-    );
+    const env = { REDIS_URL: on.url, QUEUE_PREFIX: on.prefix, LOG_LEVEL: 'silent', ENRICH_MAX_BACKLOG: max };
+    return { sd, small: createIngestDeps(loadConfig(env), logger, sd) };
+  };
+
+  it('answers 503 with Retry-After when the enrich backlog is full', async () => {
+    const { sd, small } = limited(fx, '1');
     const a = await buildApp(small);
     const res = await a.inject({ method: 'POST', url: '/v1/alerts', payload: original });
     expectError(res, 503, 'BACKPRESSURE');
     expect(res.headers['retry-after']).toBeDefined();
     await a.close();
     await sd.run('test');
+  });
+
+  it('counts the alerts waiting at classify too: a slow classify stage cannot pile up without bound', async () => {
+    const own = await redisFixture('ingest-backpressure');
+    const { sd, small } = limited(own, '3');
+    const a = await buildApp(small);
+    try {
+      expect((await a.inject({ method: 'POST', url: '/v1/alerts', payload: original })).statusCode).toBe(202);
+      // Two enriched alerts waiting for classify, one for enrich: the limit of 3 is reached.
+      const classify = small.queues.get(JOBS.classify.name)!;
+      await classify.add(JOBS.classify.name, { alert_id: 'c1' }, { jobId: 'c1', priority: 3 });
+      await classify.add(JOBS.classify.name, { alert_id: 'c2' }, { jobId: 'c2', priority: 3 });
+      await waitFor(
+        async () => {
+          const res = await a.inject({ method: 'POST', url: '/v1/alerts', payload: original });
+          return res.statusCode === 503 && res;
+        },
+        { timeoutMs: 5000, message: 'backpressure (the depth is read every 500 ms)' },
+      ).then((res) => expectError(res, 503, 'BACKPRESSURE'));
+      const health = await waitFor(
+        async () => {
+          const h = (await a.inject({ method: 'GET', url: '/health' })).json();
+          return h.status === 'backpressure' && h;
+        },
+        { timeoutMs: 5000, message: '/health backpressure' },
+      );
+      // The depth is read every 500 ms: posts within that window were still accepted.
+      expect(health.backlog.limit).toBe(3);
+      expect(health.queues[JOBS.classify.name].prioritized).toBe(2);
+    } finally {
+      await a.close();
+      await sd.run('test');
+      await own.close();
+    }
   });
 });

@@ -79,10 +79,14 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
     eta: new EtaEstimator(config),
     idempotency: new IdempotentBatches(redis, prefix, config.RESULT_TTL_SECONDS),
     waiter,
-    backpressure: new Backpressure(enrichQueue, config.ENRICH_MAX_BACKLOG, {
-      redis,
-      watermark: config.REDIS_MEMORY_WATERMARK,
-    }),
+    backpressure: new Backpressure(
+      [enrichQueue, queues.get(JOBS.classify.name)!],
+      config.ENRICH_MAX_BACKLOG,
+      {
+        redis,
+        watermark: config.REDIS_MEMORY_WATERMARK,
+      },
+    ),
     metrics,
     pipeline,
     audit: new AuditLog(redis, prefix, logger),

@@ -47,7 +47,7 @@ export const HttpConfig = z.object({
   MAX_JSON_DEPTH: EnvInt(2, 1000).default(64),
   /** Largest single string value inside an alert. */
   MAX_FIELD_BYTES: EnvInt(64).default(256 * 1024),
-  /** Above this many waiting enrich jobs ingest answers 503 + Retry-After (backpressure). */
+  /** Above this many alerts waiting for enrich or classify ingest answers 503 + Retry-After (backpressure). */
   ENRICH_MAX_BACKLOG: EnvInt(1).default(2_000_000),
   /**
    * Share of Redis maxmemory past which ingest refuses new alerts (503 REDIS_FULL + Retry-After) and

@@ -20,12 +20,15 @@ export interface MemoryWatch {
 }
 
 /**
- * Refuses new work (503 + Retry-After) while the enrich backlog is above its limit or Redis memory
- * is past its watermark, instead of growing Redis until it refuses the writes of work already
- * accepted. The depth is read at most every `ttlMs`, memory as often as the pipeline snapshot.
+ * Refuses new work (503 + Retry-After) while the backlog is above its limit or Redis memory is past
+ * its watermark, instead of growing Redis until it refuses the writes of work already accepted.
+ * The backlog is every alert waiting in the given queues (enrich and classify): counting enrich
+ * alone let a slower classify stage pile up without bound behind a bounded enrich queue (measured:
+ * 90,000 alerts waiting at classify with the limit at 20,000). The depth is read at most every
+ * `ttlMs`, memory as often as the pipeline snapshot.
  */
 export class Backpressure {
-  private readonly queue: Queue;
+  private readonly queues: Queue[];
   private readonly max: number;
   private readonly memory: MemoryWatch | undefined;
   private readonly ttlMs: number;
@@ -34,8 +37,8 @@ export class Backpressure {
   private pending: Promise<number> | undefined;
   private mem: { at: number; value: Promise<RedisMemory | undefined> } | undefined;
 
-  constructor(queue: Queue, max: number, memory?: MemoryWatch, ttlMs = 500) {
-    this.queue = queue;
+  constructor(queues: Queue | Queue[], max: number, memory?: MemoryWatch, ttlMs = 500) {
+    this.queues = Array.isArray(queues) ? queues : [queues];
     this.max = max;
     this.memory = memory;
     this.ttlMs = ttlMs;
@@ -60,11 +63,11 @@ export class Backpressure {
   async backlog(): Promise<number> {
     if (Date.now() - this.readAt < this.ttlMs) return this.depth;
     this.pending ??= withRedisTimeout(
-      this.queue.getJobCounts('waiting', 'prioritized', 'delayed'),
+      Promise.all(this.queues.map((q) => q.getJobCounts('waiting', 'prioritized', 'delayed'))),
       2000,
       'backlog',
     )
-      .then((c) => Object.values(c).reduce((a, b) => a + b, 0))
+      .then((all) => all.reduce((a, c) => a + Object.values(c).reduce((x, y) => x + y, 0), 0))
       .finally(() => {
         this.pending = undefined;
       });
@@ -93,7 +96,7 @@ export class Backpressure {
     const limit = lane === 'backlog' ? Math.floor(this.max * BACKLOG_SHARE) : this.max;
     if (depth + incoming > limit) {
       throw new AppError('BACKPRESSURE', {
-        message: `The enrich backlog holds ${depth} alerts (limit ${limit} for the ${lane} lane); retry later`,
+        message: `The backlog holds ${depth} alerts waiting for enrich or classify (limit ${limit} for the ${lane} lane); retry later`,
         retryable: true,
       });
     }

@@ -16,15 +16,20 @@ export function healthView(
   watermark: number,
   eta?: EtaEstimator,
 ): HealthView {
-  const enrich = snap.queues.get(JOBS.enrich.name)?.counts;
-  const backlog = enrich ? enrich.waiting + enrich.prioritized + enrich.delayed : 0;
+  const waiting = (q: string) => {
+    const c = snap.queues.get(q)?.counts;
+    return c ? c.waiting + c.prioritized + c.delayed : 0;
+  };
+  const backlog = waiting(JOBS.enrich.name);
+  // Ingest's backpressure counts the alerts waiting for either stage (lib/backpressure.ts).
+  const waitingTotal = backlog + waiting(JOBS.classify.name);
   const oldest = (q: string) => {
     const at = snap.queues.get(q)?.oldestWaitingAt;
     return at ? Math.max(0, snap.at - at) / 1000 : 0;
   };
   const memory = memoryPressure(snap.memory, watermark);
   return {
-    status: memory.high ? 'degraded' : backlog > backlogLimit ? 'backpressure' : 'ok',
+    status: memory.high ? 'degraded' : waitingTotal > backlogLimit ? 'backpressure' : 'ok',
     redis: {
       ok: true,
       latency_ms: snap.latencyMs,
