@@ -159,9 +159,10 @@ export class VerdictMemory {
   }
 
   async apply(input: MemoryInput): Promise<MemoryOutcome> {
+    const key = input.recall?.sim ?? this.keyOf(input.alert);
     const [{ sim, exact, found }, facts] = await Promise.all([
       input.recall ?? this.recall(input.alert),
-      this.baselines.observe(baselineInput(input.alert, this.keyOf(input.alert))),
+      this.baselines.observe(baselineInput(input.alert, key)),
     ]);
     const decided = this.decide(input, sim, exact, found, facts);
     if (decided.applied.length) await this.feedback.recordApplied(decided.applied, input.alertId);
