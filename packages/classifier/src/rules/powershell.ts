@@ -180,8 +180,34 @@ export function deobfuscate(script: string): string {
     const args = splitArgs(list);
     return `'${format.replace(/\{(\d{1,2})\}/g, (_m, i: string) => args[Number(i)] ?? '')}'`;
   });
-  // 'a' + 'b' → 'ab' (also "a"+"b" and mixed quotes).
-  return t.replace(/['"]\s{0,20}\+\s{0,20}['"]/g, '');
+  return joinConcatenations(t);
+}
+
+const isQuote = (c: string | undefined) => c === "'" || c === '"';
+const SPACE = /^\s$/;
+const isSpace = (c: string | undefined) => c !== undefined && SPACE.test(c);
+
+/**
+ * 'a' + 'b' → 'ab' (also "a"+"b" and mixed quotes, at most 20 spaces each side of the plus): a
+ * scan that looks at most 42 characters from each quote (recheck's fuzzer was not stable on the
+ * bounded-repeat regex this replaces).
+ */
+function joinConcatenations(t: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (!isQuote(t[i])) continue;
+    let j = i + 1;
+    for (let n = 0; n < 20 && isSpace(t[j]); n++) j++;
+    if (t[j] !== '+') continue;
+    j++;
+    for (let n = 0; n < 20 && isSpace(t[j]); n++) j++;
+    if (!isQuote(t[j])) continue;
+    out += t.slice(last, i);
+    last = j + 1;
+    i = j;
+  }
+  return last === 0 ? t : out + t.slice(last);
 }
 
 /** The quoted arguments of a format operator, in order. */
