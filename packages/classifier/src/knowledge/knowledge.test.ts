@@ -302,6 +302,7 @@ describe('locations, masquerading, tools', () => {
       'location.masquerade',
     );
     expect(ids(proc('C:\\ProgramData\\lsass.exe', `${SYS}cmd.exe`))).toContain('location.masquerade');
+    expect(ids(proc('C:\\Windows\\svchost.exe', `${SYS}cmd.exe`))).toContain('location.masquerade');
     expect(ids(proc(`${SYS}svchost.exe`, `${SYS}services.exe`))).not.toContain('location.masquerade');
     expect(ids(proc('C:\\Windows\\SysWOW64\\rundll32.exe', `${SYS}cmd.exe`))).not.toContain(
       'location.masquerade',

@@ -39,7 +39,8 @@ export const LOCATIONS: readonly KnowledgeRow[] = [
       {
         in: ['process.image'],
         re: linear(
-          `${SYSTEM_DIR}|${WINDOWS_DIR}[^\\\\]+\\.exe$|${DEFENDER_DIR}|\\\\windows\\\\(?:microsoft\\.net|softwaredistribution)\\\\`,
+          // Not the \\Windows root: none of these names lives there (C:\\Windows\\svchost.exe is a fake).
+          `${SYSTEM_DIR}|${DEFENDER_DIR}|\\\\windows\\\\(?:microsoft\\.net|softwaredistribution)\\\\`,
         ),
       },
     ],
