@@ -1,6 +1,7 @@
 import {
   hasPromtool,
   PIPELINE_HOOK_TIMEOUT_MS,
+  PIPELINE_START_TIMEOUT_MS,
   promtoolCheckMetrics,
   type RedisFixture,
   type RunningPipeline,
@@ -35,7 +36,22 @@ beforeAll(async () => {
     env: { REDIS_URL: fx.url, QUEUE_PREFIX: fx.prefix, WORKER_CONCURRENCY: '8' },
     services: { classify: 2 },
   });
-}, PIPELINE_HOOK_TIMEOUT_MS);
+  // startPipeline returns once ingest answers; a worker still loading its modules has no ops
+  // server yet (seconds on a loaded box), and this file scrapes every worker: wait for all of them.
+  await waitFor(
+    async () =>
+      (
+        await Promise.all(
+          pipeline.workerUrls().map((u) =>
+            fetch(`${u}/livez`)
+              .then((r) => r.ok)
+              .catch(() => false),
+          ),
+        )
+      ).every(Boolean),
+    { timeoutMs: PIPELINE_START_TIMEOUT_MS, intervalMs: 100, message: "every worker's /livez" },
+  );
+}, PIPELINE_HOOK_TIMEOUT_MS + PIPELINE_START_TIMEOUT_MS);
 
 afterAll(async () => {
   await pipeline?.stop();
