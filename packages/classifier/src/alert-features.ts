@@ -1,26 +1,50 @@
-import type { Enrichment, NormalizedAlert } from '@triage/contracts';
-import { isInternalIp, isIpLiteral } from '@triage/net';
+import {
+  type AlertSignals,
+  type Enrichment,
+  type NormalizedAlert,
+  type SignalOrigin,
+  signalOrigin,
+} from '@triage/contracts';
+import { isInternalIp } from '@triage/net';
 import { linear } from './linear.ts';
 
 /**
- * What the rules read from an alert, in one flat shape. Facts from the normalizers come first;
- * well-known raw paths (Wazuh `rule.*`, Suricata EVE `alert.*`, ECS, fast.log lines) are the
- * fallback, so a verdict does not hinge on which normalizer version produced the alert.
+ * What the rules read from an alert: a pure function of its typed signals (`alert.signals`,
+ * filled by the normalizers, the only code that knows vendor field names) and of the enrichment.
+ * No raw payload, no vendor paths, no alias lists. Each feature records the signal it was read
+ * from (`from`), so its provenance is `signalOrigin(signals, from[feature])`; text is split by
+ * provenance: `detectionText` is what the SIEM or sensor wrote about the detection, `contentText`
+ * what the event carries (and an attacker can write).
  */
 export interface AlertFeatures {
+  /** The alert's display name (may hold interpolated event values: for reasons and titles). */
   name: string;
-  /** Lower-cased name + description + raw log line: what detection keywords are matched against. */
-  text: string;
+  /** The rule name with interpolated event values masked, when metadata: what names are matched on. */
+  template?: string;
+  /** Lower-cased detection metadata: rule name template, rule description, signature, category, groups. */
+  detectionText: string;
+  /** Lower-cased event content: messages and log lines, the name's interpolated parts, content detection fields. */
+  contentText: string;
+  /**
+   * Both of the above. Only for patterns that RAISE suspicion (a tool name, an attack phrase):
+   * nothing found here may lower a score or cancel a threat-leaning item.
+   */
+  anyText: string;
+  /** Free text the alert carries (messages, log lines), as written: content. */
+  freeText: string[];
   commandLines: string[];
   userAgents: string[];
   urls: string[];
   users: string[];
+  /** Image basename of the process (`powershell.exe`), lower case. */
+  processName?: string;
   failedLogins?: number;
   success?: boolean;
   /** Hour of day (UTC) the activity happened, when known. */
   hourUtc?: number;
   location?: string;
   distinctUsers?: number;
+  /** Native level on the Wazuh 0-15 scale, whatever the format that carried it. */
   ruleLevel?: number;
   ruleGroups: string[];
   firedTimes?: number;
@@ -35,280 +59,156 @@ export interface AlertFeatures {
   /** undefined when the address is unknown. */
   srcInternal?: boolean;
   dstInternal?: boolean;
-  /** Working directory of a command (Wazuh sudo `data.pwd`). */
+  /** Working directory of a command (Wazuh sudo `PWD=`, Sysmon CurrentDirectory). */
   pwd?: string;
   /** Traffic direction as the sensor reported it (`to_client` = server answer). */
   direction?: string;
-  /** IPs quoted in the raw log line (`rip=`, `from X port`), used when the alert has no src_ip. */
-  logIps: string[];
-  /**
-   * Suricata's per-flow protocol-anomaly counter (`flowints.<proto>.anomaly.count`). Each decoder
-   * event fires at most once per flow, so 2+ means distinct violations in one connection.
-   */
+  /** Suricata's per-flow protocol-anomaly counter: 2+ means distinct violations in one connection. */
   anomalyCount?: number;
+  /** The source's own confidence in the detection, 0-100. */
+  sourceConfidence?: number;
+  host?: string;
+  /** Signal path each feature was read from (see signals.schema.ts provenance). */
+  from: Partial<Record<FeatureName, string>>;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type FeatureName = Exclude<keyof AlertFeatures, 'from'>;
 
-/** Reads a dotted path (`rule.level`) from an object. */
-export function pick(root: unknown, path: string): unknown {
-  let cur: unknown = root;
-  for (const part of path.split('.')) {
-    if (!isObj(cur)) return undefined;
-    cur = cur[part];
-  }
-  return cur;
+/** The provenance of a feature: that of the signal it was read from (content when unknown). */
+export function featureOrigin(
+  f: AlertFeatures,
+  signals: AlertSignals | undefined,
+  name: FeatureName,
+): SignalOrigin {
+  const path = f.from[name];
+  return path ? signalOrigin(signals, path) : 'content';
 }
 
-function first(root: unknown, paths: string[]): unknown {
-  for (const p of paths) {
-    const v = pick(root, p);
-    if (v !== undefined && v !== null && v !== '') return v;
-  }
-  return undefined;
-}
+type Sections = Omit<AlertSignals, 'provenance' | 'text'>;
 
-function num(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  return undefined;
-}
-
-function bool(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') {
-    const s = v.trim().toLowerCase();
-    if (['true', 'yes', '1', 'success', 'succeeded'].includes(s)) return true;
-    if (['false', 'no', '0', 'failure', 'failed'].includes(s)) return false;
-  }
-  if (typeof v === 'number') return v !== 0;
-  return undefined;
-}
-
-function str(v: unknown): string | undefined {
-  if (typeof v === 'string' && v.trim() !== '') return v;
-  if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
-  return undefined;
-}
-
-function strings(v: unknown): string[] {
-  if (typeof v === 'string') return v ? [v] : [];
-  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
-  return [];
-}
-
-function hourOf(time: unknown, iso: unknown): number | undefined {
-  if (typeof time === 'string') {
-    const m = /^(\d{1,2}):(\d{2})/.exec(time.trim());
-    if (m) return Number(m[1]) % 24;
-    const d = Date.parse(time);
-    if (!Number.isNaN(d)) return new Date(d).getUTCHours();
-  }
-  if (typeof iso === 'string') {
-    const d = Date.parse(iso);
-    if (!Number.isNaN(d)) return new Date(d).getUTCHours();
-  }
-  return undefined;
-}
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+const strings = (...vs: unknown[]): string[] => [
+  ...new Set(vs.flatMap((v) => (Array.isArray(v) ? v : [v])).filter((v): v is string => !!str(v))),
+];
 
 /**
- * Values of keys that look like `re` anywhere in the raw payload (bounded), JSON strings included:
- * vendors put command lines under many names ("Suspicious Command Line", "CommandLine", "cmdline")
- * and some (Sentinel ExtendedProperties) nest them in a JSON-encoded string.
- */
-export function collectByKey(root: unknown, re: RegExp, limit = 20): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown, depth: number) => {
-    if (out.length >= limit || depth > 8) return;
-    if (Array.isArray(v)) {
-      for (const x of v) walk(x, depth + 1);
-    } else if (isObj(v)) {
-      for (const [k, x] of Object.entries(v)) {
-        if (re.test(k) && typeof x === 'string' && x.trim() !== '') out.push(x);
-        else walk(x, depth + 1);
-      }
-    } else if (typeof v === 'string' && v.length < 65_536 && /^\s*\{/.test(v)) {
-      try {
-        walk(JSON.parse(v), depth + 1);
-      } catch {
-        // not JSON after all
-      }
-    }
-  };
-  walk(root, 0);
-  return out;
-}
-
-/** Suricata/Snort fast.log: `[**] [1:2230003:1] SIGNATURE [**] [Classification: X] [Priority: 3]`. */
-const FAST_LOG = linear(
-  /\[\*\*\]\s*\[\d+:\d+:\d+\]\s*(.+?)\s*\[\*\*\](?:\s*\[Classification:\s*([^\]]+)\])?(?:\s*\[Priority:\s*(\d)\])?/,
-);
-/**
- * An IDS signature quoted in an alert name ("Suricata: Alert - ET POLICY ...", a SIEM rule named
+ * An IDS signature quoted in a rule name ("Suricata: Alert - ET POLICY ...", a SIEM rule named
  * after the signature). The ruleset prefixes are upper case by convention, which keeps ordinary
  * words ("et", "Suricata: Alert") out.
  */
 const SIGNATURE_IN_NAME = linear(/(?:^|[-–:]\s*)((?:ET|ETPRO|GPL|SURICATA)\s+[A-Z][A-Z0-9_]*\s+\S.*)$/);
 
-/** Largest `...anomaly.count` under Suricata `metadata.flowints`, nested or dotted keys. */
-function anomalyCountOf(raw: unknown): number | undefined {
-  const flowints = first(raw, ['data.metadata.flowints', 'metadata.flowints', 'suricata.metadata.flowints']);
-  let best: number | undefined;
-  const walk = (v: unknown, path: string, depth: number) => {
-    if (depth > 4) return;
-    if (isObj(v)) {
-      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k, depth + 1);
-      return;
-    }
-    const n = num(Array.isArray(v) ? v[0] : v);
-    if (n !== undefined && /(?:^|\.)anomaly\.count$/.test(path)) best = Math.max(best ?? 0, n);
-  };
-  walk(flowints, '', 0);
-  return best;
+function hourOf(time: string | undefined): number | undefined {
+  if (!time) return undefined;
+  const m = /^(\d{1,2}):(\d{2})/.exec(time.trim());
+  if (m) return Number(m[1]) % 24;
+  const d = Date.parse(time);
+  return Number.isNaN(d) ? undefined : new Date(d).getUTCHours();
 }
 
-/** Entra ID (Azure AD) sign-in logs: `status.errorCode` 0 is a success, anything else a failure. */
-function entraSignInSuccess(raw: unknown): boolean | undefined {
-  const code = num(first(raw, ['status.errorCode', 'properties.status.errorCode']));
-  return code === undefined ? undefined : code === 0;
+function levelOf(level: NonNullable<Sections['detection']>['level']): number | undefined {
+  if (level?.scale !== 'wazuh') return undefined;
+  const n = Number(level.value);
+  return Number.isFinite(n) ? n : undefined;
 }
-
-/** Apache/Nginx combined log: the last quoted field is the user agent. */
-const COMBINED_LOG = linear(
-  /"(?:GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|PROPFIND|CONNECT|TRACE) ([^" ]+)[^"]*" \d{3} \S+ "[^"]*" "([^"]*)"/,
-);
 
 export function extractFeatures(alert: NormalizedAlert, enrichment?: Enrichment): AlertFeatures {
-  const facts: Obj = alert.facts ?? {};
-  const raw = alert.raw;
-  const f = (keys: string[], rawPaths: string[] = []) => first(facts, keys) ?? first(raw, rawPaths);
+  const s = alert.signals;
+  const d = s?.detection ?? {};
+  const net = s?.network ?? {};
+  const auth = s?.auth ?? {};
+  const from: AlertFeatures['from'] = {};
+  const at = <T>(name: FeatureName, path: string, value: T): T => {
+    if (value !== undefined) from[name] ??= path;
+    return value;
+  };
+  const meta = (path: string) => signalOrigin(s, path) === 'metadata';
 
-  const rawLog = str(f(['full_log', 'message'], ['full_log', 'message', 'log.original', 'event.original']));
-  const fast = rawLog ? FAST_LOG.exec(rawLog) : null;
-  const combined = rawLog ? COMBINED_LOG.exec(rawLog) : null;
-
+  const template = meta('detection.rule_name_template') ? str(d.rule_name_template) : undefined;
+  const nameSignature = SIGNATURE_IN_NAME.exec(template ?? '')?.[1];
   const signature =
-    str(
-      f(
-        ['signature', 'alert_signature'],
-        ['data.alert.signature', 'alert.signature', 'suricata.alert.signature'],
-      ),
-    ) ??
-    fast?.[1] ??
-    (alert.format === 'suricata' ? alert.name : undefined) ??
-    SIGNATURE_IN_NAME.exec(alert.name)?.[1];
-  const category =
-    str(f(['category', 'alert_category'], ['data.alert.category', 'alert.category', 'rule.category'])) ??
-    fast?.[2];
+    at('signature', 'detection.signature', str(d.signature)) ??
+    at('signature', 'detection.rule_name_template', nameSignature);
 
-  const commandLines = [
-    ...new Set(
-      [
-        alert.process?.command_line,
-        alert.process?.parent_command_line,
-        ...strings(f(['command_line', 'command', 'cmd'], ['data.command'])),
-        ...collectByKey(
-          raw,
-          /^(?:.*command.?line|cmd(?:line)?|process.?command.?line|full.?command|suspicious.?script)$/i,
-        ),
-      ].filter((s): s is string => typeof s === 'string' && s.trim() !== ''),
-    ),
-  ];
+  // Text by provenance: a detection field the normalizer could not vouch for is content.
+  const detection: string[] = [];
+  const content: string[] = [];
+  for (const [path, v] of [
+    ['detection.rule_name_template', d.rule_name_template],
+    ['detection.rule_description', d.rule_description],
+    ['detection.signature', d.signature],
+    ['detection.category', d.category],
+  ] as const) {
+    if (str(v)) (meta(path) ? detection : content).push(v as string);
+  }
+  if (d.groups?.length) (meta('detection.groups') ? detection : content).push(d.groups.join(' '));
+  // The name as shown holds interpolated event values where the template has `<…>`.
+  const name = str(d.rule_name);
+  if (name && name !== template) content.push(name);
+  for (const t of s?.text ?? []) content.push(t.value);
+  const detectionText = detection.join('\n').toLowerCase();
+  const contentText = content.join('\n').toLowerCase();
 
-  const userAgents = [
-    ...new Set([
-      ...strings(f(['user_agent', 'http_user_agent'], ['user_agent.original'])),
-      ...collectByKey(raw, /^(?:http_)?user.?agent$/i, 5),
-      ...(combined?.[2] && combined[2] !== '-' ? [combined[2]] : []),
-    ]),
-  ];
-
-  const urls = [
-    ...(alert.urls ?? []),
-    ...strings(
-      f(['url', 'uri'], ['data.url', 'data.http.url', 'http.url', 'suricata.http.url', 'url.original']),
-    ),
-    ...(combined?.[1] ? [combined[1]] : []),
-  ];
-
-  const users = [
-    alert.user,
-    ...strings(f(['srcuser', 'src_user'], ['data.srcuser'])),
-    ...strings(f(['dstuser', 'dst_user', 'target_user'], ['data.dstuser'])),
-  ].filter((s): s is string => typeof s === 'string' && s !== '');
-
-  const usersFact = f(['distinct_users', 'user_count', 'users']);
-  const distinctUsers = Array.isArray(usersFact) ? usersFact.length : num(usersFact);
-
-  const srcIp = alert.src_ip;
-  const dstIp = alert.dst_ip;
+  const srcIp = at('srcIp', 'network.src_ip', str(net.src_ip));
+  const dstIp = at('dstIp', 'network.dst_ip', str(net.dst_ip));
   const scopeOf = (ip: string | undefined) => {
     if (!ip) return undefined;
     const obs = enrichment?.observables.find((o) => o.value === ip);
     if (obs?.scope) return obs.scope !== 'public' && obs.scope !== 'documentation';
     return isInternalIp(ip);
   };
-  const location = str(f(['location', 'geo', 'country'], []));
-  const logIps = [...new Set(rawLog?.match(/\b(?:\d{1,3}\.){3}\d{1,3}\b/g) ?? [])].filter((ip) =>
-    isIpLiteral(ip),
-  );
-  const logInternal = !srcIp && logIps.length > 0 ? logIps.every(isInternalIp) : undefined;
-
-  const text = [alert.name, alert.description ?? '', rawLog ?? '', signature ?? '', category ?? '']
-    .join('\n')
-    .toLowerCase();
+  const image = str(s?.process?.image);
+  const processName = str(s?.process?.name) ?? (image ? image.split(/[\\/]/).pop() : undefined);
 
   return {
-    name: alert.name,
-    text,
-    commandLines,
-    userAgents,
-    urls,
-    users: [...new Set(users)],
-    failedLogins: num(f(['failed_logins', 'failed_attempts', 'failures', 'failure_count'])),
-    // ECS `event.outcome` says whether *any* action succeeded; it is a login outcome only for
-    // authentication events.
-    success:
-      bool(
-        first(facts, ['success', 'succeeded', 'login_success', 'outcome']) ??
-          (strings(pick(raw, 'event.category')).includes('authentication')
-            ? pick(raw, 'event.outcome')
-            : undefined) ??
-          // Okta System Log: outcome.result SUCCESS / FAILURE.
-          pick(raw, 'outcome.result'),
-      ) ?? entraSignInSuccess(raw),
-    hourUtc: hourOf(
-      f(['time']),
-      alert.first_seen ?? alert.last_seen ?? first(raw, ['@timestamp', 'timestamp']),
+    // The rule name as shown; a message standing in for a name (generic JSON) is the first text.
+    name: str(d.rule_name) ?? s?.text?.[0]?.value ?? '',
+    ...(template !== undefined ? { template } : {}),
+    detectionText,
+    contentText,
+    anyText: `${detectionText}\n${contentText}`,
+    freeText: (s?.text ?? []).map((t) => t.value),
+    commandLines: strings(
+      s?.process?.command_line,
+      s?.parent?.command_line,
+      s?.grandparent?.command_line,
+      s?.persistence?.command,
     ),
-    location,
-    distinctUsers,
-    ruleLevel: num(f(['rule_level', 'level'], ['rule.level'])),
-    ruleGroups: strings(f(['rule_groups', 'groups'], ['rule.groups'])).map((g) => g.toLowerCase()),
-    firedTimes: num(f(['rule_firedtimes', 'firedtimes'], ['rule.firedtimes'])),
+    userAgents: strings(net.user_agent),
+    urls: strings(net.url),
+    users: strings(auth.user, auth.target_user, s?.process?.user),
+    processName: at('processName', 'process.name', processName?.toLowerCase()),
+    failedLogins: at('failedLogins', 'auth.failure_count', auth.failure_count),
+    success: at(
+      'success',
+      'auth.outcome',
+      auth.outcome === 'success' ? true : auth.outcome === 'failure' ? false : undefined,
+    ),
+    hourUtc: at('hourUtc', 'event.time', hourOf(s?.event?.time)),
+    location: at('location', 'auth.location', str(auth.location)),
+    distinctUsers: at('distinctUsers', 'auth.distinct_users', auth.distinct_users),
+    ruleLevel: at('ruleLevel', 'detection.level', levelOf(d.level)),
+    ruleGroups: at(
+      'ruleGroups',
+      'detection.groups',
+      (d.groups ?? []).map((g) => g.toLowerCase()),
+    ),
+    firedTimes: at('firedTimes', 'detection.fired_times', d.fired_times),
     signature,
-    category,
-    idsPriority:
-      num(
-        f(
-          ['ids_priority', 'alert_severity'],
-          ['data.alert.severity', 'alert.severity', 'suricata.alert.severity'],
-        ),
-      ) ?? num(fast?.[3]),
+    category: at('category', 'detection.category', str(d.category)),
+    idsPriority: at('idsPriority', 'detection.priority', d.priority),
     srcIp,
     dstIp,
-    srcPort: alert.src_port,
-    dstPort: alert.dst_port,
-    srcInternal:
-      scopeOf(srcIp) ??
-      logInternal ??
-      (location && /\binternal\b|\bcorp\b|\blan\b/i.test(location) ? true : undefined),
-    dstInternal: scopeOf(dstIp),
-    pwd: str(f(['pwd', 'cwd'], ['data.pwd'])),
-    direction: str(f(['direction'], ['suricata.direction', 'data.direction'])),
-    logIps,
-    anomalyCount: anomalyCountOf(raw),
+    srcPort: at('srcPort', 'network.src_port', net.src_port),
+    dstPort: at('dstPort', 'network.dst_port', net.dst_port),
+    srcInternal: at('srcInternal', 'network.src_ip', scopeOf(srcIp)),
+    dstInternal: at('dstInternal', 'network.dst_ip', scopeOf(dstIp)),
+    pwd: at('pwd', 'process.current_directory', str(s?.process?.current_directory)),
+    direction: at('direction', 'network.direction', str(net.direction)),
+    anomalyCount: at('anomalyCount', 'network.anomaly_count', net.anomaly_count),
+    sourceConfidence: at('sourceConfidence', 'source_verdict.confidence', s?.source_verdict?.confidence),
+    host: at('host', 'host.name', str(s?.host?.name)),
+    from,
   };
 }
 

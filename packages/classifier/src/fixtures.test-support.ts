@@ -69,11 +69,13 @@ export function signalsOf(a: NormalizedAlert): AlertSignals {
   put('auth.failure_count', num(f.failed_logins), 'metadata');
   put('auth.distinct_users', num(f.distinct_users), 'metadata');
   put('host.name', a.host, 'metadata');
-  put('event.time', a.first_seen, 'metadata');
+  put('event.time', a.first_seen ?? str(f.time), 'metadata');
   put('process.name', a.process?.name, 'content');
   put('process.command_line', a.process?.command_line, 'content');
   put('parent.command_line', a.process?.parent_command_line, 'content');
   put('network.url', a.urls?.[0], 'content');
+  put('network.user_agent', str(f.user_agent), 'content');
+  put('process.current_directory', str(f.pwd), 'content');
   return {
     ...out,
     ...(a.description ? { text: [{ value: a.description, from: 'description' }] } : {}),

@@ -114,6 +114,26 @@ function factsOf(f: Record<string, unknown> | undefined): Record<string, unknown
 }
 
 /**
+ * The event's time where a normalizer's signals did not state one: the alert's first-seen time, as
+ * the SIEM stamped it (metadata; for generic and original JSON, whose time key nothing vouches
+ * for, content).
+ */
+function withEventTime(
+  format: AlertFormat,
+  signals: AlertSignalsInput | undefined,
+  firstSeen: string | undefined,
+): AlertSignalsInput | undefined {
+  const event = (signals as { event?: { time?: unknown } } | undefined)?.event;
+  if (!signals || !firstSeen || event?.time !== undefined) return signals;
+  const origin = format === 'generic' || format === 'original' ? 'content' : 'metadata';
+  return {
+    ...signals,
+    event: { ...event, time: firstSeen },
+    provenance: { ...signals.provenance, 'event.time': { origin, from: 'first_seen' } },
+  } as AlertSignalsInput;
+}
+
+/**
  * Draft → contract shape: defaults, dedupe, caps, fingerprint, raw. When the source states no
  * severity the alert is `Medium` with `severity_inferred: true` (DESIGN.md: never invented
  * silently), so the classifier can tell a stated Medium from a guessed one.
@@ -148,7 +168,7 @@ export function finalize(
     mitre: uniq(draft.mitre),
     description: cap(draft.description),
     facts: factsOf(draft.facts),
-    signals: draft.signals,
+    signals: withEventTime(format, draft.signals, draft.first_seen),
   }) as Omit<NormalizedAlert, 'fingerprint' | 'raw'>;
   return { ...body, fingerprint: fingerprint(body), raw };
 }

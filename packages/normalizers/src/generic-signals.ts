@@ -1,10 +1,20 @@
 import type { AlertSignalsInput } from '@triage/contracts';
-import { getPath, isRecord, type JsonRecord, MAX_ARRAY_ITEMS, own, text, textList } from './fields.ts';
+import {
+  getPath,
+  isRecord,
+  type JsonRecord,
+  MAX_ARRAY_ITEMS,
+  own,
+  text,
+  textList,
+  toBool,
+  toInt,
+} from './fields.ts';
 import type { GenericResult } from './generic-extract.ts';
 import { techniqueIds, urlsIn } from './observables.ts';
 import { severityFromWord } from './severity.ts';
 import { readSigmaTags } from './signal-draft.ts';
-import { SignalsBuilder } from './signals.ts';
+import { type SignalPath, SignalsBuilder } from './signals.ts';
 
 /**
  * Signals of JSON nobody documented, found by key name. Nothing says which engine wrote what,
@@ -34,6 +44,53 @@ const RULE_NAME_KEYS = new Set([
 
 const TAG_KEYS = ['tags', 'rule_tags', 'labels'];
 const VENDOR_KEYS = ['product', 'vendor', 'source_product', 'productname', 'tool'];
+
+/**
+ * Keys undocumented JSON uses for what the rules weigh about a login or a request, matched on the
+ * key's name anywhere in the object (bounded walk). Content: nothing says who wrote them.
+ */
+const ACTIVITY_KEYS: Array<[SignalPath, RegExp, (v: unknown) => unknown]> = [
+  ['auth.failure_count', /^(?:failed[_ ]?(?:logins?|attempts?|logons?)|failures|failure[_ ]?count)$/i, toInt],
+  ['auth.outcome', /^(?:success|succeeded|login[_ ]?success)$/i, (v) => outcomeOf(toBool(v))],
+  [
+    'auth.distinct_users',
+    /^(?:distinct[_ ]?users|user[_ ]?count)$/i,
+    (v) => (Array.isArray(v) ? v.length : toInt(v)),
+  ],
+  ['auth.location', /^(?:location|geo|country)$/i, (v) => text(v, 256)],
+  ['network.user_agent', /^(?:http[_ ]?)?user[_ .-]?agent$/i, (v) => text(v)],
+  ['process.current_directory', /^(?:pwd|cwd|current[_ ]?directory)$/i, (v) => text(v)],
+];
+
+const outcomeOf = (ok: boolean | undefined) => (ok === undefined ? undefined : ok ? 'success' : 'failure');
+
+function readActivity(doc: JsonRecord, b: SignalsBuilder): void {
+  const seen = new Set<SignalPath>();
+  const walk = (v: unknown, path: string, depth: number) => {
+    if (depth > 6 || seen.size === ACTIVITY_KEYS.length) return;
+    if (!isRecord(v)) return;
+    for (const [k, x] of Object.entries(v).slice(0, MAX_ARRAY_ITEMS)) {
+      const at = path ? `${path}.${k}` : k;
+      const hit = ACTIVITY_KEYS.find(([sig, re]) => !seen.has(sig) && re.test(k));
+      const value = hit ? hit[2](x) : undefined;
+      if (hit && value !== undefined) {
+        b.content(hit[0], value, at);
+        seen.add(hit[0]);
+      } else walk(x, at, depth + 1);
+    }
+  };
+  walk(doc, '', 0);
+  // Identity providers' own outcome shapes: Okta System Log, Entra ID sign-in logs, ECS.
+  const okta = text(getPath(doc, 'outcome.result'), 32)?.toUpperCase();
+  if (okta === 'SUCCESS' || okta === 'FAILURE')
+    b.content('auth.outcome', okta.toLowerCase(), 'outcome.result');
+  const entra = toInt(getPath(doc, 'status.errorCode'));
+  if (entra !== undefined) b.content('auth.outcome', entra === 0 ? 'success' : 'failure', 'status.errorCode');
+  if (textList(getPath(doc, 'event.category')).includes('authentication')) {
+    const o = text(getPath(doc, 'event.outcome'), 16);
+    if (o === 'success' || o === 'failure') b.content('auth.outcome', o, 'event.outcome');
+  }
+}
 
 /** String leaves of `doc`, skipping the given paths (bounded walk). */
 function leaves(doc: unknown, skip: Set<string>, path = '', depth = 0, out: string[] = []): string[] {
@@ -118,6 +175,8 @@ export function genericSignals(doc: JsonRecord, g: GenericResult): AlertSignalsI
   b.content('network.hostname', g.domains?.[0], 'domain');
   b.content('file.hashes', (g.hashes ?? []).slice(0, 10), 'hash');
   if (g.description !== undefined) b.text(g.description, at('description'));
+  b.content('event.time', g.first_seen, 'time');
+  readActivity(doc, b);
   b.maskValues(leaves(doc, header));
   return b.build();
 }

@@ -234,3 +234,106 @@ describe('maskName', () => {
     expect(maskName('no values', [])).toBe('no values');
   });
 });
+
+/**
+ * What the classifier's feature extraction used to guess from raw payloads, read here instead:
+ * the rules see only signals.
+ */
+describe('raw reading moved out of the classifier', () => {
+  it('Wazuh snort/suricata decoders: address:port split, flow anomaly count, fast.log with its own timestamp', () => {
+    const a = normalize(
+      {
+        rule: { level: 6, description: 'IDS event.', groups: ['ids'], id: '20101' },
+        decoder: { name: 'snort' },
+        data: { srcip: '192.168.128.4', dstip: '91.189.88.152:80' },
+        full_log:
+          '01/15/2022-07:01:47.882369  [**] [1:2013504:6] ET POLICY GNU/Linux APT User-Agent Outbound [**] [Classification: Not Suspicious Traffic] [Priority: 3] {TCP} 192.168.128.4:54306 -> 91.189.88.152:80',
+        '@timestamp': '2022-01-15T07:01:47.882Z',
+      },
+      { format: 'wazuh' },
+    );
+    expect(a.signals?.network).toMatchObject({ dst_ip: '91.189.88.152', dst_port: 80 });
+    expect(a.signals?.detection).toMatchObject({
+      signature: 'ET POLICY GNU/Linux APT User-Agent Outbound',
+      category: 'Not Suspicious Traffic',
+      priority: 3,
+    });
+    expect(origin(a, 'detection.category')).toBe('metadata');
+    expect(a.signals?.event?.time).toBe('2022-01-15T07:01:47.882Z');
+    const eve = normalize(
+      {
+        rule: {
+          level: 3,
+          description: 'Suricata: Alert - SURICATA TLS invalid record',
+          groups: ['ids'],
+          id: '86601',
+        },
+        decoder: { name: 'json' },
+        data: {
+          alert: {
+            signature: 'SURICATA TLS invalid record/traffic',
+            category: 'Generic Protocol Command Decode',
+          },
+          metadata: { flowints: { tls: { anomaly: { count: 3 } } } },
+        },
+      },
+      { format: 'wazuh' },
+    );
+    expect(eve.signals?.network?.anomaly_count).toBe(3);
+    expect(origin(eve, 'network.anomaly_count')).toBe('metadata');
+  });
+
+  it('generic JSON: login counts and outcomes, user agents and working directories by key name, as content', () => {
+    const a = normalize({
+      title: 'Login',
+      account: 'bob',
+      failures: '7',
+      login_success: 'true',
+      details: { http_user_agent: 'sqlmap/1.7', pwd: '/var/www/html' },
+    });
+    expect(a.format).toBe('generic');
+    expect(a.signals?.auth).toMatchObject({ failure_count: 7, outcome: 'success' });
+    expect(a.signals?.network?.user_agent).toBe('sqlmap/1.7');
+    expect(a.signals?.process?.current_directory).toBe('/var/www/html');
+    for (const p of ['auth.failure_count', 'auth.outcome', 'network.user_agent', 'process.current_directory'])
+      expect(origin(a, p)).toBe('content');
+    // Identity providers' own outcome shapes.
+    expect(normalize({ name: 'Okta', outcome: { result: 'FAILURE' } }).signals?.auth?.outcome).toBe(
+      'failure',
+    );
+    expect(normalize({ name: 'Entra', status: { errorCode: 50126 } }).signals?.auth?.outcome).toBe('failure');
+    expect(normalize({ name: 'Entra', status: { errorCode: 0 } }).signals?.auth?.outcome).toBe('success');
+  });
+
+  it('CEF rows (CommonSecurityLog): device header and measurements metadata, command line and message content', () => {
+    const a = normalize({
+      Type: 'CommonSecurityLog',
+      TenantId: 't',
+      DeviceVendor: 'CrowdStrike',
+      DeviceProduct: 'FalconHost',
+      Activity: 'Suspicious Activity',
+      DeviceEventClassID: 'Detection',
+      LogSeverity: '8',
+      SourceIP: '192.168.174.193',
+      SourceUserName: 'TESTUSER011',
+      DeviceCustomString1Label: 'CommandLine',
+      DeviceCustomString1: '"C:\\GCC\\Exe\\GCC.exe"',
+      Message: 'A process did something',
+      TimeGenerated: '2024-01-02T03:04:05Z',
+    });
+    expect(a.signals?.detection).toMatchObject({ vendor: 'crowdstrike', rule_name: 'Suspicious Activity' });
+    expect(a.signals?.network?.src_ip).toBe('192.168.174.193');
+    expect(a.signals?.auth?.user).toBe('TESTUSER011');
+    expect(a.signals?.process?.command_line).toBe('"C:\\GCC\\Exe\\GCC.exe"');
+    expect(origin(a, 'network.src_ip')).toBe('metadata');
+    expect(origin(a, 'process.command_line')).toBe('content');
+    expect(a.signals?.text?.[0]?.value).toBe('A process did something');
+  });
+
+  it('the event time comes from the alert’s first-seen time where a format states no other', () => {
+    const a = first('sentinel/securityalert_msticpy_alertlist.ndjson');
+    expect(a.first_seen).toBeTruthy();
+    expect(a.signals?.event?.time).toBeTruthy();
+    expect(origin(a, 'event.time')).toBe('metadata');
+  });
+});

@@ -4,6 +4,7 @@ import { readLogLine } from './log-lines.ts';
 import { hashesIn, parseHash, techniqueIds } from './observables.ts';
 import { severityFromScale } from './severity.ts';
 import { SignalsBuilder } from './signals.ts';
+import { anomalyCount } from './suricata-signals.ts';
 import {
   addFields,
   eventValues,
@@ -19,6 +20,8 @@ import {
  * out of a log line with regexes, and a user name like `x from 10.0.0.1` moves them, so those are
  * content. `full_log` is text.
  */
+
+const IPV4_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/;
 
 /** Wazuh decoders whose whole line is an IDS's own output (fast.log via syslog). */
 const IDS_DECODERS = new Set(['snort', 'suricata', 'snort-full', 'snort-fast']);
@@ -52,6 +55,7 @@ export function wazuhSignals(doc: JsonRecord): AlertSignalsInput | undefined {
   const decoder = firstText(doc, 'decoder.parent', 'decoder.name')?.toLowerCase();
   if (decoder) b.meta('event.program', decoder, 'decoder.name');
   b.meta('event.time', getPath(doc, 'timestamp'), 'timestamp');
+  b.meta('event.time', getPath(doc, '@timestamp'), '@timestamp');
 
   const groups = textList(getPath(doc, 'rule.groups')).map((g) => g.toLowerCase());
   if (groups.some((g) => g === 'authentication_failed' || g === 'authentication_failures'))
@@ -100,6 +104,18 @@ function readData(doc: JsonRecord, b: SignalsBuilder, decoder: string | undefine
   const net = (path: Parameters<SignalsBuilder['set']>[0], ...keys: string[]): void => {
     for (const k of keys) b.set(path, getPath(data, k), origin, at(k));
   };
+  // Snort/Suricata decoders write `dstip: 91.189.88.152:80`: the address and the port.
+  for (const [ip, port, ...keys] of [
+    ['network.src_ip', 'network.src_port', 'srcip', 'src_ip'],
+    ['network.dst_ip', 'network.dst_port', 'dstip', 'dest_ip'],
+  ] as const) {
+    for (const k of keys) {
+      const m = IPV4_PORT.exec(text(getPath(data, k), 64) ?? '');
+      if (!m) continue;
+      b.set(ip, m[1], origin, at(k));
+      b.set(port, Number(m[2]), origin, at(k));
+    }
+  }
   net('network.src_ip', 'srcip', 'src_ip');
   net('network.src_port', 'srcport', 'src_port');
   net('network.dst_ip', 'dstip', 'dest_ip');
@@ -124,6 +140,7 @@ function readData(doc: JsonRecord, b: SignalsBuilder, decoder: string | undefine
     b.content('network.hostname', getPath(data, 'tls.sni'), at('tls.sni'));
     b.content('network.hostname', getPath(data, 'dns.rrname'), at('dns.rrname'));
     b.meta('file.hashes', hashesIn(getPath(data, 'fileinfo.sha256')), at('fileinfo.sha256'));
+    b.meta('network.anomaly_count', anomalyCount(data), at('metadata.flowints'));
   }
   // Syslog decoders: every field below was cut out of a log line.
   b.content('auth.user', getPath(data, 'srcuser'), at('srcuser'));

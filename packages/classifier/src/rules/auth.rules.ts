@@ -126,7 +126,7 @@ export const authRules: Rule = (ctx) => {
   } else if (groups.includes('authentication_failed') || groups.includes('invalid_login')) {
     out.push({
       id: 'auth.failed',
-      weight: linear(/invalid user|unknown user|non-existent user/i).test(f.text) ? 1 : 0.6,
+      weight: linear(/invalid user|unknown user|non-existent user/i).test(f.anyText) ? 1 : 0.6,
       group: 'auth.pattern',
       reason: `A failed authentication${who}${from}; on its own a weak signal (possible username probing).`,
       mitre: ['T1110'],
@@ -159,7 +159,7 @@ export const authRules: Rule = (ctx) => {
     });
   }
 
-  if (TRAVEL.test(f.text)) {
+  if (TRAVEL.test(f.anyText)) {
     out.push({
       id: 'auth.unusual_location',
       weight: 2.5,

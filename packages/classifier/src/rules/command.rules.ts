@@ -4,6 +4,7 @@ import { type Evidence, quote, type Rule } from './evidence.ts';
 import { decodePowerShell, hasEncodedSwitch } from './powershell.ts';
 
 const COMMAND_SET = new PatternSet(COMMAND_PATTERNS.map((p) => p.re));
+const FROM_BASE64 = linear(/frombase64string/i);
 
 /** Windows system process names malware borrows; legitimate copies live in \\Windows\\System32. */
 const SYSTEM_BINARY = linear(
@@ -26,16 +27,19 @@ const WEB_ACCOUNT_ACTOR = linear(
 );
 
 /** Evidence from command lines: the pattern table, encoded PowerShell, masquerading, webshell pivots. */
-export const commandRules: Rule = ({ alert, features }) => {
+export const commandRules: Rule = ({ features }) => {
   const out: Evidence[] = [];
   const lines = features.commandLines.map((c) => c.toLowerCase());
   const decoded: string[] = [];
-  for (const c of features.commandLines) {
-    if (!hasEncodedSwitch(c) && !linear(/frombase64string/i).test(c)) continue;
+  // Messages and log lines quote encoded commands too: decoded and judged like a command line.
+  const scripted = [...features.commandLines, ...features.freeText].filter(
+    (c) => hasEncodedSwitch(c) || FROM_BASE64.test(c),
+  );
+  for (const c of scripted) {
     for (const d of decodePowerShell(c)) decoded.push(d.toLowerCase());
   }
-  const processName = (alert.process?.name ?? '').toLowerCase();
-  const text = `${features.text}\n${processName}`;
+  const processName = features.processName ?? '';
+  const text = `${features.anyText}\n${processName}`;
 
   // The alert text (name, description, log line) is searched too: vendors often quote the command
   // there rather than in a structured field.
@@ -72,7 +76,7 @@ export const commandRules: Rule = ({ alert, features }) => {
     });
   }
 
-  const encoded = features.commandLines.find(hasEncodedSwitch);
+  const encoded = [...features.commandLines, ...features.freeText].find(hasEncodedSwitch);
   if (encoded) {
     out.push({
       id: 'ps.encoded_command',
@@ -101,7 +105,7 @@ export const commandRules: Rule = ({ alert, features }) => {
   }
   const webUser =
     features.users.find((u) => WEB_ACCOUNT.test(u)) ??
-    (WEB_ACCOUNT_ACTOR.test(features.text) ? features.text : undefined);
+    (WEB_ACCOUNT_ACTOR.test(features.anyText) ? features.anyText : undefined);
   if (sudoLike && webUser) {
     out.push({
       id: 'cmd.web_account_switch',

@@ -31,13 +31,13 @@ export const contextRules: Rule = ({ alert, features, settings }) => {
       basis: ['config', 'network.src_ip'],
     });
   }
-  const benignHost = matchesBenign(alert.host, settings.knownBenign);
+  const benignHost = matchesBenign(features.host, settings.knownBenign);
   if (benignHost) {
     out.push({
       id: 'context.known_benign_host',
       weight: -3,
       group: 'context.benign',
-      reason: `The host ${alert.host} is known-benign infrastructure (KNOWN_BENIGN entry ${benignHost}).`,
+      reason: `The host ${features.host} is known-benign infrastructure (KNOWN_BENIGN entry ${benignHost}).`,
       basis: ['config', 'host.name'],
     });
   }
@@ -49,7 +49,7 @@ export const contextRules: Rule = ({ alert, features, settings }) => {
       ['detection.rule_name_template', signalValue(s, 'detection.rule_name_template') as string | undefined],
       ['detection.rule_description', signalValue(s, 'detection.rule_description') as string | undefined],
       ['detection.rule_name', features.name],
-      ['text', alert.description],
+      ['text', features.contentText],
     ],
     (t) => TEST_ALERT.exec(t)?.[0],
   );

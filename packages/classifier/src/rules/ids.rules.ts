@@ -160,7 +160,7 @@ export const idsRules: Rule = ({ alert, features }) => {
   // <signature>" at level 3, 20101 "IDS event." at 6): that level is the relay's, the same for
   // ET TROJAN and ET POLICY, and says nothing about the signature, which is judged above.
   const relayed = sig !== undefined && (g.has('ids') || g.has('suricata') || g.has('snort'));
-  if (level !== undefined && alert.format === 'wazuh' && !relayed) {
+  if (level !== undefined && !relayed) {
     // Wazuh's rule classification, band by band (knowledge/priors.ts).
     const w = wazuhLevelPrior(level).weight;
     if (w !== 0) {
@@ -170,7 +170,7 @@ export const idsRules: Rule = ({ alert, features }) => {
         weight: w,
         group: 'source.severity',
         reason:
-          `Wazuh rule ${alert.rule_id ?? ''} "${alert.name}" has level ${level}${level <= 3 ? ', the band Wazuh reserves for successful or low-priority system events' : level >= 12 ? ', Wazuh’s high-importance attack band' : ''}.`.replace(
+          `Wazuh rule ${alert.signals?.detection?.rule_id ?? ''} "${features.name}" has level ${level}${level <= 3 ? ', the band Wazuh reserves for successful or low-priority system events' : level >= 12 ? ', Wazuh’s high-importance attack band' : ''}.`.replace(
             '  ',
             ' ',
           ),
@@ -181,7 +181,7 @@ export const idsRules: Rule = ({ alert, features }) => {
   const groupHits: Array<[boolean, number, string, string[]?]> = [
     [g.has('exploit_attempt'), 3, 'exploit attempt', ['T1190']],
     [
-      g.has('rootcheck') && !linear(/ignored|no rootkit/i).test(features.text),
+      g.has('rootcheck') && !linear(/ignored|no rootkit/i).test(features.detectionText),
       1.5,
       'rootcheck finding (rootkit / policy anomaly)',
       ['T1014'],
@@ -189,7 +189,7 @@ export const idsRules: Rule = ({ alert, features }) => {
     [g.has('web_scan') || g.has('recon') || g.has('scan'), 1.5, 'reconnaissance / scanning', ['T1595']],
     [g.has('attack') || g.has('attacks'), 1, 'attack', []],
     [
-      g.has('malware') || (g.has('virus') && linear(/found|detected|infected/i).test(features.text)),
+      g.has('malware') || (g.has('virus') && linear(/found|detected|infected/i).test(features.anyText)),
       3,
       'malware detection',
       [],
@@ -222,20 +222,22 @@ export const idsRules: Rule = ({ alert, features }) => {
     });
   }
 
-  if (!alert.severity_inferred && alert.format !== 'wazuh') {
-    const w = SEVERITY_WEIGHT[alert.severity];
+  // The source's own severity, unless it is a Wazuh level (weighed above as a level).
+  const stated = alert.signals?.detection?.severity;
+  if (stated && level === undefined) {
+    const w = SEVERITY_WEIGHT[stated];
     if (w !== 0) {
       out.push({
         id: 'source.severity',
         prior: true,
         weight: w,
         group: 'source.severity',
-        reason: `The source rates the alert ${alert.severity}.`,
-        basis: [basisFor(alert.signals, 'detection.severity', alert.severity)],
+        reason: `The source rates the alert ${stated}.`,
+        basis: ['detection.severity'],
       });
     }
   }
-  const conf = alert.source_confidence;
+  const conf = features.sourceConfidence;
   if (conf !== undefined && (conf >= 80 || conf <= 30)) {
     out.push({
       id: 'source.confidence',

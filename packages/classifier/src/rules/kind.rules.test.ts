@@ -117,7 +117,8 @@ describe('detection kinds: verdicts', () => {
         name: 'User login to Okta',
         src_ip: '198.51.100.7',
         user: 'jdoe@corp.example',
-        raw: { eventType: 'user.session.start', outcome: { result: 'SUCCESS' } },
+        // Okta's `outcome.result` as the normalizer reads it (normalizers: signals.test.ts).
+        facts: { success: true },
       }),
       'FALSE_POSITIVE',
     ],
@@ -126,16 +127,13 @@ describe('detection kinds: verdicts', () => {
       alertOf({
         name: 'User login to Okta',
         src_ip: '198.51.100.7',
-        raw: {
-          eventType: 'user.session.start',
-          outcome: { result: 'FAILURE', reason: 'INVALID_CREDENTIALS' },
-        },
+        facts: { success: false },
       }),
       'not FALSE_POSITIVE',
     ],
     [
       'Entra ID sign-in with an error code',
-      alertOf({ name: 'User signed in', src_ip: '203.0.113.50', raw: { status: { errorCode: 50126 } } }),
+      alertOf({ name: 'User signed in', src_ip: '203.0.113.50', facts: { success: false } }),
       'not FALSE_POSITIVE',
     ],
     [
@@ -324,7 +322,7 @@ describe('detection kinds: verdicts', () => {
     const a = alertOf({
       name: 'User login to Okta',
       src_ip: '45.9.9.9',
-      raw: { outcome: { result: 'SUCCESS' } },
+      facts: { success: true },
     });
     const v = verdictOf(a, enrichmentOf({ '45.9.9.9': ipIntel(abuse(95)) }));
     expect(v.classification).not.toBe('FALSE_POSITIVE');

@@ -26,12 +26,9 @@ const NETWORK_EVENT = linear(/user.?agent|traffic|outbound|inbound|connection|re
 
 export const kindRules: Rule = (ctx) => {
   const { alert, features: f } = ctx;
-  let matches = detectionKinds(
-    alert.name,
-    alert.description ?? '',
-    f.ruleGroups,
-    metadataTemplate(alert.signals),
-  );
+  // Threat kinds may read the rule's description and the event's text; benign ones only the template.
+  const description = [trusted(alert.signals, 'detection.rule_description') ?? '', f.contentText].join('\n');
+  let matches = detectionKinds(f.name, description, f.ruleGroups, f.template);
   // An IDS signature is judged by its class (ids.rules.ts) and the decoder rules: words inside a
   // signature name ("GPL NTP monlist") must not read as housekeeping, and "IDS event" or
   // "anomaly" wording adds nothing once the signature is known. Update traffic is the exception:
@@ -45,7 +42,7 @@ export const kindRules: Rule = (ctx) => {
   }
   // Update traffic qualifies network events (an IDS signature, a proxy or firewall log), not a
   // host's own package log: installing software is package_change and does not close alone.
-  if (!f.signature && !NETWORK_EVENT.test(alert.name))
+  if (!f.signature && !NETWORK_EVENT.test(f.name))
     matches = matches.filter((m) => m.family.family !== 'update_traffic');
   // "User successfully changed UID" is filed under authentication_success too: it is a switch.
   if (matches.some((m) => m.family.family === 'privilege'))
@@ -127,7 +124,7 @@ function authKind(ctx: RuleContext, m: KindMatch): Evidence | undefined {
  * as that service (a webshell, an exploited daemon) is doing it.
  */
 function serviceAccountSwitch(ctx: RuleContext): Evidence | undefined {
-  const m = SU_SESSION.exec(ctx.features.text);
+  const m = SU_SESSION.exec(ctx.features.anyText);
   if (!m) return undefined;
   const uid = Number(m[4]);
   if (!(uid >= 1 && uid <= 999)) return undefined;

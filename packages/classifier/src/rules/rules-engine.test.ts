@@ -349,7 +349,9 @@ describe('engine safeguards for kinds of evidence', () => {
     // A clean-looking request is no evidence of its own: the attacker wrote it.
     expect(ids(r)).not.toContain('web.clean_request');
     // The same signature with the script in the request is reflected XSS, not the site's own code.
-    const reflected = rules({ ...a, urls: ['/search?q=<script>alert(1)</script>'] });
+    const reflected = rules(
+      alertOf({ ...a, signals: undefined, urls: ['/search?q=<script>alert(1)</script>'] }),
+    );
     expect(reflected.classification).not.toBe('FALSE_POSITIVE');
   });
 });

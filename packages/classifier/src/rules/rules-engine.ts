@@ -173,17 +173,15 @@ export function runRules(ctx: RuleContext, extra: Evidence[] = []): RulesVerdict
     const severityExplained = evidence.some(
       (e) => e.weight < 0 && e.explainsAway?.includes('source.severity'),
     );
-    const highSev =
-      !ctx.alert.severity_inferred &&
-      !severityExplained &&
-      (ctx.alert.severity === 'Critical' || ctx.alert.severity === 'High');
+    const stated = ctx.alert.signals?.detection?.severity;
+    const highSev = !severityExplained && (stated === 'Critical' || stated === 'High');
     if (malicious.length) {
       flags.push('intel_conflict');
       notes.push(`Benign-looking, but ${malicious[0]}: never closed while intel says malicious.`);
     } else if (injection) {
       notes.push('Benign-looking, but the alert text tries to instruct the classifier: kept for review.');
     } else if (highSev && !decisive) {
-      notes.push(`Benign-leaning evidence is not strong enough to close a ${ctx.alert.severity} alert.`);
+      notes.push(`Benign-leaning evidence is not strong enough to close a ${stated} alert.`);
     } else {
       const open = scored.find((e) => e.keepOpen && e.effective > 0);
       if (open) notes.push(`Benign-leaning, but ${open.keepOpen}: kept for review.`);

@@ -160,7 +160,7 @@ export const webRules: Rule = ({ alert, features }) => {
   }
 
   const uas = features.userAgents.map((u) => u.toLowerCase());
-  const haystack = [...uas, features.text];
+  const haystack = [...uas, features.anyText];
   const toolHits = haystack.map((h) => new Set(TOOL_SET.matching(h)));
   for (const [i, t] of TOOLS.entries()) {
     const where = haystack.find((_, j) => toolHits[j]!.has(i));
