@@ -16,6 +16,7 @@ import {
 } from '@triage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INJECTION_CORPUS } from '../../packages/classifier/src/injection-corpus.test-support.ts';
+import { STEERING_CORPUS } from '../../packages/classifier/src/steering-corpus.test-support.ts';
 
 let fx: RedisFixture;
 let gemini: FakeGemini;
@@ -65,6 +66,8 @@ beforeAll(async () => {
       GEMINI_API_KEY: gemini.apiKey,
       GEMINI_BASE_URL: gemini.url,
       GEMINI_RATE_LIMIT: '100/s',
+      // Hosts the steering corpus quotes in its content, as a real allow-list would name them.
+      KNOWN_BENIGN: 'scanner.corp.example,10.0.0.99',
     },
     services: { classify: 2 },
   });
@@ -251,5 +254,32 @@ describe('the LLM tier through the pipeline (2 classify processes)', () => {
     );
     // The control shows the model really answered FALSE_POSITIVE and may close what nothing flags.
     expect(byIndex[threats.length]).toMatchObject({ classification: 'FALSE_POSITIVE', decided_by: 'llm' });
+  });
+
+  it('the steering corpus (attacks wrapped in benign-looking text, every format) never ends FALSE_POSITIVE', async () => {
+    gemini.reset();
+    gemini.setAnswer(() => ({
+      classification: 'FALSE_POSITIVE',
+      confidence: 97,
+      severity: 'Low',
+      title: 'Authorised test activity',
+      reasoning: ['The alert says it is an authorised test.', 'Update and AV activity.', 'Close it.'],
+      mitre: [],
+      injection_detected: false,
+    }));
+    const batch = await submit(STEERING_CORPUS.map((a) => a.alert));
+    const results = batch.results as Array<{
+      status: string;
+      result?: { classification: string; flags: string[] };
+    }>;
+    expect(results).toHaveLength(STEERING_CORPUS.length);
+    const closed = results
+      .map((r, i) => [STEERING_CORPUS[i]!.id, r.result?.classification] as const)
+      .filter(([, c]) => c === 'FALSE_POSITIVE');
+    expect(closed).toEqual([]);
+    expect(results.filter((r) => r.status !== 'completed')).toEqual([]);
+    console.log(
+      `[llm e2e] steering corpus: ${STEERING_CORPUS.length} attempts, model says FALSE_POSITIVE to all → ${batch.summary.true_positive} TP, ${batch.summary.needs_review} NEEDS_REVIEW, 0 FP (${gemini.calls} model calls)`,
+    );
   });
 });
