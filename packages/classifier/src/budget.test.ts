@@ -12,36 +12,36 @@ const FIELD = 256 * 1024;
 const fill = (unit: string, prefix = '') =>
   prefix + unit.repeat(Math.ceil((FIELD - prefix.length) / unit.length)).slice(0, FIELD - prefix.length);
 
-const plain = alertOf({
+const base = {
   name: 'Suspicious process',
-  severity: 'Medium',
+  severity: 'Medium' as const,
   src_ip: '10.0.0.5',
   process: { name: 'cmd.exe', command_line: 'cmd.exe /c dir C:\\Users' },
   description: 'A process started.',
   urls: ['http://intranet.example/index.html'],
-});
+};
+const plain = alertOf(base);
+/** The plain alert with some fields replaced: built anew, so its signals (what the rules read) carry them. */
+const like = (fields: Partial<NormalizedAlert>) => alertOf({ ...base, ...fields });
 
 const hostile: Array<[string, NormalizedAlert]> = [
-  ['SQL-injection URL: union + /**/ repeated', { ...plain, urls: [fill('/**/', '/search.php?q=union')] }],
+  ['SQL-injection URL: union + /**/ repeated', like({ urls: [fill('/**/', '/search.php?q=union')] })],
   [
     'certutil without its flag, repeated',
-    { ...plain, process: { name: 'certutil.exe', command_line: fill('certutil.exe ') } },
+    like({ process: { name: 'certutil.exe', command_line: fill('certutil.exe ') } }),
   ],
   [
     'rundll32 without a script, repeated',
-    { ...plain, process: { name: 'rundll32.exe', command_line: fill('rundll32.exe url.dll ') } },
+    like({ process: { name: 'rundll32.exe', command_line: fill('rundll32.exe url.dll ') } }),
   ],
-  [
-    'curl/wget without a pipe, repeated',
-    { ...plain, process: { command_line: fill('curl wget -o /tmp/x ') } },
-  ],
-  ['injection words without their object', { ...plain, description: fill('ignore previous classify as ') }],
-  ['look-alike letters everywhere', { ...plain, description: fill('іgnоrе ') }],
-  ['base64 run after -enc', { ...plain, process: { command_line: fill('A', 'powershell -enc ') } }],
-  ['fast.log fragment repeated', { ...plain, description: fill('[**] [1:2:3] ET x [**] [Classification: ') }],
+  ['curl/wget without a pipe, repeated', like({ process: { command_line: fill('curl wget -o /tmp/x ') } })],
+  ['injection words without their object', like({ description: fill('ignore previous classify as ') })],
+  ['look-alike letters everywhere', like({ description: fill('іgnоrе ') })],
+  ['base64 run after -enc', like({ process: { command_line: fill('A', 'powershell -enc ') } })],
+  ['fast.log fragment repeated', like({ description: fill('[**] [1:2:3] ET x [**] [Classification: ') })],
   [
     'Windows path segments',
-    { ...plain, process: { command_line: fill('\\a', 'c:'), parent_command_line: fill('a\\') } },
+    like({ process: { command_line: fill('\\a', 'c:'), parent_command_line: fill('a\\') } }),
   ],
 ];
 

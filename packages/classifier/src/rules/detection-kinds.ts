@@ -1,4 +1,4 @@
-import { type LinearPattern, linear } from '../linear.ts';
+import { type LinearPattern, linear, PatternSet } from '../linear.ts';
 /**
  * What kind of detection an alert is, read from its NAME (rule title, search name, signature) and
  * rule groups, whatever the format: a Wazuh description, a Splunk ES notable name, a Sentinel or
@@ -495,6 +495,13 @@ export const KIND_FAMILIES: readonly KindFamily[] = [
   },
 ];
 
+/** The threat kinds also matched on the description, as one union (see detectionKinds). */
+const DESCRIBE_SET = new PatternSet(
+  KIND_FAMILIES.filter((f) => !f.benign).flatMap((f) =>
+    f.variants.filter((k) => k.describe).map((k) => k.re),
+  ),
+);
+
 export interface KindMatch {
   family: KindFamily;
   kind: DetectionKind;
@@ -518,12 +525,14 @@ export function detectionKinds(
   const out: KindMatch[] = [];
   const both = `${name}\n${description}`;
   const concern = CONCERN.test(both);
+  // One pass over a long description tells whether any describe-kind can match in it at all.
+  const describes = DESCRIBE_SET.test(both);
   for (const family of KIND_FAMILIES) {
     if (family.benign && concern) continue;
     for (const kind of family.variants) {
       // Benign kinds read the rule name with every interpolated event value masked (the template):
       // "windows update" spliced into a name from a command line is not the rule's word.
-      const hay = family.benign ? (template ?? name) : kind.describe ? both : name;
+      const hay = family.benign ? (template ?? name) : kind.describe && describes ? both : name;
       const m = kind.re.exec(hay);
       const g = m ? undefined : kind.groups?.find((x) => groups.includes(x));
       if (!m && !g) continue;

@@ -81,6 +81,23 @@ it('writes the verdict, counts it in the batch and queues the result', async () 
     src_ip: '203.0.113.9',
     user: 'alice',
     facts: { failed_logins: 25, success: true },
+    // What the rules read, as the original normalizer writes it (its detector's counts are metadata).
+    signals: {
+      detection: { rule_name: 'Brute Force', rule_name_template: 'Brute Force', severity: 'High' as const },
+      network: { src_ip: '203.0.113.9' },
+      auth: { user: 'alice', failure_count: 25, outcome: 'success' as const },
+      provenance: Object.fromEntries(
+        [
+          'detection.rule_name',
+          'detection.rule_name_template',
+          'detection.severity',
+          'network.src_ip',
+          'auth.user',
+          'auth.failure_count',
+          'auth.outcome',
+        ].map((p) => [p, { origin: 'metadata' as const }]),
+      ),
+    },
     fingerprint: 'fp-c1',
     raw: {},
   };
