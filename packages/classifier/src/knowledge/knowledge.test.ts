@@ -87,7 +87,22 @@ function endpoint(
           },
         }
       : {}),
-    signals: AlertSignals.parse({ ...signals, provenance }),
+    // The rules read the name from the signals, as a normalizer writes it.
+    signals: AlertSignals.parse({
+      ...signals,
+      ...(opts.name
+        ? { detection: { rule_name: opts.name, rule_name_template: opts.name, ...signals.detection } }
+        : {}),
+      provenance: {
+        ...provenance,
+        ...(opts.name
+          ? {
+              'detection.rule_name': { origin: 'metadata', from: 'test.name' },
+              'detection.rule_name_template': { origin: 'metadata', from: 'test.name' },
+            }
+          : {}),
+      },
+    }),
   });
 }
 

@@ -151,7 +151,10 @@ export const authRules: Rule = (ctx) => {
     });
   }
 
-  if (f.success === true && inHours === false && !nonInteractive && (external || failed >= 3 || privileged)) {
+  // An administrator on the internal network after hours is not routine (the routine-login
+  // reading below is withheld), but not evidence of an attack on its own: IT works late. From the
+  // internet, or after failures, the hour adds to the picture.
+  if (f.success === true && inHours === false && !nonInteractive && (external || failed >= 3)) {
     out.push({
       id: 'auth.off_hours',
       weight: 1,

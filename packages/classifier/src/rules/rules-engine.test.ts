@@ -166,6 +166,18 @@ describe('authentication evidence', () => {
     );
     expect(ids(day)).toContain('auth.routine_internal_success');
     expect(day.classification).toBe('FALSE_POSITIVE');
+    // An internal admin after hours: not routine, but not an attack on its own either.
+    const late = rules(
+      originalAlert('Login', {
+        user: 'admin',
+        source_ip: '10.1.2.3',
+        failed_logins: 0,
+        success: true,
+        time: '22:00',
+      }),
+    );
+    expect(ids(late)).not.toContain('auth.off_hours');
+    expect(ids(late)).not.toContain('auth.routine_internal_success');
   });
 
   it('impossible-travel wording is evidence', () => {

@@ -126,16 +126,27 @@ const SCRIPTED_UA = linear(
 const WEB_SIG = linear(/web application attack|xss|cross.site|sql injection|sqli/i);
 const WEB_PORTS = new Set([80, 443, 8000, 8008, 8080, 8443, 8888]);
 
+/**
+ * Percent-decoding that survives malformed input: each run of `%XX` escapes is decoded on its own
+ * (as UTF-8, else byte by byte), so one stray `%` appended to a URL cannot keep the rest encoded
+ * and hide an attack from the patterns.
+ */
+function percentDecode(s: string): string {
+  return s.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+    }
+  });
+}
+
 function decode(u: string): string {
   let s = u;
   for (let i = 0; i < 2; i++) {
-    try {
-      const next = decodeURIComponent(s.replace(/\+/g, ' '));
-      if (next === s) break;
-      s = next;
-    } catch {
-      break;
-    }
+    const next = percentDecode(s.replace(/\+/g, ' '));
+    if (next === s) break;
+    s = next;
   }
   return s.toLowerCase();
 }
