@@ -42,7 +42,7 @@ const UNAVAILABLE: Record<Exclude<Denial, 'budget'>, string> = {
 };
 
 /**
- * The classification chain (DESIGN.md §6): verdict cache → rules → Gemini (only where the rules
+ * The classification chain (docs/verdicts.md): verdict cache → rules → Gemini (only where the rules
  * are not decisive) → guardrails → result. Only LLM verdicts are cached: rules verdicts cost a few
  * microseconds and must follow config changes (KNOWN_BENIGN, thresholds) at once, while an LLM
  * verdict costs money and seconds. Never throws for LLM trouble: every failure becomes a rules

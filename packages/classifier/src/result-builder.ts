@@ -12,7 +12,7 @@ export function providerFields(r: ProviderAnswer): Record<string, unknown> {
   return { verdict: r.verdict, ...(r.abuseipdb ?? {}), ...(r.virustotal ?? {}), ...(r.offline ?? {}) };
 }
 
-/** value → provider → that provider's normalized fields plus its verdict (DESIGN.md §4). */
+/** value → provider → that provider's normalized fields plus its verdict (docs/api.md). */
 export function threatIntelView(enrichment: Enrichment): TriageResult['threat_intel'] {
   const out: TriageResult['threat_intel'] = {};
   for (const [value, entry] of Object.entries(enrichment.intel)) {

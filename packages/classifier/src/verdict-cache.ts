@@ -4,7 +4,7 @@ import { evalScript } from '@triage/runtime';
 import type { Redis } from 'ioredis';
 
 /**
- * Verdict cache with single-flight across processes (DESIGN.md §5: N identical alerts arriving
+ * Verdict cache with single-flight across processes (README "How it works": N identical alerts arriving
  * at the same instant cause one LLM call).
  *
  * Keys (under `<prefix>:verdict:`): `<fingerprint>:<signals digest>:<intel digest>` the cached verdict (TTL

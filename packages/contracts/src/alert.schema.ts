@@ -34,7 +34,7 @@ export type ProcessInfo = z.infer<typeof ProcessInfo>;
 const Port = z.number().int().min(0).max(65535);
 
 /**
- * What every normalizer produces (DESIGN.md §4). Absent fields are omitted, never invented.
+ * What every normalizer produces (docs/api.md). Absent fields are omitted, never invented.
  * `raw` keeps the payload as received so nothing a SIEM sent is lost.
  */
 export const NormalizedAlert = z.object({

@@ -41,7 +41,7 @@ export const TokenUsage = z.object({
   thinking: z.number().int().optional(),
 });
 
-/** What a verdict carries (DESIGN.md §4). */
+/** What a verdict carries (docs/api.md). */
 export const TriageResult = z.object({
   classification: Classification,
   confidence: z.number().int().min(0).max(100),

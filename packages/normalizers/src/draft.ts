@@ -135,7 +135,7 @@ function withEventTime(
 
 /**
  * Draft → contract shape: defaults, dedupe, caps, fingerprint, raw. When the source states no
- * severity the alert is `Medium` with `severity_inferred: true` (DESIGN.md: never invented
+ * severity the alert is `Medium` with `severity_inferred: true` (docs/api.md: never invented
  * silently), so the classifier can tell a stated Medium from a guessed one.
  */
 export function finalize(

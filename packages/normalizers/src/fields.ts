@@ -4,7 +4,7 @@
  * Nothing here throws; a value that cannot be read is `undefined`.
  */
 
-/** DESIGN.md §4: strings over 64 KiB are truncated so one field cannot blow up a job payload. */
+/** Strings over 64 KiB are truncated so one field cannot blow up a job payload. */
 export const MAX_STRING_BYTES = 64 * 1024;
 
 /** Arrays are read up to this many elements; alerts with 10k entities are cut, not rejected. */

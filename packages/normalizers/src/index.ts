@@ -96,7 +96,7 @@ export function detectFormat(input: unknown): AlertFormat {
 }
 
 /**
- * Any supported alert → the normalized contract (DESIGN.md §4). Throws only `ValidationError`:
+ * Any supported alert → the normalized contract (docs/api.md). Throws only `ValidationError`:
  * `VALIDATION_FAILED` for input that is not a JSON object or cannot be read as the forced format,
  * `UNKNOWN_FORMAT` for a format name that does not exist. `raw` is the input exactly as received.
  */

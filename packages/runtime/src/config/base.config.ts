@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EnvInt, EnvList } from './env.ts';
 
-/** Settings every process reads (DESIGN.md §3). */
+/** Settings every process reads (README "Configuration"). */
 export const BaseConfig = z.object({
   /** Redis connection (queues, caches, limits, results). Use `rediss://` for TLS. */
   REDIS_URL: z

@@ -8,7 +8,7 @@ export type ModelPrice = z.infer<typeof ModelPrice>;
 /**
  * Google's published paid-tier list prices for text prompts up to 200k tokens, USD per 1M tokens,
  * as announced with Gemini 2.5 GA on 2025-06-17 and still listed on
- * ai.google.dev/gemini-api/docs/pricing when read in 2025 (DESIGN.md §6). Prices change: override
+ * ai.google.dev/gemini-api/docs/pricing when read in 2025. Prices change: override
  * with `GEMINI_PRICES` (and `GEMINI_PRICES_AS_OF`) rather than editing code.
  */
 export const GEMINI_DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = Object.freeze({
@@ -21,7 +21,7 @@ const PriceTable = EnvJson('{"model":{"input":0.3,"output":2.5}}')
   .pipe(z.record(z.string(), ModelPrice))
   .transform((over) => ({ ...GEMINI_DEFAULT_PRICES, ...over }));
 
-/** Rules engine and the optional Gemini tier (DESIGN.md §6). */
+/** Rules engine and the optional Gemini tier (docs/verdicts.md). */
 export const ClassifierConfig = z.object({
   GEMINI_API_KEY: OptionalSecret,
   GEMINI_MODEL: z.string().default('gemini-2.5-flash'),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EnvBool, EnvInt, EnvList, HttpUrl, OptionalSecret, RateLimit } from './env.ts';
 
-/** Threat-intel providers, their limits, caching and verdict thresholds (DESIGN.md §3, §5). */
+/** Threat-intel providers, their limits, caching and verdict thresholds (README "Threat intel"). */
 export const IntelConfig = z.object({
   /** Bundled Tor exit / Spamhaus DROP snapshots. */
   OFFLINE_INTEL: EnvBool.default(true),
