@@ -1,6 +1,6 @@
 import type { NormalizedAlert } from '@triage/contracts';
 import { describe, expect, it } from 'vitest';
-import { alertOf, verdictOf } from './fixtures.test-support.ts';
+import { alertOf, cpuPerVerdict, verdictOf } from './fixtures.test-support.ts';
 
 /**
  * Bounded work per alert: the worst inputs we can construct, at the largest field the ingest
@@ -45,26 +45,14 @@ const hostile: Array<[string, NormalizedAlert]> = [
   ],
 ];
 
-/** CPU microseconds per call, the median of several rounds. */
-function cpuPerCall(alert: NormalizedAlert, calls: number): number {
-  const rounds: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < calls; i++) verdictOf(alert);
-    const d = process.cpuUsage(t0);
-    rounds.push((d.user + d.system) / calls);
-  }
-  return rounds.sort((a, b) => a - b)[2]!;
-}
-
 describe('classify CPU budget', () => {
   it('the worst inputs at 256 KiB stay within a bounded multiple of a plain alert', {
     timeout: 120_000,
   }, () => {
     verdictOf(plain);
-    const base = cpuPerCall(plain, 200);
+    const base = cpuPerVerdict(plain, 200);
     const ratios = hostile.map(([label, alert]) => {
-      const us = cpuPerCall(alert, 3);
+      const us = cpuPerVerdict(alert, 3);
       return { label, ms: Math.round(us / 10) / 100, ratio: Math.round(us / base) };
     });
     console.info(`plain alert: ${Math.round(base)} µs CPU`, ratios);

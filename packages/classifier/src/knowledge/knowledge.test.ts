@@ -1,7 +1,7 @@
 import { deflateRawSync } from 'node:zlib';
 import { AlertSignals, type AlertSignalsInput, type NormalizedAlert } from '@triage/contracts';
 import { describe, expect, it } from 'vitest';
-import { alertOf, verdictOf } from '../fixtures.test-support.ts';
+import { alertOf, cpuPerVerdict, verdictOf } from '../fixtures.test-support.ts';
 import { ENDPOINT_KNOWLEDGE, endpointRules } from '../rules/endpoint.rules.ts';
 import type { RuleContext } from '../rules/evidence.ts';
 import { decodedForms, deobfuscate } from '../rules/powershell.ts';
@@ -773,25 +773,14 @@ describe('endpoint knowledge CPU budget', () => {
       proc(`${SYS}cmd.exe`, `${SYS}cmd.exe`, fill('findstr /s password & whoami & ')),
     ],
   ];
-  const cpuPerCall = (alert: NormalizedAlert, calls: number) => {
-    const rounds: number[] = [];
-    for (let r = 0; r < 5; r++) {
-      const t0 = process.cpuUsage();
-      for (let i = 0; i < calls; i++) verdictOf(alert);
-      const d = process.cpuUsage(t0);
-      rounds.push((d.user + d.system) / calls);
-    }
-    return rounds.sort((a, b) => a - b)[2]!;
-  };
-
   it('the worst signal values stay within a bounded multiple of a plain endpoint alert', {
     timeout: 120_000,
   }, () => {
     verdictOf(plain);
-    const base = cpuPerCall(plain, 100);
+    const base = cpuPerVerdict(plain, 100);
     const ratios = hostile.map(([label, alert]) => ({
       label,
-      ratio: Math.round(cpuPerCall(alert, 2) / base),
+      ratio: Math.round(cpuPerVerdict(alert, 2) / base),
     }));
     console.info(`plain endpoint alert: ${Math.round(base)} µs CPU`, ratios);
     // A plain endpoint alert costs 1-4 ms of CPU on the shared CI cores; 100x bounds the worst
