@@ -127,7 +127,7 @@ export class Classifier {
 
   private async run(alert: NormalizedAlert, enrichment: Enrichment, llm: boolean): Promise<TriageResult> {
     const startedMs = Date.now();
-    const injection = detectInjection(alert);
+    const injection = detectInjection(alert, this.config.GEMINI_MAX_PROMPT_CHARS);
     const baseFlags: ResultFlag[] = [
       ...(enrichment.partial ? (['partial_intel'] as const) : []),
       ...(injection.suspected ? (['injection_suspected'] as const) : []),

@@ -1,7 +1,7 @@
 import type { Classification, NormalizedAlert, ResultFlag, Severity } from '@triage/contracts';
 import { type LinearPattern, linear, PatternSet } from './linear.ts';
 import type { Evidence } from './rules/evidence.ts';
-import { decodePowerShell } from './rules/powershell.ts';
+import { decodePowerShell, MAX_SCRIPT } from './rules/powershell.ts';
 import type { RulesVerdict } from './rules/rules-engine.ts';
 import { foldText } from './text-normalize.ts';
 
@@ -237,26 +237,43 @@ export interface InjectionFinding {
   obfuscated: boolean;
 }
 
-const MAX_CHARS = 256 * 1024;
+/**
+ * Most characters of one string that are read: the normalizers keep at most 64 KiB of a field
+ * (what the rules read), and the Gemini prompt shows a prefix of each string and at most
+ * GEMINI_MAX_PROMPT_CHARS in all. Callers pass that limit when it is larger, so every character
+ * the model can be shown is read; past the limit a string is never shown, whatever its size.
+ */
+export const INJECTION_SCAN_CHARS = 64 * 1024;
 
-/** Every string of the alert (values and keys, raw included) with the path it was found at. */
-function collect(alert: NormalizedAlert): Array<[string, string]> {
+/**
+ * Every distinct string of the alert (values and keys, raw included) with the path it was first
+ * found at, each cut at `maxChars`. No budget across strings: one long field does not hide the
+ * ones after it (the work is bounded by the size of the alert the ingest accepted).
+ */
+function collect(alert: NormalizedAlert, maxChars: number): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  let budget = MAX_CHARS;
+  const seen = new Set<string>();
+  const add = (path: string, s: string) => {
+    if (seen.has(s)) return false;
+    seen.add(s);
+    out.push([path, s]);
+    return true;
+  };
   const walk = (v: unknown, path: string, depth: number) => {
-    if (budget <= 0 || depth > 24) return;
+    if (depth > 24) return;
     if (typeof v === 'string') {
-      const s = v.slice(0, budget);
-      budget -= s.length;
-      out.push([path, s]);
-      if (linear(/powershell|pwsh|frombase64string/i).test(s)) {
-        for (const d of decodePowerShell(s)) out.push([`${path}(decoded)`, d]);
+      const s = v.length > maxChars ? v.slice(0, maxChars) : v;
+      if (add(path, s)) {
+        // Decoded as the prompt and the rules decode it (its first MAX_SCRIPT characters, whether
+        // or not it names PowerShell), so every payload the model is shown is read here.
+        for (const d of decodePowerShell(v.length > MAX_SCRIPT ? v.slice(0, MAX_SCRIPT) : v))
+          add(`${path}(decoded)`, d.length > maxChars ? d.slice(0, maxChars) : d);
       }
     } else if (Array.isArray(v)) {
       for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`, depth + 1);
     } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (k.length > 24) out.push([`${path}{key}`, k]);
+        if (k.length > 24) add(`${path}{key}`, k.length > maxChars ? k.slice(0, maxChars) : k);
         walk(x, path ? `${path}.${k}` : k, depth + 1);
       }
     }
@@ -266,17 +283,23 @@ function collect(alert: NormalizedAlert): Array<[string, string]> {
   return out;
 }
 
-export function detectInjection(alert: NormalizedAlert): InjectionFinding {
+/**
+ * `maxChars`: how much of each string is read (INJECTION_SCAN_CHARS, or the prompt budget when
+ * that is larger).
+ */
+export function detectInjection(alert: NormalizedAlert, maxChars = INJECTION_SCAN_CHARS): InjectionFinding {
   const matches: InjectionMatch[] = [];
   let obfuscated = false;
   const seen = new Set<string>();
-  for (const [field, value] of collect(alert)) {
+  for (const [field, value] of collect(alert, Math.max(maxChars, INJECTION_SCAN_CHARS))) {
     if (value.length < 6) continue;
     const t = foldText(value);
-    const en = new Set([...EN_SET.matching(t.folded), ...EN_SET.matching(t.leet)]);
+    const en = new Set(EN_SET.matching(t.folded));
+    // Without leetspeak the leet form is the folded one: one pass is enough.
+    if (t.leet !== t.folded) for (const i of EN_SET.matching(t.leet)) en.add(i);
     for (const i of en) {
       const [name, re] = EN[i]!;
-      const m = re.exec(t.folded) ?? re.exec(t.leet);
+      const m = re.exec(t.folded) ?? (t.leet !== t.folded ? re.exec(t.leet) : null);
       if (m) record(name, field, m, t.obfuscated);
     }
     for (const i of INTL_SET.matching(t.plain)) {

@@ -119,17 +119,19 @@ const FOLD = new Uint16Array(0x10000);
 for (const [k, v] of Object.entries(CONFUSABLES)) FOLD[k.charCodeAt(0)] = v.charCodeAt(0);
 const UTF16 = new TextDecoder('utf-16le');
 
-/** Digits and symbols used in place of letters inside words ("1gn0re", "pr3vious"). */
-const LEET: Record<string, string> = {
-  '0': 'o',
-  '1': 'i',
-  '3': 'e',
-  '4': 'a',
-  '5': 's',
-  '7': 't',
-  '@': 'a',
-  $: 's',
-};
+/** Digits and symbols used in place of letters inside words ("1gn0re", "pr3vious"), by code. */
+const LEET = new Uint16Array(128);
+for (const [k, v] of Object.entries({ 0: 'o', 1: 'i', 3: 'e', 4: 'a', 5: 's', 7: 't', '@': 'a', $: 's' }))
+  LEET[k.charCodeAt(0)] = v.charCodeAt(0);
+
+/** Code units that join words: JavaScript's `\s`, and `_` and `+` (keys and URLs). */
+const JOINER = new Uint8Array(0x10000);
+for (const c of [
+  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff, 0x5f,
+  0x2b,
+])
+  JOINER[c] = 1;
+for (let c = 0x2000; c <= 0x200a; c++) JOINER[c] = 1;
 
 export interface FoldedText {
   /** NFKC + invisibles removed + lower case: for non-Latin patterns (Russian, Chinese...). */
@@ -146,22 +148,46 @@ export function foldText(input: string): FoldedText {
   const nfkc = input.normalize('NFKC');
   const visible = nfkc.replace(INVISIBLE, '');
   const plain = visible.toLowerCase();
-  // Every look-alike is one BMP code unit mapped to one ASCII letter: a table lookup per code
-  // unit keeps folding one linear pass even when every character is a look-alike.
-  const units = new Uint16Array(plain.length);
+  // One pass over the code units: every look-alike is one BMP code unit mapped to one ASCII
+  // letter (a table lookup, linear even when every character is one), each run of word joiners
+  // becomes one space (`ignore_previous_instructions`, `?q=ignore+previous`), and a leetspeak
+  // digit or symbol is read as its letter when a letter comes before it in the same word.
+  const folded16 = new Uint16Array(plain.length);
+  const leet16 = new Uint16Array(plain.length);
+  let n = 0;
   let swapped = false;
+  let leeted = false;
+  let joining = false;
+  let afterLetter = false;
   for (let i = 0; i < plain.length; i++) {
     const c = plain.charCodeAt(i);
     const m = FOLD[c]!;
     if (m !== 0) swapped = true;
-    units[i] = m || c;
+    const d = m || c;
+    if (JOINER[d] === 1) {
+      if (!joining) {
+        folded16[n] = 32;
+        leet16[n++] = 32;
+      }
+      joining = true;
+      afterLetter = false;
+      continue;
+    }
+    joining = false;
+    folded16[n] = d;
+    const letter = d >= 97 && d <= 122;
+    const l = d < 128 ? LEET[d]! : 0;
+    if (afterLetter && l !== 0) {
+      leet16[n++] = l;
+      leeted = true;
+      continue;
+    }
+    leet16[n++] = d;
+    if (letter) afterLetter = true;
+    else if (!((d >= 48 && d <= 57) || d === 64 || d === 36)) afterLetter = false;
   }
-  let folded = UTF16.decode(units);
-  // `_` and `+` join words in keys and URLs (ignore_previous_instructions, ?q=ignore+previous).
-  folded = folded.replace(/[\s_+]+/g, ' ');
-  const leet = folded.replace(/[a-z][a-z0-9@$]*[a-z0-9@$]/g, (w) =>
-    w.replace(/[013457@$]/g, (c) => LEET[c] ?? c),
-  );
+  const folded = UTF16.decode(folded16.subarray(0, n));
+  const leet = leeted ? UTF16.decode(leet16.subarray(0, n)) : folded;
   // Look-alikes only count as obfuscation when mixed into Latin words (not plain Russian text).
   const mixedScript =
     swapped && /[a-z][^\sa-z]*[\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-z]/.test(plain);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AlertSignals, Enrichment, NormalizedAlert } from '@triage/contracts';
 import { withoutGroundTruth } from '../ground-truth.ts';
 import { providerFields } from '../result-builder.ts';
-import { decodePowerShell } from '../rules/powershell.ts';
+import { decodePowerShell, MAX_SCRIPT } from '../rules/powershell.ts';
 import type { RulesVerdict } from '../rules/rules-engine.ts';
 
 /**
@@ -101,7 +101,13 @@ function decodedScripts(alert: NormalizedAlert): string[] {
     s?.parent?.command_line,
     s?.script?.text,
   ].filter((l): l is string => typeof l === 'string' && l !== '');
-  return [...new Set(lines.flatMap((l) => decodePowerShell(l)))].slice(0, 5).map((d) => clip(d, 2000)!);
+  // As the rules decode (the first MAX_SCRIPT characters of a line; injection detection reads
+  // the same payloads). A longer line says so: what follows was not decoded, not found harmless.
+  const decoded = lines.flatMap((l) => decodePowerShell(l.length > MAX_SCRIPT ? l.slice(0, MAX_SCRIPT) : l));
+  const out = [...new Set(decoded)].slice(0, 5).map((d) => clip(d, 2000)!);
+  if (lines.some((l) => l.length > MAX_SCRIPT))
+    out.push(`[a line is longer than ${MAX_SCRIPT} characters: payloads after that were not decoded]`);
+  return out;
 }
 
 export function buildPrompt(

@@ -10,11 +10,16 @@ import { linear } from '../linear.ts';
  * linear in the text.
  */
 
-/** `-e`, `-en`, `-enc`, ... `-encodedcommand` (PowerShell accepts any unambiguous prefix), `/e` too. */
-const ENC_ARG = linear(
-  /(?:^|\s)[-/]e(?:n(?:c(?:o(?:d(?:e(?:d(?:c(?:o(?:m(?:m(?:a(?:n(?:d)?)?)?)?)?)?)?)?)?)?)?)?)?\s+["']?[A-Za-z0-9+/=]{16}/i,
-);
-const FROM_B64 = linear(/frombase64string\(\s*["'][A-Za-z0-9+/=]{16}/i);
+/**
+ * `-e`, `-en`, `-enc`, ... `-encodedcommand` (PowerShell accepts any unambiguous prefix), `/e` too.
+ * These two run on V8's engine (recheck finds them safe; the ReDoS gate checks them): a literal or a
+ * space must start every match, so V8 skips a long base64 run in a fraction of a millisecond,
+ * where re2js needed a DFA pass to answer and an NFA pass to find each match. `u` makes `i` fold
+ * like RE2 (the long s and the Kelvin sign match `s` and `k`).
+ */
+const ENC_ARG =
+  /(?:^|\s)[-/]e(?:n(?:c(?:o(?:d(?:e(?:d(?:c(?:o(?:m(?:m(?:a(?:n(?:d)?)?)?)?)?)?)?)?)?)?)?)?)?\s+["']?[A-Za-z0-9+/=]{16}/giu;
+const FROM_B64 = /frombase64string\(\s*["'][A-Za-z0-9+/=]{16}/giu;
 /**
  * Windows caps a command line at 32,767 characters, so no real encoded command is longer; a
  * longer run is decoded up to this length (the rest is padding, and decoding it costs CPU).
@@ -110,7 +115,7 @@ export function decodePowerShell(commandLine: string): string[] {
   // Only a FromBase64String literal can be a compressed stream: look for the stream type then.
   let compressed: boolean | undefined;
   for (const re of [ENC_ARG, FROM_B64]) {
-    for (const m of re.matchAll(commandLine)) {
+    for (const m of commandLine.matchAll(re)) {
       if (out.length >= MAX_DECODED) return out;
       if (re === FROM_B64) compressed ??= COMPRESSED.test(commandLine);
       const text = decodeUtf16(payloadAt(commandLine, m), re === FROM_B64 && compressed);
@@ -263,5 +268,5 @@ export function decodeScript(raw: string): { forms: string[]; direct: string[] }
 
 /** True when the command line uses an encoded-command switch at all (decoded or not). */
 export function hasEncodedSwitch(commandLine: string): boolean {
-  return /powershell|pwsh/i.test(commandLine) && ENC_ARG.test(commandLine);
+  return /powershell|pwsh/i.test(commandLine) && commandLine.search(ENC_ARG) >= 0;
 }
