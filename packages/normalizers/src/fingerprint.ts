@@ -42,7 +42,23 @@ const VOLATILE_WORDS = new Set([
   'reason',
 ]);
 
+/**
+ * Answers by fact key: every alert of a format has the same few dozen fact keys, and taking each
+ * apart with four regexes was a sixth of fingerprinting. Bounded, since keys come from payloads.
+ */
+const VOLATILE = new Map<string, boolean>();
+const VOLATILE_MAX = 4096;
+
 export function isVolatileFact(key: string): boolean {
+  let v = VOLATILE.get(key);
+  if (v === undefined) {
+    v = volatileWords(key);
+    if (VOLATILE.size < VOLATILE_MAX) VOLATILE.set(key, v);
+  }
+  return v;
+}
+
+function volatileWords(key: string): boolean {
   const words = key
     .replace(/\s*\[utc\]\s*$/i, '')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
@@ -57,7 +73,10 @@ export function isVolatileFact(key: string): boolean {
   return last === 'count' && /^(alert|event)s?$/.test(before);
 }
 
-const isScalar = (v: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof v);
+const isScalar = (v: unknown): boolean => {
+  const t = typeof v;
+  return t === 'string' || t === 'number' || t === 'boolean';
+};
 const isScalarFact = (v: unknown): boolean => isScalar(v) || (Array.isArray(v) && v.every(isScalar));
 
 /** JSON with keys sorted at every level, so `{a,b}` and `{b,a}` hash alike. Depth-bounded. */

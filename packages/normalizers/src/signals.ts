@@ -30,14 +30,33 @@ const MASK = '<…>';
 
 type FieldSchema = z.ZodType & { def: { type: string; element?: { def: { type: string } } } };
 
-/** The zod schema of one signal field (`process.pid` → ZodNumber), read from the contract. */
-function fieldSchema(path: string): FieldSchema | undefined {
-  const [section, field] = path.split('.') as [string, string];
-  const sec = (AlertSignals.shape as unknown as Record<string, z.ZodOptional<z.ZodObject> | undefined>)[
-    section
-  ];
-  const inner = sec?.unwrap().shape[field] as z.ZodOptional<FieldSchema> | undefined;
-  return inner?.unwrap();
+/** A signal path taken apart, with its field's zod schema (`process.pid` → ZodNumber) from the contract. */
+interface SignalField {
+  section: string;
+  field: string;
+  schema: FieldSchema | undefined;
+}
+
+/**
+ * By path: the normalizers set the same few hundred literal paths for every alert, and splitting
+ * them and walking the contract's shape anew was a tenth of normalizing a Wazuh alert. Bounded
+ * (`SignalPath` is a closed set of literals, but a cast could pass anything).
+ */
+const FIELDS = new Map<string, SignalField>();
+const FIELDS_MAX = 1024;
+
+function fieldOf(path: string): SignalField {
+  let f = FIELDS.get(path);
+  if (!f) {
+    const [section, field] = path.split('.') as [string, string];
+    const sec = (AlertSignals.shape as unknown as Record<string, z.ZodOptional<z.ZodObject> | undefined>)[
+      section
+    ];
+    const inner = sec?.unwrap().shape[field] as z.ZodOptional<FieldSchema> | undefined;
+    f = { section, field, schema: inner?.unwrap() };
+    if (FIELDS.size < FIELDS_MAX) FIELDS.set(path, f);
+  }
+  return f;
 }
 
 function maxChars(schema: FieldSchema): number {
@@ -117,11 +136,10 @@ export class SignalsBuilder {
 
   set(path: SignalPath, value: unknown, origin: SignalOrigin, from: string): this {
     if (value === undefined || value === null || this.has(path)) return this;
-    const schema = fieldSchema(path);
+    const { section, field, schema } = fieldOf(path);
     if (!schema) return this;
     const coerced = coerce(schema, value);
     if (coerced === undefined || !schema.safeParse(coerced).success) return this;
-    const [section, field] = path.split('.') as [string, string];
     this.sections[section] ??= {};
     this.sections[section][field] = coerced;
     const forced = this.contentFrom?.(from) === true;
@@ -130,7 +148,7 @@ export class SignalsBuilder {
   }
 
   has(path: SignalPath): boolean {
-    const [section, field] = path.split('.') as [string, string];
+    const { section, field } = fieldOf(path);
     return this.sections[section]?.[field] !== undefined;
   }
 
@@ -140,7 +158,7 @@ export class SignalsBuilder {
   }
 
   get(path: SignalPath): unknown {
-    const [section, field] = path.split('.') as [string, string];
+    const { section, field } = fieldOf(path);
     return this.sections[section]?.[field];
   }
 
