@@ -38,46 +38,67 @@ export function checkDepth(text: string, maxDepth: number): void {
   }
 }
 
+/** Where a value sits in the document, as links to its parent: the path text is built only for an error. */
+interface At {
+  key: string | number;
+  parent: At | undefined;
+}
+
+function pathOf(at: At | undefined): string {
+  let path = '';
+  for (let a = at; a; a = a.parent) {
+    path =
+      typeof a.key === 'number' ? `[${a.key}]${path}` : a.parent ? `.${a.key}${path}` : `${a.key}${path}`;
+  }
+  return path;
+}
+
 /**
  * Walks a parsed value once: forbidden keys (prototype pollution), NUL characters, oversize strings.
  * Iterative, so depth never matters here.
  */
 export function checkValue(value: unknown, limits: GuardLimits): void {
-  const stack: Array<{ v: unknown; path: string }> = [{ v: value, path: '' }];
-  while (stack.length) {
-    const { v, path } = stack.pop()!;
+  const values: unknown[] = [value];
+  const ats: Array<At | undefined> = [undefined];
+  while (values.length) {
+    const v = values.pop();
+    const at = ats.pop();
     if (typeof v === 'string') {
-      checkString(v, path, limits);
+      checkString(v, at, limits);
     } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${path}[${i}]` });
+      for (let i = v.length - 1; i >= 0; i--) {
+        values.push(v[i]);
+        ats.push({ key: i, parent: at });
+      }
     } else if (v !== null && typeof v === 'object') {
       for (const k of Object.keys(v)) {
-        const p = path ? `${path}.${k}` : k;
+        const child: At = { key: k, parent: at };
         if (FORBIDDEN_KEYS.has(k)) {
           throw new AppError('FORBIDDEN_KEY', {
             message: `The key "${k}" is not allowed`,
-            details: [{ path: p, message: 'forbidden key' }],
+            details: [{ path: pathOf(child), message: 'forbidden key' }],
           });
         }
-        checkString(k, p, limits);
-        stack.push({ v: (v as Record<string, unknown>)[k], path: p });
+        checkString(k, child, limits);
+        values.push((v as Record<string, unknown>)[k]);
+        ats.push(child);
       }
     }
   }
 }
 
-function checkString(s: string, path: string, limits: GuardLimits): void {
+function checkString(s: string, at: At | undefined, limits: GuardLimits): void {
   if (s.includes('\u0000')) {
     throw new AppError('INVALID_ENCODING', {
       message: 'NUL characters are not allowed',
-      details: [{ path, message: 'contains U+0000' }],
+      details: [{ path: pathOf(at), message: 'contains U+0000' }],
     });
   }
   // UTF-16 length is a lower bound of the UTF-8 size; exact size only for the rare long strings.
   if (s.length * 3 > limits.maxFieldBytes && Buffer.byteLength(s, 'utf8') > limits.maxFieldBytes) {
     throw new AppError('FIELD_TOO_LARGE', {
       message: `A field is larger than ${limits.maxFieldBytes} bytes`,
-      details: [{ path, message: `${Buffer.byteLength(s, 'utf8')} bytes` }],
+      details: [{ path: pathOf(at), message: `${Buffer.byteLength(s, 'utf8')} bytes` }],
     });
   }
 }

@@ -1,0 +1,34 @@
+import type { AppError } from '@triage/runtime';
+import { describe, expect, it } from 'vitest';
+import { checkValue } from './body-guard.ts';
+
+const limits = { maxDepth: 32, maxFieldBytes: 64 };
+
+function failure(value: unknown): { code: string; path?: string } {
+  try {
+    checkValue(value, limits);
+  } catch (err) {
+    const e = err as AppError;
+    return { code: e.code, ...(e.details[0]?.path !== undefined ? { path: e.details[0].path } : {}) };
+  }
+  return { code: 'none' };
+}
+
+describe('checkValue', () => {
+  it('names where the offending value sits, in objects and arrays alike', () => {
+    expect(failure({ a: { b: [1, { c: 'x\u0000' }] } })).toEqual({
+      code: 'INVALID_ENCODING',
+      path: 'a.b[1].c',
+    });
+    expect(failure([{ ok: 1 }, { bad: 'y'.repeat(65) }])).toEqual({
+      code: 'FIELD_TOO_LARGE',
+      path: '[1].bad',
+    });
+    expect(failure({ x: [{ __proto__: null, constructor: 1 }] })).toEqual({
+      code: 'FORBIDDEN_KEY',
+      path: 'x[0].constructor',
+    });
+    expect(failure('top\u0000')).toEqual({ code: 'INVALID_ENCODING', path: '' });
+    expect(failure({ fine: ['a', { b: true }] })).toEqual({ code: 'none' });
+  });
+});
