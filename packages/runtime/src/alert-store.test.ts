@@ -115,6 +115,18 @@ describe('AlertStore', () => {
     expect(again).toEqual([{ duplicate: 'n2' }, {}]);
   });
 
+  it('claims of a large batch go in several script calls and stay in request order across them', async () => {
+    const entries = Array.from({ length: 2500 }, (_, i) => ({
+      format: 'wazuh',
+      sourceId: `L-${i % 2001}`,
+      fingerprint: 'f',
+      id: `l${i}`,
+    }));
+    const claims = await store.claimSourceIds(entries);
+    expect(claims.slice(0, 2001).every((c) => c.duplicate === undefined)).toBe(true);
+    expect(claims.slice(2001)).toEqual(Array.from({ length: 499 }, (_, j) => ({ duplicate: `l${j}` })));
+  });
+
   it('a source id with other content is a new alert (reused), and each content stays recognised', async () => {
     await store.create([{ id: 'w1', alert, received_at: 'now' }]);
     const claim = (fingerprint: string, id: string) =>

@@ -188,42 +188,58 @@ return 1
  * alert; the same id with new content is a new alert, reported as `reused`. A claim stands when its
  * alert record exists or it is younger than the grace period (the first request is still storing
  * it). Claims written before fingerprints (a plain string) are honoured until they expire.
- * KEYS: the source-id key. ARGV: new alert id, TTL, now ms, alert key prefix, fingerprint.
- * Returns {'dup', id}, {'reused'} or {'new'}.
+ * Many claims in one call (a batch's, in request order, so an alert repeated inside one request is
+ * a duplicate of its first copy): KEYS: the source-id keys. ARGV: TTL, now ms, alert key prefix,
+ * then per key its new alert id and fingerprint. Returns per key 'd<id>' (duplicate of that
+ * alert), 'r' (reused) or 'n' (new).
  */
 const CLAIM_LUA = `
-local now = tonumber(ARGV[3])
+local ttl = ARGV[1]
+local now = tonumber(ARGV[2])
 local function live(v)
   if not v then return nil end
   local sep = string.find(v, '|', 1, true)
   local id = sep and string.sub(v, 1, sep - 1) or v
   local at = sep and tonumber(string.sub(v, sep + 1)) or 0
-  if redis.call('EXISTS', ARGV[4] .. id) == 1 or now - at < 60000 then return id end
+  if redis.call('EXISTS', ARGV[3] .. id) == 1 or now - at < 60000 then return id end
   return nil
 end
-local t = redis.call('TYPE', KEYS[1]).ok
-if t == 'string' then
-  local id = live(redis.call('GET', KEYS[1]))
-  if id then return {'dup', id} end
-  redis.call('DEL', KEYS[1])
-  t = 'none'
+local function claim(key, newId, fp)
+  local t = redis.call('TYPE', key).ok
+  if t == 'string' then
+    local id = live(redis.call('GET', key))
+    if id then return 'd' .. id end
+    redis.call('DEL', key)
+    t = 'none'
+  end
+  local reused = false
+  if t == 'hash' then
+    local same = redis.call('HGET', key, fp)
+    local id = live(same)
+    if id then return 'd' .. id end
+    -- Other contents under this id (a lapsed claim of this same content is not one).
+    reused = redis.call('HLEN', key) > (same and 1 or 0)
+    -- Bounded: past this many contents for one id the oldest claims are forgotten (a re-send of one
+    -- of them is then triaged again, which is harmless).
+    if redis.call('HLEN', key) >= ${MAX_CONTENTS_PER_SOURCE_ID} then redis.call('DEL', key) end
+  end
+  redis.call('HSET', key, fp, newId .. '|' .. ARGV[2])
+  redis.call('EXPIRE', key, ttl)
+  if reused then return 'r' end
+  return 'n'
 end
-local reused = false
-if t == 'hash' then
-  local same = redis.call('HGET', KEYS[1], ARGV[5])
-  local id = live(same)
-  if id then return {'dup', id} end
-  -- Other contents under this id (a lapsed claim of this same content is not one).
-  reused = redis.call('HLEN', KEYS[1]) > (same and 1 or 0)
-  -- Bounded: past this many contents for one id the oldest claims are forgotten (a re-send of one
-  -- of them is then triaged again, which is harmless).
-  if redis.call('HLEN', KEYS[1]) >= ${MAX_CONTENTS_PER_SOURCE_ID} then redis.call('DEL', KEYS[1]) end
+local out = {}
+for i = 1, #KEYS do
+  out[i] = claim(KEYS[i], ARGV[2 + 2 * i], ARGV[3 + 2 * i])
 end
-redis.call('HSET', KEYS[1], ARGV[5], ARGV[1] .. '|' .. ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-if reused then return {'reused'} end
-return {'new'}
+return out
 `;
+
+/** Alert records per pipeline sent by `create`. */
+const RECORDS_PER_PIPELINE = 500;
+
+/** Claims per CLAIM_LUA call: one script call holds Redis for a few ms at most. */
+const CLAIMS_PER_CALL = 1000;
 
 /* Removes a claim only while it still names the given alert id (`<id>|` prefix). */
 const RELEASE_CLAIM_LUA = `
@@ -293,11 +309,19 @@ export class AlertStore {
     entries?: BatchEntry[],
     lane: Lane = 'live',
   ): Promise<void> {
-    const pipe = this.redis.pipeline();
-    // Compressing 10,000 records is seconds of CPU on a busy box: yield between records.
+    // Compressing 10,000 records is seconds of CPU on a busy box: yield between records. The
+    // records go out a pipeline at a time, each sent as soon as it is full: sending 10,000 commands
+    // at once held the event loop for as long as a whole slice of compression, and Redis works on
+    // the first records while the next are compressed (one connection keeps them in order).
     const slice = eventLoopSlicer();
-    for (const a of alerts) {
+    const sent: Array<Promise<Array<[Error | null, unknown]> | null>> = [];
+    let pipe = this.redis.pipeline();
+    for (const [n, a] of alerts.entries()) {
       await slice();
+      if (n > 0 && n % RECORDS_PER_PIPELINE === 0) {
+        sent.push(pipe.exec());
+        pipe = this.redis.pipeline();
+      }
       const key = this.k.alert(a.id);
       pipe.hset(key, {
         status: 'queued',
@@ -334,8 +358,8 @@ export class AlertStore {
       }
       pipe.expire(ik, this.ttl);
     }
-    const res = await pipe.exec();
-    const err = res?.find(([e]) => e)?.[0];
+    sent.push(pipe.exec());
+    const err = (await Promise.all(sent)).flatMap((res) => res ?? []).find(([e]) => e)?.[0];
     if (err) throw err;
     if (batchId && dups.length) {
       const bk = this.k.batch(batchId);
@@ -614,23 +638,22 @@ export class AlertStore {
     if (todo.length === 0) return out;
     const now = String(Date.now());
     const alertPrefix = this.k.alert('');
-    const results = await evalScriptMany(
-      this.redis,
-      CLAIM_LUA,
-      1,
-      todo.map((e) => [
-        this.k.sourceId(e.format, e.sourceId),
-        e.id,
-        this.ttl,
-        now,
-        alertPrefix,
-        e.fingerprint,
-      ]),
-    );
+    // One script call per chunk instead of one per alert: a tenth of the commands to build, send
+    // and run, in the same order (calls on one connection run in order).
+    const calls: Array<Promise<unknown>> = [];
+    for (let i = 0; i < todo.length; i += CLAIMS_PER_CALL) {
+      const chunk = todo.slice(i, i + CLAIMS_PER_CALL);
+      const keys = chunk.map((e) => this.k.sourceId(e.format, e.sourceId));
+      const args = chunk.flatMap((e) => [e.id, e.fingerprint]);
+      calls.push(
+        evalScript(this.redis, CLAIM_LUA, keys.length, ...keys, this.ttl, now, alertPrefix, ...args),
+      );
+    }
+    const results = (await Promise.all(calls)).flat() as string[];
     todo.forEach((e, j) => {
-      const [kind, prior] = (results[j] as [string, string?] | undefined) ?? [];
-      if (kind === 'dup' && prior) out[e.i] = { duplicate: prior };
-      else if (kind === 'reused') out[e.i] = { reused: true };
+      const r = results[j] ?? '';
+      if (r.startsWith('d') && r.length > 1) out[e.i] = { duplicate: r.slice(1) };
+      else if (r === 'r') out[e.i] = { reused: true };
     });
     return out;
   }
