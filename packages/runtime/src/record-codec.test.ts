@@ -25,3 +25,20 @@ it('records written before (a 32 KiB window) and now (8 KiB) read alike; plain J
   // The dictionary still pays: well under half the JSON.
   expect(now.length).toBeLessThan(JSON.stringify(record).length / 2);
 });
+
+it('one reused deflate stream: every record is a stream of its own, as small as a one-shot one', () => {
+  const opts = { dictionary: DICT, level: 6, windowBits: 13, memLevel: 6 };
+  const values = [
+    record,
+    { ...record, name: 'other', n: 1 },
+    { big: 'x'.repeat(200_000) }, // past the shared output buffer: the one-shot path
+    { random: Array.from({ length: 3000 }, (_, i) => (i * 7919) % 65_521) },
+    record,
+  ];
+  const encoded = values.map((v) => encodeJson(v));
+  encoded.forEach((e, i) => {
+    expect(decodeJson(e)).toEqual(values[i]);
+    expect(e.length - 1).toBe(deflateRawSync(Buffer.from(JSON.stringify(values[i])), opts).length);
+  });
+  expect(encoded[4]).toEqual(encoded[0]);
+});

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, createDeflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /**
  * Compact encoding of the large JSON fields of an alert record (the normalized alert with its raw
@@ -13,14 +13,63 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 const V1 = 0x01;
 const DICT_V1 = readFileSync(new URL('../data/record-dict-v1.txt', import.meta.url));
 
+// An 8 KiB window (and a smaller hash table) halves the CPU of a call: setting up the full 32 KiB
+// dictionary and a 64 KiB hash table cost more than compressing a 1-2 KB record, and the
+// dictionary's last 8 KiB (the most common strings are at its end) give all but ~1 byte of the
+// gain. The stream is plain raw DEFLATE with shorter distances: the v1 reader (32 KiB window, the
+// same dictionary) decodes it, so records of both writers read alike.
+const DEFLATE_V1 = { dictionary: DICT_V1, level: 6, windowBits: 13, memLevel: 6 };
+
+/** The native zlib stream behind a `DeflateRaw` (Node's own one-shot functions drive it alike). */
+interface DeflateHandle {
+  writeSync(
+    flush: number,
+    input: Buffer,
+    inOff: number,
+    inLen: number,
+    out: Buffer,
+    outOff: number,
+    outLen: number,
+  ): void;
+  reset(): void;
+}
+
+/**
+ * One deflate stream, reset between records instead of built anew: `deflateRawSync` allocates a
+ * zlib state and a stream object per call, which cost as much as compressing a record. A reset
+ * stream starts again from the same parameters and dictionary, so each record is still a complete
+ * raw DEFLATE stream of its own. Where Node's stream internals are not as expected, or a record
+ * does not fit the output buffer, the one-shot function is used.
+ */
+let reusable: { handle: DeflateHandle; state: Uint32Array; out: Buffer } | null | undefined;
+
+function reusableDeflate(): typeof reusable {
+  if (reusable === undefined) {
+    const d = createDeflateRaw(DEFLATE_V1) as unknown as { _handle?: DeflateHandle; _writeState?: unknown };
+    reusable =
+      typeof d._handle?.writeSync === 'function' &&
+      typeof d._handle.reset === 'function' &&
+      d._writeState instanceof Uint32Array
+        ? { handle: d._handle, state: d._writeState, out: Buffer.allocUnsafe(64 * 1024) }
+        : null;
+  }
+  return reusable;
+}
+
+/** Raw DEFLATE of one record; the answer may be a view of the shared output buffer: copy it at once. */
+function deflateRecord(json: Buffer): Buffer {
+  const z = reusableDeflate();
+  // Raw DEFLATE grows incompressible input by 5 bytes per 16 KiB block at most.
+  if (!z || json.length + 1024 > z.out.length) return deflateRawSync(json, DEFLATE_V1);
+  z.handle.writeSync(constants.Z_FINISH, json, 0, json.length, z.out, 0, z.out.length);
+  const [outLeft = 0, inLeft = 0] = z.state;
+  z.handle.reset();
+  if (inLeft !== 0 || outLeft === 0) return deflateRawSync(json, DEFLATE_V1);
+  return z.out.subarray(0, z.out.length - outLeft);
+}
+
 export function encodeJson(value: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(value));
-  // An 8 KiB window (and a smaller hash table) halves the CPU of a call: setting up the full 32 KiB
-  // dictionary and a 64 KiB hash table cost more than compressing a 1-2 KB record, and the
-  // dictionary's last 8 KiB (the most common strings are at its end) give all but ~1 byte of the
-  // gain. The stream is plain raw DEFLATE with shorter distances: the v1 reader (32 KiB window, the
-  // same dictionary) decodes it, so records of both writers read alike.
-  const packed = deflateRawSync(json, { dictionary: DICT_V1, level: 6, windowBits: 13, memLevel: 6 });
+  const packed = deflateRecord(Buffer.from(JSON.stringify(value)));
   const out = Buffer.allocUnsafe(packed.length + 1);
   out[0] = V1;
   packed.copy(out, 1);
