@@ -3,11 +3,19 @@
  * run on the same Redis (these machines are shared and noisy; only same-run ratios mean anything).
  * Writes bench-report/report.md and report.json. Numbers are reported, never asserted.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { readJson, redisFixture, startPipeline, startRedisServer, waitFor } from '@triage/testing';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import {
+  backlogPipeline,
+  postBacklogBatch,
+  shippedMemoryArgs,
+  usedMemory,
+  waitForBatches,
+  wazuhBacklog,
+} from './backlog.support.ts';
 
 const N = Number(process.env.BENCH_ALERTS ?? 10_000);
 const BATCH = 1000;
@@ -162,11 +170,7 @@ async function pipeline() {
 async function backlog() {
   // On a Redis with the memory settings the project ships (infra/redis.conf: small hashes as
   // listpacks), as a deployment runs it; raw addBulk and the endpoint both run on it.
-  const conf = readFileSync(new URL('../../infra/redis.conf', import.meta.url), 'utf8');
-  const memoryArgs = [...conf.matchAll(/^(hash-max-listpack-\S+)\s+(\S+)\s*$/gm)].flatMap((m) => [
-    `--${m[1]}`,
-    m[2]!,
-  ]);
+  const memoryArgs = shippedMemoryArgs();
   const own = await startRedisServer(memoryArgs);
   const sharedUrl = process.env.REDIS_URL;
   process.env.REDIS_URL = own.url;
@@ -179,19 +183,7 @@ async function backlog() {
 }
 
 async function backlogOn() {
-  const lines = readFileSync(
-    new URL('../fixtures/wazuh/wazuh_alerts_aitads_attack_window_100.ndjson', import.meta.url),
-    'utf8',
-  )
-    .split('\n')
-    .filter((l) => l.trim());
-  // Distinct alerts (a varying alert and agent id), as a real backlog would be.
-  const record = (i: number) => {
-    const a = JSON.parse(lines[i % lines.length]!);
-    a.id = `${a.id}-${i}`;
-    a.agent = { ...a.agent, id: String(i) };
-    return a;
-  };
+  const record = wazuhBacklog();
   const bodies: string[] = [];
   for (let i = 0; i < N; i += BATCH) {
     bodies.push(
@@ -219,30 +211,13 @@ async function backlogOn() {
   await rawQueue.close();
   await rawFx.close();
 
-  const fx = await redisFixture('bench-backlog');
-  const p = await startPipeline({
-    env: {
-      REDIS_URL: fx.url,
-      QUEUE_PREFIX: fx.prefix,
-      WORKER_CONCURRENCY: String(CONCURRENCY),
-      LOG_LEVEL: 'error',
-    },
-    services: { enrich: 0, classify: 0, deliver: 0 },
-  });
+  const { fx, p } = await backlogPipeline('bench-backlog', CONCURRENCY);
   try {
-    const used = async () => Number((await fx.redis.info('memory')).match(/used_memory:(\d+)/)?.[1] ?? 0);
+    const used = () => usedMemory(fx.redis);
     const before = await used();
     const batches: string[] = [];
     const t0 = performance.now();
-    for (const body of bodies) {
-      const res = await fetch(`${p.url}/v1/alerts/batch?lane=backlog`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson' },
-        body,
-      });
-      if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
-      batches.push((await readJson(res)).batch_id);
-    }
+    for (const body of bodies) batches.push(await postBacklogBatch(p.url, body));
     const endpointPerSec = N / ((performance.now() - t0) / 1000);
     const queuedBytes = (await used()) - before;
 
@@ -274,15 +249,7 @@ async function backlogOn() {
     await p.start('enrich');
     await p.start('classify');
     await p.start('deliver');
-    await waitFor(
-      async () => {
-        const sums = await Promise.all(
-          batches.map(async (b) => (await readJson(await fetch(`${p.url}/v1/batches/${b}?limit=1`))).summary),
-        );
-        return sums.reduce((a, x) => a + Number(x.completed) + Number(x.failed), 0) >= total;
-      },
-      { timeoutMs: 1_800_000, intervalMs: 500, message: 'backlog drain' },
-    );
+    await waitForBatches(p.url, batches, total);
     const drainPerSec = total / ((performance.now() - td) / 1000);
     const completedBytes = (await used()) - before;
     return {

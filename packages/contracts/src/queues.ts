@@ -108,9 +108,10 @@ export const JOBS = {
     defaults: {
       attempts: 12,
       backoff: { type: 'exponential', delay: 2000 },
-      // Longer: a classify job retried after a crash re-adds its results job by id, and a kept
-      // completed job is what makes that re-add a no-op instead of a second delivery.
-      removeOnComplete: { age: HOUR, count: 10_000 },
+      // Like enrich and classify: an operator's view only. A classify job run again after a crash
+      // may re-add a results job whose first run completed and is gone; the delivered marker
+      // (AlertStore.delivered) is what keeps that re-add from sending twice, not a kept job.
+      removeOnComplete: { age: HOUR, count: 1000 },
       removeOnFail: { age: 7 * DAY, count: 100_000 },
     },
   },

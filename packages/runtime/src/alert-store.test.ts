@@ -101,6 +101,45 @@ describe('AlertStore', () => {
     expect((await store.get('s1'))?.status).toBe('completed');
   });
 
+  it('keeps only what a final record shows, its instants as epoch ms read back as ISO 8601', async () => {
+    const receivedAt = '2026-11-30T10:15:00.123Z';
+    await store.create([{ id: 't1', alert, received_at: receivedAt }]);
+    await store.setStage('t1', 'enriching');
+    await store.countRedrive('t1');
+    await store.setStage('t1', 'classifying');
+    const before = Date.now();
+    await store.complete('t1', result('FALSE_POSITIVE'));
+    const key = `${fx.prefix}:alert:t1`;
+    expect((await fx.redis.hkeys(key)).sort()).toEqual(
+      ['alert', 'class', 'completed_at', 'name', 'received_at', 'result', 'status'].sort(),
+    );
+    expect(await fx.redis.hget(key, 'received_at')).toBe(String(Date.parse(receivedAt)));
+    const view = await store.get('t1');
+    expect(view?.received_at).toBe(receivedAt);
+    expect(Date.parse(view?.completed_at ?? '')).toBeGreaterThanOrEqual(before);
+    expect(view?.completed_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(await store.intake('t1')).toEqual({ receivedAt: Date.parse(receivedAt), sourceIdReused: false });
+    // A record written before holds ISO strings: read as they are.
+    await fx.redis.hset(key, 'received_at', receivedAt, 'completed_at', '2026-11-30T10:15:01.000Z');
+    expect(await store.get('t1')).toMatchObject({
+      received_at: receivedAt,
+      completed_at: '2026-11-30T10:15:01.000Z',
+    });
+  });
+
+  it('marks a delivered verdict in its record, other messages by a key, never re-creating a record', async () => {
+    await store.create([{ id: 'd1', alert, received_at: 'now' }]);
+    expect(await store.delivered('d1', 'd1')).toBe(false);
+    await store.markDelivered('d1', 'd1');
+    expect(await store.delivered('d1', 'd1')).toBe(true);
+    expect(await store.delivered('d1', 'd1-inc_1')).toBe(false);
+    await store.markDelivered('d1', 'd1-inc_1');
+    expect(await store.delivered('d1', 'd1-inc_1')).toBe(true);
+    expect(await fx.redis.ttl(`${fx.prefix}:delivered:d1-inc_1`)).toBeGreaterThan(0);
+    await store.markDelivered('gone', 'gone');
+    expect(await fx.redis.exists(`${fx.prefix}:alert:gone`)).toBe(0);
+  });
+
   it('recognises re-sent source ids in one round trip', async () => {
     const claims = await store.claimSourceIds([
       { format: 'sentinel', sourceId: 'X-1', fingerprint: 'fa', id: 'n1' },

@@ -74,9 +74,25 @@ const CLASS_FIELD = {
 } as const;
 
 /*
- * Completion is one atomic step: the verdict, the status and the batch counters change together,
- * and only the first completion counts. A job retried after a crash therefore never counts twice.
+ * Fields only an alert in progress needs (when each stage started, for its duration; how often the
+ * sweeper re-drove it): dropped when it becomes final, so a kept record holds no more than it shows.
  */
+const IN_PROGRESS_FIELDS = ["'enriching_started_ms'", "'classifying_started_ms'", "'redrives'"].join(', ');
+
+/**
+ * `received_at` and `completed_at` are stored as epoch milliseconds: an integer takes 9 bytes of a
+ * listpack against 24 for the ISO 8601 string, which is rebuilt on read. Records written before
+ * (and an instant that is not a plain ISO string) hold the string as it is.
+ */
+function storedTime(iso: string): string {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === iso ? String(ms) : iso;
+}
+
+function isoTime(stored: string): string {
+  return /^\d+$/.test(stored) ? new Date(Number(stored)).toISOString() : stored;
+}
+
 /*
  * Batches that listed this alert as a duplicate while it was still running are kept in its record
  * (`dups`, comma-separated batch keys); its completion counts in each of them as well. A batch key
@@ -105,7 +121,7 @@ redis.call('ZREM', KEYS[5], ARGV[#ARGV])
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st or st == 'completed' or st == 'failed' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'completed', 'result', ARGV[1], 'completed_at', ARGV[2], 'class', ARGV[3])
-redis.call('HDEL', KEYS[1], 'enrichment')
+redis.call('HDEL', KEYS[1], 'enrichment', ${IN_PROGRESS_FIELDS})
 if KEYS[2] ~= '' then
   redis.call('HINCRBY', KEYS[2], 'completed', 1)
   redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
@@ -142,6 +158,7 @@ redis.call('ZREM', KEYS[5], ARGV[#ARGV])
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st or st == 'completed' or st == 'failed' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[1], 'completed_at', ARGV[2])
+redis.call('HDEL', KEYS[1], ${IN_PROGRESS_FIELDS})
 if KEYS[2] ~= '' then
   redis.call('HINCRBY', KEYS[2], 'failed', 1)
   redis.call('HSET', KEYS[2], 'last_done_ms', ARGV[3])
@@ -270,6 +287,13 @@ redis.call('HSETNX', KEYS[1], f, ARGV[2])
 return tonumber(redis.call('HGET', KEYS[1], f))
 `;
 
+/* Marks an alert's verdict delivered, in its record; an expired record is not re-created. */
+const MARK_DELIVERED_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'delivered', '1')
+return 1
+`;
+
 /** The normalized alert of a record: its input normalized again, or (older records) as stored. */
 function revive(input?: Buffer | null, alert?: Buffer | null): NormalizedAlert | undefined {
   if (input) {
@@ -325,7 +349,7 @@ export class AlertStore {
       const key = this.k.alert(a.id);
       pipe.hset(key, {
         status: 'queued',
-        received_at: a.received_at,
+        received_at: storedTime(a.received_at),
         name: a.alert.name,
         // Listed with the verdict (one HMGET per row), so a client can match results to its input.
         ...(a.alert.source_id ? { source_id: a.alert.source_id } : {}),
@@ -408,8 +432,8 @@ export class AlertStore {
    * latency) and whether its SIEM id had been seen with other content.
    */
   async intake(id: string): Promise<{ receivedAt?: number; sourceIdReused: boolean }> {
-    const [iso, reused] = await this.redis.hmget(this.k.alert(id), 'received_at', 'source_id_reused');
-    const ms = iso ? Date.parse(iso) : Number.NaN;
+    const [at, reused] = await this.redis.hmget(this.k.alert(id), 'received_at', 'source_id_reused');
+    const ms = at ? Date.parse(isoTime(at)) : Number.NaN;
     return { ...(Number.isFinite(ms) ? { receivedAt: ms } : {}), sourceIdReused: reused === '1' };
   }
 
@@ -430,6 +454,7 @@ export class AlertStore {
     batchId?: string,
     opts: { tiCacheHit?: boolean } = {},
   ): Promise<boolean> {
+    const now = String(Date.now());
     const done = await evalScript(
       this.redis,
       COMPLETE_LUA,
@@ -440,12 +465,12 @@ export class AlertStore {
       this.k.progress,
       this.k.inflight,
       encodeJson(result),
-      new Date().toISOString(),
+      now,
       CLASS_FIELD[result.classification],
       String(result.performance.cost_usd ?? 0),
       result.decided_by === 'cache' ? '1' : '0',
       opts.tiCacheHit ? '1' : '0',
-      String(Date.now()),
+      now,
       id,
     );
     return done === 1;
@@ -468,8 +493,29 @@ export class AlertStore {
     return done === 1;
   }
 
+  /**
+   * Whether webhook message `messageId` about alert `alertId` was delivered already. Exactly-once
+   * delivery rests on this, not on keeping finished results jobs: a results job re-added after its
+   * first run completed and was removed (a classify job run again after a crash or a stall) finds
+   * the marker and sends nothing. The message of an alert's own verdict (`messageId` = `alertId`,
+   * nearly every message) is marked in its record, which outlives any re-add of it (a record that
+   * expired has no verdict left to deliver); other messages (feedback, incidents) by a key each,
+   * kept as long as a record.
+   */
+  async delivered(alertId: string, messageId: string): Promise<boolean> {
+    if (messageId === alertId) return (await this.redis.hget(this.k.alert(alertId), 'delivered')) === '1';
+    return (await this.redis.exists(this.k.delivered(messageId))) === 1;
+  }
+
+  /** Records that webhook message `messageId` about `alertId` was delivered (see `delivered`). */
+  async markDelivered(alertId: string, messageId: string): Promise<void> {
+    if (messageId === alertId) await evalScript(this.redis, MARK_DELIVERED_LUA, 1, this.k.alert(alertId));
+    else await this.redis.set(this.k.delivered(messageId), '1', 'EX', this.ttl);
+  }
+
   /** Marks the alert failed once (after its last attempt). */
   async fail(id: string, error: string, batchId?: string): Promise<boolean> {
+    const now = String(Date.now());
     const done = await evalScript(
       this.redis,
       FAIL_LUA,
@@ -480,8 +526,8 @@ export class AlertStore {
       this.k.progress,
       this.k.inflight,
       error.slice(0, 2000),
-      new Date().toISOString(),
-      String(Date.now()),
+      now,
+      now,
       id,
     );
     return done === 1;
@@ -506,8 +552,8 @@ export class AlertStore {
       id,
       status: status.toString() as AlertStatus,
       ...(batchId ? { batch_id: batchId.toString() } : {}),
-      received_at: receivedAt?.toString() ?? '',
-      ...(completedAt ? { completed_at: completedAt.toString() } : {}),
+      received_at: receivedAt ? isoTime(receivedAt.toString()) : '',
+      ...(completedAt ? { completed_at: isoTime(completedAt.toString()) } : {}),
       ...(error ? { error: error.toString() } : {}),
       alert,
       ...(result ? { result: decodeJson<TriageResult>(result) } : {}),

@@ -13,6 +13,11 @@ export function keys(prefix: string) {
     idempotency: (key: string) => `${prefix}:idem:${key}`,
     sourceId: (format: string, sourceId: string) => `${prefix}:source:${format}:${sourceId}`,
     /**
+     * A webhook message other than an alert's own verdict (feedback, incident) was delivered: its
+     * marker (an alert's verdict is marked in its record, `AlertStore.markDelivered`).
+     */
+    delivered: (messageId: string) => `${prefix}:delivered:${messageId}`,
+    /**
      * ZSET of alerts accepted and not final yet (alert id → when last checked, ms): the stranded-alert
      * sweeper's work list.
      */

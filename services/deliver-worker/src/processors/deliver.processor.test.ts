@@ -269,6 +269,49 @@ describe('deliver processor', () => {
     expect(WebhookEvent.parse(byId.get('m-1')!.body).type).toBe('alert.verdict');
   });
 
+  it('sends nothing again for a message re-added after its finished job was removed', async () => {
+    receiver = await WebhookReceiverFake.start({ secret: SECRET });
+    const h = await harness('readd', receiver.url);
+    await h.add(['once-1']);
+    const update = validated(JOBS.results, {
+      alert_id: 'once-1',
+      event: 'incident.updated',
+      incident: {
+        id: 'inc_00000000000000000001',
+        status: 'open',
+        entity: { type: 'host', value: 'ws-1' },
+        entities: ['host:ws-1'],
+        alert_count: 1,
+        alert_ids: ['once-1'],
+        tactics: [],
+        chain: [],
+        first_seen: '2025-01-01T00:00:00.000Z',
+        last_seen: '2025-01-01T00:00:00.000Z',
+        verdict: 'TRUE_POSITIVE',
+        updated_at: '2025-01-01T00:00:01.000Z',
+      },
+      revision: 1,
+      changes: ['opened'],
+    });
+    await h.queue.add(JOBS.results.name, update, { jobId: 'inc_00000000000000000001-r1' });
+    await waitFor(async () => (await h.queue.getJobCounts('completed')).completed === 2, {
+      message: '2 completed',
+    });
+    // As if retention had dropped them, then a classify job run again re-added both by id.
+    await h.queue.clean(0, 100, 'completed');
+    expect(await h.queue.getJobCounts('completed')).toMatchObject({ completed: 0 });
+    const data = validated(JOBS.results, { alert_id: 'once-1', batch_id: 'b1' });
+    await h.queue.add(JOBS.results.name, data, { jobId: 'once-1' });
+    await h.queue.add(JOBS.results.name, update, { jobId: 'inc_00000000000000000001-r1' });
+    await waitFor(async () => (await h.queue.getJobCounts('completed')).completed === 2, {
+      message: 're-added completed',
+    });
+    expect(receiver.deliveries.map((d) => d.id).sort()).toEqual(['inc_00000000000000000001-r1', 'once-1']);
+    expect(receiver.duplicates).toHaveLength(0);
+    expect((await h.job('once-1')).returnvalue).toEqual({ delivered: false, reason: 'delivered before' });
+    expect(await h.counter('duplicate')).toBe(2);
+  });
+
   it('completes at once without a request when no WEBHOOK_URL is configured', async () => {
     receiver = await WebhookReceiverFake.start({ secret: SECRET });
     const h = await harness('none', undefined);

@@ -30,12 +30,18 @@ export function deliverProcessor(deps: DeliverDeps) {
     // The job id is the message id: the alert id for its verdict, another id for a verdict delivered
     // again (feedback, incident) or an incident update, the same on every retry of one message.
     const messageId = String(job.id ?? data.alert_id);
+    // Sent before and its job since removed, then re-added (a classify job run twice): not again.
+    if (await deps.store.delivered(data.alert_id, messageId)) {
+      deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'duplicate' });
+      return { delivered: false, reason: 'delivered before' };
+    }
+    const sent = { alertId: data.alert_id, messageId };
     if (data.event === 'incident.updated') {
       if (!data.incident) throw new UnrecoverableError(`incident update ${messageId} carries no incident`);
       const body = JSON.stringify(
         buildIncidentPayload({ ...data, incident: data.incident }, messageId, new Date()),
       );
-      return settle(deps, log, job, token, await deps.client.send(messageId, body));
+      return settle(deps, log, job, token, sent, await deps.client.send(messageId, body));
     }
     const view = await deps.store.get(data.alert_id);
     if (!view) log.warn('alert record expired before delivery; sending the verdict without source fields');
@@ -48,7 +54,7 @@ export function deliverProcessor(deps: DeliverDeps) {
       throw new UnrecoverableError(`the verdict of ${data.alert_id} expired before delivery`);
     }
     const body = JSON.stringify(buildPayload({ ...data, result }, view?.alert, new Date()));
-    return settle(deps, log, job, token, await deps.client.send(messageId, body));
+    return settle(deps, log, job, token, sent, await deps.client.send(messageId, body));
   };
 }
 
@@ -58,9 +64,11 @@ async function settle(
   log: Logger,
   job: Job,
   token: string | undefined,
+  sent: { alertId: string; messageId: string },
   out: SendOutcome,
 ): Promise<DeliverResult> {
   if (out.kind === 'delivered') {
+    await deps.store.markDelivered(sent.alertId, sent.messageId);
     deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'delivered' });
     return { delivered: true, status: out.status };
   }
