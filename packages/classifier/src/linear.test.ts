@@ -14,6 +14,10 @@ const PATTERNS = [
   /(?:https?|ftp):\/\/\d{1,3}\.\d{1,3}/i,
   /\bwhoami\b|\bnet (?:user|group)\b/i,
   /[a-z]+\d{3}/,
+  // A table's union: groups with their own flags, more alternatives than re2js's prefilter takes.
+  /(?i:\bmimikatz\b)|(?:ignore.{0,5}previous)|(?i:ΣΟΣ|ſpray)/,
+  new RegExp(Array.from({ length: 40 }, (_, i) => `word${i}x`).join('|'), 'i'),
+  /игнорир\p{L}*\s+все|ты\s+теперь|σος/u,
 ];
 const plainRe2 = (re: RegExp) =>
   RE2JS.compile(RE2JS.translateRegExp(re.source), re.flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0);
@@ -21,7 +25,7 @@ const plainRe2 = (re: RegExp) =>
 describe('linear patterns: literal prefilter', () => {
   it('answers like RE2 on long inputs', () => {
     const alphabet = fc.constantFrom(
-      ...'abcdeiklmnoprstuwz ./:-\\"\'0123456789ſKİΣ'.split(''),
+      ...'abcdeiklmnoprstuwz ./:-\\"\'0123456789ſKİΣσςОᲀ'.split(''),
       'mimikatz',
       'MimiKatz',
       'sekurlſa::',
@@ -34,6 +38,15 @@ describe('linear patterns: literal prefilter', () => {
       '10.0',
       'whoami',
       'net user',
+      'Mimikatz',
+      'ignore previous',
+      'ИГНОРИРУЙ все',
+      'ты теперь',
+      'ΣΟΣ',
+      'σοσ',
+      'SPRAY',
+      'word17x',
+      'WORD39X',
     );
     fc.assert(
       fc.property(fc.array(alphabet, { maxLength: 40 }), fc.nat(), (parts, at) => {

@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js';
+import { mayContain, type Need, needsOf } from './prefilter.ts';
 
 /**
  * Patterns that run over alert text run on RE2 (re2js): matching time is linear in the input
@@ -25,14 +26,12 @@ export class LinearPattern {
     if (all.includes('i')) bits |= RE2JS.CASE_INSENSITIVE;
     if (all.includes('s')) bits |= RE2JS.DOTALL;
     if (all.includes('m')) bits |= RE2JS.MULTILINE;
-    this.translated = RE2JS.translateRegExp(source);
-    this.bits = bits;
-    this.re = RE2JS.compile(this.translated, bits);
+    this.caseInsensitive = all.includes('i');
+    this.re = RE2JS.compile(RE2JS.translateRegExp(source), bits);
   }
 
-  private readonly translated: string;
-  private readonly bits: number;
-  /** Literals a match must contain (see `Need`), worked out when a long input first comes. */
+  private readonly caseInsensitive: boolean;
+  /** Literals a match must contain (prefilter.ts), worked out when a long input first comes. */
   private needs: Need | undefined;
 
   /**
@@ -42,8 +41,8 @@ export class LinearPattern {
    */
   mayMatch(input: string): boolean {
     if (input.length < PREFILTER_MIN) return true;
-    this.needs ??= needsOf(this.translated, this.bits);
-    return this.needs === true || holds(this.needs, lowerOf(input));
+    this.needs ??= needsOf(this.source, this.caseInsensitive);
+    return mayContain(this.needs, input);
   }
 
   /** True when the pattern occurs anywhere in `input` (RE2's DFA path: the cheapest question). */
@@ -69,119 +68,8 @@ export class LinearPattern {
   }
 }
 
-/**
- * What a match must contain, as lower-case ASCII literals: a string (it occurs), every member of
- * `and`, or some member of `or`; `true` when nothing is known. Read from re2js's own prefilter of
- * the pattern compiled case-sensitively (re2js builds none for a case-insensitive pattern), each
- * literal lower-cased, which is sound against the input's lower-case form: ASCII letters fold
- * only to each other, and of the two non-ASCII letters RE2 folds onto ASCII, `toLowerCase` maps
- * the Kelvin sign to `k` and `lowerOf` maps the long s to `s`. A literal with any other non-ASCII
- * character is unknown (its lower case can depend on context, like the Greek final sigma).
- */
-type Need = true | string | { and: Need[] } | { or: Need[] };
-
 /** Shorter inputs go straight to the DFA: the prefilter pays off on long text only. */
 const PREFILTER_MIN = 2048;
-
-interface Re2Prefilter {
-  type: number;
-  str: string;
-  subs: Re2Prefilter[];
-}
-const EXACT = 1;
-const AND = 2;
-const OR = 3;
-
-function needsOf(translated: string, bits: number): Need {
-  let pf: Re2Prefilter | null | undefined;
-  try {
-    const exact = RE2JS.compile(translated, bits & ~RE2JS.CASE_INSENSITIVE) as unknown as {
-      re2Input?: { prefilter?: Re2Prefilter | null };
-    };
-    pf = exact.re2Input?.prefilter;
-  } catch {
-    return true;
-  }
-  return pf ? needOf(pf) : true;
-}
-
-function needOf(pf: Re2Prefilter): Need {
-  switch (pf.type) {
-    case EXACT:
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point
-      return /^[\x00-\x7f]+$/.test(pf.str) ? pf.str.toLowerCase() : true;
-    case AND: {
-      const and = pf.subs.map(needOf).filter((n) => n !== true);
-      return and.length === 0 ? true : and.length === 1 ? and[0]! : { and };
-    }
-    case OR: {
-      const or = pf.subs.map(needOf);
-      return or.some((n) => n === true) ? true : { or };
-    }
-    default:
-      return true;
-  }
-}
-
-function holds(n: Need, text: Lowered): boolean {
-  if (n === true) return true;
-  if (typeof n === 'string') return text.has(n);
-  if ('and' in n) return n.and.every((m) => holds(m, text));
-  return n.or.some((m) => holds(m, text));
-}
-
-/**
- * A long input in lower case, with the ASCII character pairs it contains (one pass): a literal
- * with a pair the text lacks is absent without a search, which on repetitive hostile text is
- * nearly every literal. Answers are kept: the patterns of a table share many literals.
- */
-class Lowered {
-  private readonly text: string;
-  private readonly chars = new Uint8Array(128);
-  private readonly pairs = new Uint8Array(128 * 128);
-  private readonly answers = new Map<string, boolean>();
-  constructor(input: string) {
-    this.text = input.toLowerCase().replaceAll('\u017f', 's');
-    const t = this.text;
-    let prev = 128;
-    for (let i = 0; i < t.length; i++) {
-      const c = t.charCodeAt(i);
-      if (c >= 128) {
-        prev = 128;
-        continue;
-      }
-      this.chars[c] = 1;
-      if (prev < 128) this.pairs[prev * 128 + c] = 1;
-      prev = c;
-    }
-  }
-
-  has(literal: string): boolean {
-    let known = this.answers.get(literal);
-    if (known === undefined) {
-      known = this.pairsPresent(literal) && this.text.includes(literal);
-      this.answers.set(literal, known);
-    }
-    return known;
-  }
-
-  private pairsPresent(literal: string): boolean {
-    if (this.chars[literal.charCodeAt(0)] === 0) return false;
-    for (let i = 1; i < literal.length; i++) {
-      if (this.pairs[literal.charCodeAt(i - 1) * 128 + literal.charCodeAt(i)] === 0) return false;
-    }
-    return true;
-  }
-}
-
-/** The last few long inputs, lowered: every pattern of a table asks about the same text. */
-const lowered: Array<[string, Lowered]> = [];
-function lowerOf(input: string): Lowered {
-  for (const [s, l] of lowered) if (s === input) return l;
-  const l = new Lowered(input);
-  if (lowered.unshift([input, l]) > 8) lowered.pop();
-  return l;
-}
 
 /**
  * Many patterns over one text in about one pass: RE2 tests the union of all of them first (its

@@ -70,27 +70,45 @@ export function refang(text: string): string {
 
 /**
  * Drops sentence / JSON punctuation glued to the end of a URL; a closing bracket stays when
- * balanced. Bracket counts are taken once and updated as characters come off: recounting per
- * character was quadratic (80 s of CPU for a 65 KB run of `)`).
+ * balanced. Bracket counts are taken once (one pass, and only when a bracket ends the URL) and
+ * updated as characters come off: recounting per character was quadratic (80 s of CPU for a
+ * 65 KB run of `)`).
  */
 function trimUrl(url: string): string {
-  const open: Record<string, number> = { ')': count(url, '('), ']': count(url, '['), '}': count(url, '{') };
-  const close: Record<string, number> = { ')': count(url, ')'), ']': count(url, ']'), '}': count(url, '}') };
+  let open: Record<string, number> | undefined;
+  let close: Record<string, number> | undefined;
   let end = url.length;
   while (end > 0) {
     const last = url[end - 1]!;
-    if (`"',;.!?:>`.includes(last)) end--;
-    else if (last in close && open[last]! < close[last]!) {
-      close[last]!--;
+    if (`"',;.!?:>`.includes(last)) {
       end--;
-    } else break;
+      continue;
+    }
+    if (!(last === ')' || last === ']' || last === '}')) break;
+    if (!open || !close) {
+      const n = bracketCounts(url);
+      open = { ')': n[0]!, ']': n[1]!, '}': n[2]! };
+      close = { ')': n[3]!, ']': n[4]!, '}': n[5]! };
+    }
+    if (open[last]! >= close[last]!) break;
+    close[last]!--;
+    end--;
   }
   return url.slice(0, end);
 }
 
-function count(s: string, ch: string): number {
-  let n = 0;
-  for (const c of s) if (c === ch) n++;
+/** Counts of `(`, `[`, `{`, `)`, `]`, `}` in `s`. */
+function bracketCounts(s: string): number[] {
+  const n = [0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x28) n[0]!++;
+    else if (c === 0x5b) n[1]!++;
+    else if (c === 0x7b) n[2]!++;
+    else if (c === 0x29) n[3]!++;
+    else if (c === 0x5d) n[4]!++;
+    else if (c === 0x7d) n[5]!++;
+  }
   return n;
 }
 
@@ -104,6 +122,11 @@ class Collector {
   private readonly allowlist: Allowlist | undefined;
   private readonly max: number;
   chars = 0;
+  /**
+   * Texts already scanned, with what was looked for (1: hashes, 2: host names): the same text
+   * often comes several times (a description, its signal, the raw field it was read from).
+   */
+  readonly scanned = new Map<string, number>();
 
   constructor(options: ExtractOptions) {
     this.allowlist = options.allowlist;
@@ -134,8 +157,24 @@ class Collector {
     return true;
   }
 
+  /** Answers of `url` and `domain` so far: hostile text repeats one candidate thousands of times. */
+  private readonly tried = new Map<string, boolean>();
+  private once(kind: string, text: string, read: () => boolean): boolean {
+    const key = `${kind}\u0000${text}`;
+    let ok = this.tried.get(key);
+    if (ok === undefined) {
+      ok = read();
+      this.tried.set(key, ok);
+    }
+    return ok;
+  }
+
   /** `fromText`: found in free text, where `setup.py`-style names are files, not hosts. */
   domain(text: string, fromText: boolean): boolean {
+    return this.once(fromText ? 'text-domain' : 'domain', text, () => this.readDomain(text, fromText));
+  }
+
+  private readDomain(text: string, fromText: boolean): boolean {
     const d = text.trim().toLowerCase().replace(/\.$/, '');
     if (d.length > 253 || !DOMAIN_SYNTAX.test(d) || !hasKnownTld(d)) return false;
     const labels = d.split('.');
@@ -145,6 +184,10 @@ class Collector {
   }
 
   url(text: string): boolean {
+    return this.once('url', text, () => this.readUrl(text));
+  }
+
+  private readUrl(text: string): boolean {
     let u: URL;
     try {
       u = new URL(trimUrl(refang(text.trim())));
@@ -187,7 +230,12 @@ const ALL: ScanOptions = { hashes: true, domains: true };
 /** Finds every observable in one string. Order matters: URLs and emails are removed before hosts are searched. */
 function scanText(raw: string, c: Collector, opts: ScanOptions = ALL): void {
   if (c.full || c.chars >= MAX_TOTAL_CHARS) return;
-  let text = refang(raw.length > MAX_STRING_CHARS ? raw.slice(0, MAX_STRING_CHARS) : raw);
+  const cut = raw.length > MAX_STRING_CHARS ? raw.slice(0, MAX_STRING_CHARS) : raw;
+  const wanted = (opts.hashes ? 1 : 0) | (opts.domains ? 2 : 0);
+  const before = c.scanned.get(cut);
+  if (before !== undefined && (before & wanted) === wanted) return;
+  c.scanned.set(cut, (before ?? 0) | wanted);
+  let text = refang(cut);
   c.chars += text.length;
 
   for (const m of text.matchAll(RE.url)) c.url(m[0]);
