@@ -81,20 +81,31 @@ function literal(s: string, caseInsensitive: boolean): Need {
 
 const lower = (s: string) => s.toLowerCase().replaceAll('\u017f', 's');
 
-/** The top-level alternatives of a regex source (`|` outside groups and classes). */
-function split(source: string): string[] {
-  const out: string[] = [];
+/**
+ * The grouping characters of a regex source outside escapes and classes: each `(`, `)` and `|`
+ * with its index and the group depth after it.
+ */
+function* structure(source: string): Generator<[number, string, number]> {
   let depth = 0;
   let inClass = false;
-  let start = 0;
   for (let i = 0; i < source.length; i++) {
-    const c = source[i];
+    const c = source[i]!;
     if (c === '\\') i++;
     else if (inClass) inClass = c !== ']';
     else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) {
+    else if (c === '(' || c === ')' || c === '|') {
+      depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+      yield [i, c, depth];
+    }
+  }
+}
+
+/** The top-level alternatives of a regex source (`|` outside groups and classes). */
+function split(source: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (const [i, c, depth] of structure(source)) {
+    if (c === '|' && depth === 0) {
       out.push(source.slice(start, i));
       start = i + 1;
     }
@@ -110,15 +121,8 @@ function innerOfGroup(source: string): { flags: string; body: string } | undefin
   const flags = source.slice(2, colon);
   if (colon < 0 || !/^[imsu-]*$/.test(flags)) return undefined;
   // The group opened at 0 must close at the very end.
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') i++;
-    else if (inClass) inClass = c !== ']';
-    else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0 && i !== source.length - 1) return undefined;
+  for (const [i, c, depth] of structure(source)) {
+    if (c === ')' && depth === 0 && i !== source.length - 1) return undefined;
   }
   return { flags, body: source.slice(colon + 1, -1) };
 }
