@@ -75,27 +75,27 @@ export function refang(text: string): string {
  * 65 KB run of `)`).
  */
 function trimUrl(url: string): string {
-  let open: Record<string, number> | undefined;
-  let close: Record<string, number> | undefined;
+  let n: number[] | undefined;
   let end = url.length;
   while (end > 0) {
-    const last = url[end - 1]!;
-    if (`"',;.!?:>`.includes(last)) {
+    const c = url.charCodeAt(end - 1);
+    if (TRAILING.includes(c)) {
       end--;
       continue;
     }
-    if (!(last === ')' || last === ']' || last === '}')) break;
-    if (!open || !close) {
-      const n = bracketCounts(url);
-      open = { ')': n[0]!, ']': n[1]!, '}': n[2]! };
-      close = { ')': n[3]!, ']': n[4]!, '}': n[5]! };
-    }
-    if (open[last]! >= close[last]!) break;
-    close[last]!--;
+    const k = c === 0x29 ? 0 : c === 0x5d ? 1 : c === 0x7d ? 2 : -1;
+    if (k < 0) break;
+    n ??= bracketCounts(url);
+    // Balanced (as many opened as closed): the bracket is part of the URL.
+    if (n[k]! >= n[k + 3]!) break;
+    n[k + 3]!--;
     end--;
   }
   return url.slice(0, end);
 }
+
+/** `"',;.!?:>`: punctuation a sentence or a JSON string glues to the end of a URL. */
+const TRAILING = [0x22, 0x27, 0x2c, 0x3b, 0x2e, 0x21, 0x3f, 0x3a, 0x3e];
 
 /** Counts of `(`, `[`, `{`, `)`, `]`, `}` in `s`. */
 function bracketCounts(s: string): number[] {
@@ -148,6 +148,10 @@ class Collector {
   }
 
   ip(text: string): boolean {
+    return this.once('ip', text, () => this.readIp(text));
+  }
+
+  private readIp(text: string): boolean {
     const canonical = canonicalIp(text.trim().replace(/^\[|\]$/g, ''));
     if (!canonical) return false;
     // ::ffff:a.b.c.d is the IPv4 host on a dual-stack socket: look it up as that IPv4.
@@ -158,13 +162,17 @@ class Collector {
   }
 
   /** Answers of `url` and `domain` so far: hostile text repeats one candidate thousands of times. */
-  private readonly tried = new Map<string, boolean>();
+  private readonly tried = new Map<string, Map<string, boolean>>();
   private once(kind: string, text: string, read: () => boolean): boolean {
-    const key = `${kind}\u0000${text}`;
-    let ok = this.tried.get(key);
+    let answers = this.tried.get(kind);
+    if (!answers) {
+      answers = new Map();
+      this.tried.set(kind, answers);
+    }
+    let ok = answers.get(text);
     if (ok === undefined) {
       ok = read();
-      this.tried.set(key, ok);
+      answers.set(text, ok);
     }
     return ok;
   }
@@ -238,18 +246,27 @@ function scanText(raw: string, c: Collector, opts: ScanOptions = ALL): void {
   let text = refang(cut);
   c.chars += text.length;
 
-  for (const m of text.matchAll(RE.url)) c.url(m[0]);
-  text = blank(text, RE.url);
-  for (const m of text.matchAll(RE.email)) {
-    const domain = m[0].slice(m[0].lastIndexOf('@') + 1).toLowerCase();
-    if (hasKnownTld(domain)) c.email(m[0]);
+  // Each pattern runs only where the character every match holds occurs (`://`, `@`, `:`, `.`):
+  // the email pattern alone looks up to 64 characters ahead from every position of a text.
+  if (text.includes('://')) {
+    for (const m of text.matchAll(RE.url)) c.url(m[0]);
+    text = blank(text, RE.url);
   }
-  // An email's domain is the mailbox provider, not an indicator: blank it before searching for hosts.
-  text = blank(text, RE.email);
+  if (text.includes('@')) {
+    for (const m of text.matchAll(RE.email)) {
+      const domain = m[0].slice(m[0].lastIndexOf('@') + 1).toLowerCase();
+      if (hasKnownTld(domain)) c.email(m[0]);
+    }
+    // An email's domain is the mailbox provider, not an indicator: blank it before searching for hosts.
+    text = blank(text, RE.email);
+  }
   if (opts.hashes) for (const m of text.matchAll(RE.hash)) c.hash(m[0]);
   // IPv6 first: `::ffff:1.2.3.4` and `64:ff9b::1.2.3.4` end in a dotted quad the IPv4 pattern would take.
-  for (const m of text.matchAll(RE.ipv6)) if (/[0-9a-f]/i.test(m[0])) c.ip(m[0]);
-  text = blank(text, RE.ipv6);
+  if (text.includes(':')) {
+    for (const m of text.matchAll(RE.ipv6)) if (/[0-9a-f]/i.test(m[0])) c.ip(m[0]);
+    text = blank(text, RE.ipv6);
+  }
+  if (!text.includes('.')) return;
   for (const m of text.matchAll(RE.ipv4)) c.ip(m[0]);
   text = blank(text, RE.ipv4);
   if (opts.domains) for (const m of text.matchAll(RE.domain)) c.domain(m[0], true);
