@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 import { eventLoopSlicer } from './event-loop-slicer.ts';
 import { keys } from './keys.ts';
 import { evalScript, evalScriptMany } from './lua.ts';
-import { decodeJson, encodeJson } from './record-codec.ts';
+import { decodeJson, encodeJson, encodeVerdict } from './record-codec.ts';
 
 export interface NewAlert {
   id: string;
@@ -464,7 +464,7 @@ export class AlertStore {
       this.k.completedChannel,
       this.k.progress,
       this.k.inflight,
-      encodeJson(result),
+      encodeVerdict(result),
       now,
       CLASS_FIELD[result.classification],
       String(result.performance.cost_usd ?? 0),
@@ -487,7 +487,7 @@ export class AlertStore {
       2,
       this.k.alert(id),
       batchId ? this.k.batch(batchId) : '',
-      encodeJson(result),
+      encodeVerdict(result),
       CLASS_FIELD[result.classification],
     );
     return done === 1;

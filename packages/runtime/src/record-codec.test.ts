@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { expect, it } from 'vitest';
-import { decodeJson, encodeJson } from './record-codec.ts';
+import { decodeJson, encodeJson, encodeVerdict } from './record-codec.ts';
 
 const DICT = readFileSync(new URL('../data/record-dict-v1.txt', import.meta.url));
 const record = {
@@ -41,4 +41,38 @@ it('one reused deflate stream: every record is a stream of its own, as small as 
     expect(e.length - 1).toBe(deflateRawSync(Buffer.from(JSON.stringify(values[i])), opts).length);
   });
   expect(encoded[4]).toEqual(encoded[0]);
+});
+
+it('verdicts have a dictionary of their own (v2): read back alike, smaller than with the records’ one', () => {
+  const verdict = {
+    classification: 'FALSE_POSITIVE',
+    confidence: 81,
+    severity: 'Low',
+    title: 'Benign: Dovecot Authentication Success.',
+    reasoning: [
+      'Routine successful authentication ("Authentication Success"): successful logins are the bulk of authentication logs; alone they are users doing their work.',
+      'Rules score -4 (TRUE_POSITIVE at ≥ 3, FALSE_POSITIVE at ≤ -2.5).',
+    ],
+    mitre: [{ id: 'T1078', name: 'Valid Accounts', tactic: 'initial-access' }],
+    threat_intel: {},
+    decided_by: 'rules',
+    flags: [],
+    performance: {
+      processing_time: 0.1,
+      from_cache: false,
+      cost: '$0.0000',
+      cost_usd: 0,
+      tokens: { input: 0, output: 0 },
+    },
+    disposition: 'recommended_close',
+  };
+  const v2 = encodeVerdict(verdict);
+  expect(v2[0]).toBe(0x02);
+  expect(decodeJson(v2)).toEqual(verdict);
+  // Verdicts written before with v1 still read.
+  expect(decodeJson(encodeJson(verdict))).toEqual(verdict);
+  expect(v2.length).toBeLessThan(encodeJson(verdict).length * 0.75);
+  // The reused streams of the two versions keep their own dictionaries.
+  expect(decodeJson(encodeJson(record))).toEqual(record);
+  expect(decodeJson(encodeVerdict(record))).toEqual(record);
 });
