@@ -111,7 +111,7 @@ describe('AlertStore', () => {
     await store.complete('t1', result('FALSE_POSITIVE'));
     const key = `${fx.prefix}:alert:t1`;
     expect((await fx.redis.hkeys(key)).sort()).toEqual(
-      ['alert', 'class', 'completed_at', 'name', 'received_at', 'result', 'status'].sort(),
+      ['alert', 'class', 'completed_at', 'format', 'name', 'received_at', 'result', 'status'].sort(),
     );
     expect(await fx.redis.hget(key, 'received_at')).toBe(String(Date.parse(receivedAt)));
     const view = await store.get('t1');
@@ -125,6 +125,24 @@ describe('AlertStore', () => {
       received_at: receivedAt,
       completed_at: '2026-11-30T10:15:01.000Z',
     });
+  });
+
+  it('reads the source fields a webhook carries as stored, a record written before them whole', async () => {
+    const sourced = { ...alert, format: 'wazuh' as const, source_id: 'w-1', name: 'sshd' };
+    await store.create([{ id: 'src1', alert: sourced, received_at: 'now', batch_id: 'b9' }]);
+    await store.complete('src1', result('NEEDS_REVIEW'), 'b9');
+    const expected = {
+      status: 'completed',
+      batch_id: 'b9',
+      format: 'wazuh',
+      name: 'sshd',
+      source_id: 'w-1',
+      result: result('NEEDS_REVIEW'),
+    };
+    expect(await store.source('src1')).toEqual(expected);
+    await fx.redis.hdel(`${fx.prefix}:alert:src1`, 'format');
+    expect(await store.source('src1')).toMatchObject(expected);
+    expect(await store.source('nope')).toBeUndefined();
   });
 
   it('marks a delivered verdict in its record, other messages by a key, never re-creating a record', async () => {

@@ -31,6 +31,16 @@ export interface NewAlert {
   source_id_reused?: boolean;
 }
 
+/** An alert's status, verdict and source fields (`AlertStore.source`). */
+export interface AlertSource {
+  status: AlertStatus;
+  batch_id?: string;
+  result?: TriageResult;
+  format: AlertFormat;
+  name: string;
+  source_id?: string;
+}
+
 /** Where an alert in progress stands, for the stranded-alert sweeper (`AlertStore.progressOf`). */
 export interface AlertProgress {
   id: string;
@@ -351,6 +361,9 @@ export class AlertStore {
         status: 'queued',
         received_at: storedTime(a.received_at),
         name: a.alert.name,
+        // With the name and source id, what a webhook tells of the source without normalizing the
+        // submission again (`source`).
+        format: a.alert.format,
         // Listed with the verdict (one HMGET per row), so a client can match results to its input.
         ...(a.alert.source_id ? { source_id: a.alert.source_id } : {}),
         ...(a.input
@@ -557,6 +570,44 @@ export class AlertStore {
       ...(error ? { error: error.toString() } : {}),
       alert,
       ...(result ? { result: decodeJson<TriageResult>(result) } : {}),
+    };
+  }
+
+  /**
+   * Status, verdict and source fields of an alert, read as stored: no submission normalized again
+   * (what a webhook carries). Records written before the format was stored are read whole.
+   */
+  async source(id: string): Promise<AlertSource | undefined> {
+    const [status, batchId, result, format, name, sourceId] = await this.redis.hmgetBuffer(
+      this.k.alert(id),
+      'status',
+      'batch_id',
+      'result',
+      'format',
+      'name',
+      'source_id',
+    );
+    if (!status) return undefined;
+    if (!format || !name) {
+      const view = await this.get(id);
+      if (!view) return undefined;
+      const { alert } = view;
+      return {
+        status: view.status,
+        ...(view.batch_id ? { batch_id: view.batch_id } : {}),
+        ...(view.result ? { result: view.result } : {}),
+        format: alert.format,
+        name: alert.name,
+        ...(alert.source_id ? { source_id: alert.source_id } : {}),
+      };
+    }
+    return {
+      status: status.toString() as AlertStatus,
+      ...(batchId ? { batch_id: batchId.toString() } : {}),
+      ...(result ? { result: decodeJson<TriageResult>(result) } : {}),
+      format: format.toString() as AlertFormat,
+      name: name.toString(),
+      ...(sourceId ? { source_id: sourceId.toString() } : {}),
     };
   }
 

@@ -12,7 +12,7 @@ export type { IncidentWebhookPayload, WebhookEvent, WebhookPayload } from '@tria
 
 export function buildPayload(
   job: ResultJob & { result: TriageResult },
-  alert: NormalizedAlert | undefined,
+  alert: Pick<NormalizedAlert, 'format' | 'name' | 'source_id'> | undefined,
   now: Date,
 ): WebhookPayload {
   return {

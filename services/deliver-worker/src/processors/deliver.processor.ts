@@ -43,7 +43,7 @@ export function deliverProcessor(deps: DeliverDeps) {
       );
       return settle(deps, log, job, token, sent, await deps.client.send(messageId, body));
     }
-    const view = await deps.store.get(data.alert_id);
+    const view = await deps.store.source(data.alert_id);
     if (!view) log.warn('alert record expired before delivery; sending the verdict without source fields');
     const result = data.result ?? view?.result;
     if (!result) {
@@ -53,7 +53,7 @@ export function deliverProcessor(deps: DeliverDeps) {
       }
       throw new UnrecoverableError(`the verdict of ${data.alert_id} expired before delivery`);
     }
-    const body = JSON.stringify(buildPayload({ ...data, result }, view?.alert, new Date()));
+    const body = JSON.stringify(buildPayload({ ...data, result }, view, new Date()));
     return settle(deps, log, job, token, sent, await deps.client.send(messageId, body));
   };
 }
