@@ -16,6 +16,7 @@ import {
   waitForBatches,
   wazuhBacklog,
 } from './backlog.support.ts';
+import { worstInputs, worstInputsMd } from './worst-inputs.ts';
 
 const N = Number(process.env.BENCH_ALERTS ?? 10_000);
 const BATCH = 1000;
@@ -275,6 +276,8 @@ async function backlogOn() {
   }
 }
 
+// First, before the pipeline's processes load the machine.
+const worst = worstInputs();
 const base = await baseline();
 const pipe = await pipeline();
 const back = await backlog();
@@ -286,6 +289,7 @@ const report = {
   baseline: base,
   pipeline: pipe,
   backlog: back,
+  worstInputs: worst,
   ratio: {
     completeVsBaseline: pipe.completePerSec / base.completePerSec,
     ingestVsAddBulk: back.ingestRatio,
@@ -317,7 +321,8 @@ against ${f(back.rawAddPerSec)}/s for raw BullMQ \`addBulk\` of the same records
 Redis per queued alert (on a Redis with the shipped memory settings, \`${back.redisArgs}\`): **${(back.bytesPerQueuedAlert / 1024).toFixed(2)} KiB** (${f(back.bytesPerQueuedAlert)} bytes; ≈ ${back.millionGb.toFixed(1)} GiB for a million);
 per completed alert still queryable after the drain (record, verdict, retained jobs): **${(back.bytesPerCompletedAlert / 1024).toFixed(2)} KiB** (${f(back.bytesPerCompletedAlert)} bytes).
 Drained by one process of each worker at ${f(back.drainPerSec)} alerts/s (≈ ${back.millionHours.toFixed(1)} h for a million on this machine; add worker processes or machines to go faster).
-`;
+
+${worstInputsMd(worst)}`;
 writeFileSync('bench-report/report.md', md);
 process.stdout.write(md);
 process.exit(0);

@@ -75,11 +75,11 @@ export function refang(text: string): string {
  * 65 KB run of `)`).
  */
 function trimUrl(url: string): string {
-  let n: number[] | undefined;
+  let n: Int32Array | undefined;
   let end = url.length;
   while (end > 0) {
     const c = url.charCodeAt(end - 1);
-    if (TRAILING.includes(c)) {
+    if (trailing(c)) {
       end--;
       continue;
     }
@@ -95,11 +95,23 @@ function trimUrl(url: string): string {
 }
 
 /** `"',;.!?:>`: punctuation a sentence or a JSON string glues to the end of a URL. */
-const TRAILING = [0x22, 0x27, 0x2c, 0x3b, 0x2e, 0x21, 0x3f, 0x3a, 0x3e];
+function trailing(c: number): boolean {
+  return (
+    c === 0x22 ||
+    c === 0x27 ||
+    c === 0x2c ||
+    c === 0x3b ||
+    c === 0x2e ||
+    c === 0x21 ||
+    c === 0x3f ||
+    c === 0x3a ||
+    c === 0x3e
+  );
+}
 
-/** Counts of `(`, `[`, `{`, `)`, `]`, `}` in `s`. */
-function bracketCounts(s: string): number[] {
-  const n = [0, 0, 0, 0, 0, 0];
+/** Counts of `(`, `[`, `{`, `)`, `]`, `}` in `s`, in that order. */
+function bracketCounts(s: string): Int32Array {
+  const n = new Int32Array(6);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x28) n[0]!++;
