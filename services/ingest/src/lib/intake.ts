@@ -41,8 +41,8 @@ export interface IntakeResult {
   batchId?: string;
 }
 
-/** Jobs per `addBulk` call (one MULTI each). */
-const JOBS_PER_ADD = 1000;
+/** New alerts stored per pipeline and enqueued per `addBulk` (one MULTI) by `storeAndEnqueue`. */
+const ALERTS_PER_CHUNK = 500;
 
 /** Redis did not take the alerts (away, or out of memory): nothing was accepted, retry later. */
 function refused(err: unknown): AppError {
@@ -181,10 +181,9 @@ export class Intake {
         // The lookups these alerts will need (for the ETA; nothing without a provider key). An
         // estimate only: failing to record it never refuses alerts.
         await Promise.all([
-          this.store.create(fresh, batchId, entries, lane),
+          this.storeAndEnqueue(fresh, batchId, entries, lane),
           this.lookups?.track(fresh.map((a) => a.alert)).catch(() => undefined),
         ]);
-        await withRedisTimeout(this.enqueue(fresh, lane), 10_000, 'enqueue');
       } catch (err) {
         await this.store.forget(fresh, batchId).catch(() => undefined);
         throw refused(err);
@@ -195,37 +194,51 @@ export class Intake {
   }
 
   /**
-   * One enrich job per new alert, `addBulk` a chunk at a time with the event loop given back in
-   * between (building 10,000 jobs in one call held it for a third of a second), all chunks in
-   * flight at once. When a chunk fails, the jobs of the chunks that went in are removed again
-   * (best effort; a job left behind finds no record and fails alone) and the request is refused.
+   * Stores the records and adds one enrich job per new alert, a chunk at a time: a chunk's jobs go
+   * in once Redis has its records (a job never finds its record missing), and Redis runs them while
+   * the next chunk is compressed, so neither waits for the other. The batch's summary and listing
+   * are written first, so its counters and lane exist before any of its jobs can run. When a chunk
+   * fails, the jobs of the chunks that went in are removed again (best effort; a job left behind
+   * finds no record and fails alone) and the caller forgets the rest.
    */
-  private async enqueue(fresh: NewAlert[], lane: Lane): Promise<void> {
-    const slice = eventLoopSlicer();
+  private async storeAndEnqueue(
+    fresh: NewAlert[],
+    batchId: string | undefined,
+    entries: BatchEntry[],
+    lane: Lane,
+  ): Promise<void> {
+    if (batchId) await this.store.create([], batchId, entries, lane);
     const chunks: NewAlert[][] = [];
     const adds: Array<Promise<unknown>> = [];
-    for (let i = 0; i < fresh.length; i += JOBS_PER_ADD) {
-      await slice();
-      const chunk = fresh.slice(i, i + JOBS_PER_ADD);
+    let failure: { reason: unknown } | undefined;
+    for (let i = 0; i < fresh.length && !failure; i += ALERTS_PER_CHUNK) {
+      const chunk = fresh.slice(i, i + ALERTS_PER_CHUNK);
+      try {
+        await this.store.create(chunk);
+      } catch (reason) {
+        failure = { reason };
+        break;
+      }
       chunks.push(chunk);
-      adds.push(
-        this.enrich.addBulk(
-          chunk.map((a) => ({
-            name: JOBS.enrich.name,
-            data: validated(JOBS.enrich, {
-              alert_id: a.id,
-              ...(a.batch_id ? { batch_id: a.batch_id } : {}),
-            }),
-            opts: { jobId: a.id, priority: jobPriority(a.alert.severity, lane) },
-          })),
-        ),
-      );
+      const add = withRedisTimeout(this.enrich.addBulk(chunk.map((a) => job(a, lane))), 10_000, 'enqueue');
+      add.catch((reason: unknown) => {
+        failure ??= { reason };
+      });
+      adds.push(add);
     }
     const settled = await Promise.allSettled(adds);
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (!failed) return;
+    if (!failure) return;
     const added = chunks.filter((_, c) => settled[c]?.status === 'fulfilled').flat();
     await Promise.allSettled(added.map((a) => this.enrich.remove(a.id)));
-    throw failed.reason;
+    throw failure.reason;
   }
+}
+
+/** The enrich job of a new alert. */
+function job(a: NewAlert, lane: Lane) {
+  return {
+    name: JOBS.enrich.name,
+    data: validated(JOBS.enrich, { alert_id: a.id, ...(a.batch_id ? { batch_id: a.batch_id } : {}) }),
+    opts: { jobId: a.id, priority: jobPriority(a.alert.severity, lane) },
+  };
 }

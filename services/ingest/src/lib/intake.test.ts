@@ -1,0 +1,78 @@
+import { type AlertJob, JOBS } from '@triage/contracts';
+import { AlertStore, createQueue, Metrics } from '@triage/runtime';
+import { type RedisFixture, redisFixture } from '@triage/testing';
+import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Intake } from './intake.ts';
+
+const alert = (i: number) => ({
+  rule: { id: '5710', level: 5, description: 'sshd: attempt to login using a non-existent user' },
+  agent: { id: String(i), name: `host-${i}` },
+  manager: { name: 'wazuh.manager' },
+  full_log: `Failed password for invalid user u${i} from 203.0.113.7 port 4242 ssh2`,
+  id: `1796000000.${i}`,
+});
+
+let fx: RedisFixture;
+let connection: Redis;
+let queue: Queue<AlertJob>;
+let store: AlertStore;
+
+/** Jobs waiting in the enrich queue (with or without a priority). */
+async function queued(): Promise<number> {
+  const c = await queue.getJobCounts('prioritized', 'waiting');
+  return (c.prioritized ?? 0) + (c.waiting ?? 0);
+}
+
+beforeAll(async () => {
+  fx = await redisFixture('intake');
+  connection = new Redis(fx.url, { maxRetriesPerRequest: null });
+  queue = createQueue(JOBS.enrich, connection, fx.prefix) as Queue<AlertJob>;
+  store = new AlertStore(fx.redis, fx.prefix, 3600);
+});
+
+afterAll(async () => {
+  await queue.close();
+  connection.disconnect();
+  await fx.close();
+});
+
+describe('Intake, a batch in chunks', () => {
+  it('stores and enqueues every alert of a batch larger than a chunk, each job with its record', async () => {
+    const intake = new Intake(store, queue, new Metrics());
+    const items = Array.from({ length: 1203 }, (_, i) => ({ index: i, value: alert(i) }));
+    const res = await intake.accept(items, { batch: true, lane: 'backlog' });
+    expect(res.ids).toHaveLength(1203);
+    expect(await store.batchSummary(res.batchId!)).toMatchObject({ total: 1203, lane: 'backlog' });
+    expect(await queued()).toBe(1203);
+    expect((await store.statuses([res.ids[0]!, res.ids[1202]!])).map((s) => s.status)).toEqual([
+      'queued',
+      'queued',
+    ]);
+  });
+
+  it('when a later chunk cannot be enqueued, nothing of the batch stays: jobs, records, claims', async () => {
+    await queue.obliterate({ force: true });
+    let calls = 0;
+    const failing = new Proxy(queue, {
+      get(target, prop, receiver) {
+        if (prop === 'addBulk') {
+          return (jobs: Parameters<Queue<AlertJob>['addBulk']>[0]) =>
+            ++calls === 2 ? Promise.reject(new Error('OOM command not allowed')) : target.addBulk(jobs);
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const intake = new Intake(store, failing, new Metrics());
+    const items = Array.from({ length: 1200 }, (_, i) => ({ index: i, value: alert(10_000 + i) }));
+    await expect(intake.accept(items, { batch: true })).rejects.toMatchObject({ code: 'REDIS_FULL' });
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(await queued()).toBe(0);
+    // The same alerts again are new (their claims were released), and all go in.
+    const again = await new Intake(store, queue, new Metrics()).accept(items, { batch: true });
+    expect(again.ids).toHaveLength(1200);
+    expect(again.duplicate.every((d) => !d)).toBe(true);
+  });
+});
