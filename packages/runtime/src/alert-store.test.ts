@@ -106,6 +106,21 @@ describe('AlertStore', () => {
     await store.create([{ id: 't1', alert, received_at: receivedAt }]);
     await store.setStage('t1', 'enriching');
     await store.countRedrive('t1');
+    // Enrich leaves its normalized alert for classify, which reads it instead of normalizing again.
+    const enriched = { ...alert, name: 'as enrich saw it' };
+    const enrichment = {
+      observables: [],
+      intel: {},
+      partial: false,
+      missing: [],
+      cache: { hits: 0, misses: 0 },
+    };
+    await store.saveEnrichment('t1', enrichment, enriched);
+    expect(await store.loadAlert('t1')).toEqual(enriched);
+    // One too large for the record's compact encoding is not kept.
+    const big = { ...alert, raw: { blob: Array.from({ length: 400 }, (_, i) => `v${i * 7919}`) } };
+    await store.saveEnrichment('t1', enrichment, big);
+    expect(await store.loadAlert('t1')).toEqual(enriched);
     await store.setStage('t1', 'classifying');
     const before = Date.now();
     await store.complete('t1', result('FALSE_POSITIVE'));

@@ -43,7 +43,7 @@ export function enrichProcessor(deps: EnrichDeps) {
       await job.moveToDelayed(Date.now() + r.retryInMs, token);
       throw new DelayedError();
     }
-    await deps.store.saveEnrichment(id, r.enrichment);
+    await deps.store.saveEnrichment(id, r.enrichment, alert);
     await deps.classifyQueue.add(JOBS.classify.name, validated(JOBS.classify, data), { jobId: id, priority });
     if (r.enrichment.partial) deps.metrics.inc('triage_partial_intel_total');
     deps.metrics.observe(
