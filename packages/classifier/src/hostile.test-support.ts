@@ -61,10 +61,11 @@ const enrichment = enrichmentOf();
 
 /**
  * What the classifier spends on one alert that goes to Gemini: injection detection, features and
- * rules (`verdictOf`), the verdict-cache key, and the prompt (at the default prompt budget).
+ * rules (`verdictOf`, with the configuration read once, as a worker does), the verdict-cache key,
+ * and the prompt (at the default prompt budget).
  */
 export function classifyWork(alert: NormalizedAlert): void {
   signalsDigest(alert.signals);
-  const rules = verdictOf(alert);
+  const rules = verdictOf(alert, enrichment, config);
   buildPrompt(alert, enrichment, rules, false, config.GEMINI_MAX_PROMPT_CHARS);
 }
