@@ -225,6 +225,9 @@ export class Intake {
         failure ??= { reason };
       });
       adds.push(add);
+      // Building the jobs was a few ms of CPU in one piece: let other requests in before the next
+      // chunk's records (their own slicer only yields after a full slice of work).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const settled = await Promise.allSettled(adds);
     if (!failure) return;
