@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlertSignals, Enrichment, NormalizedAlert, ProviderResult } from '@triage/contracts';
 import { normalize } from '@triage/normalizers';
 import { createLogger, type Logger, loadConfig, type TriageConfig } from '@triage/runtime';
+import { cpuPerCall } from '@triage/testing';
 import { extractFeatures } from './alert-features.ts';
 import { detectInjection, injectionEvidence } from './guardrails.ts';
 import { type RulesSettings, rulesSettings } from './rules/evidence.ts';
@@ -174,22 +175,11 @@ export function verdictOf(
   );
 }
 
-/**
- * CPU microseconds one rules verdict of `alert` costs (or `work` on it): the median of five rounds
- * of `calls` calls (CPU time, not wall clock, so other processes on the box move it less). The
- * budget tests compare it with a plain alert's, measured in the same run.
- */
+/** CPU microseconds one rules verdict of `alert` costs (or `work` on it); see `cpuPerCall`. */
 export function cpuPerVerdict(
   alert: NormalizedAlert,
   calls: number,
   work: (a: NormalizedAlert) => unknown = verdictOf,
 ): number {
-  const rounds: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < calls; i++) work(alert);
-    const d = process.cpuUsage(t0);
-    rounds.push((d.user + d.system) / calls);
-  }
-  return rounds.sort((a, b) => a - b)[2]!;
+  return cpuPerCall(() => work(alert), calls);
 }

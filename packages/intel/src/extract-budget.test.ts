@@ -1,5 +1,6 @@
 import { loadavg } from 'node:os';
 import type { NormalizedAlert } from '@triage/contracts';
+import { cpuPerCall } from '@triage/testing';
 import { describe, expect, it } from 'vitest';
 import { extractObservables } from './extract.ts';
 
@@ -50,16 +51,8 @@ const hostile: Array<[string, NormalizedAlert]> = [
   ],
 ];
 
-function cpuPerExtraction(a: NormalizedAlert, calls: number): number {
-  const rounds: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < calls; i++) extractObservables(a);
-    const d = process.cpuUsage(t0);
-    rounds.push((d.user + d.system) / calls);
-  }
-  return rounds.sort((x, y) => x - y)[2]!;
-}
+const cpuPerExtraction = (a: NormalizedAlert, calls: number) =>
+  cpuPerCall(() => extractObservables(a), calls);
 
 describe('observable extraction CPU budget', () => {
   it('the worst inputs at 256 KiB stay within a bounded multiple of a plain alert', {

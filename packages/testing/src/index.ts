@@ -1,4 +1,5 @@
 export * from './abuseipdb.fake.ts';
+export * from './cpu.ts';
 export * from './fake-server.ts';
 export * from './gemini.fake.ts';
 export * from './http.ts';
