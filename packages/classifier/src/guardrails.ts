@@ -254,26 +254,32 @@ function collect(alert: NormalizedAlert, maxChars: number): Array<[string, strin
   const out: Array<[string, string]> = [];
   const seen = new Set<string>();
   const add = (path: string, s: string) => {
-    if (seen.has(s)) return false;
+    if (seen.has(s)) return;
     seen.add(s);
     out.push([path, s]);
-    return true;
+  };
+  // Decoding is remembered apart from reading: a string first met as a key or as a decoded
+  // payload is read then, and still decoded when it comes again where the prompt decodes it.
+  const decoded = new Set<string>();
+  const read = (path: string, v: string) => {
+    add(path, v.length > maxChars ? v.slice(0, maxChars) : v);
+    // Decoded as the prompt and the rules decode it (its first MAX_SCRIPT characters, whether
+    // or not it names PowerShell), so every payload the model is shown is read here.
+    const script = v.length > MAX_SCRIPT ? v.slice(0, MAX_SCRIPT) : v;
+    if (decoded.has(script)) return;
+    decoded.add(script);
+    for (const d of decodePowerShell(script))
+      add(`${path}(decoded)`, d.length > maxChars ? d.slice(0, maxChars) : d);
   };
   const walk = (v: unknown, path: string, depth: number) => {
     if (depth > 24) return;
     if (typeof v === 'string') {
-      const s = v.length > maxChars ? v.slice(0, maxChars) : v;
-      if (add(path, s)) {
-        // Decoded as the prompt and the rules decode it (its first MAX_SCRIPT characters, whether
-        // or not it names PowerShell), so every payload the model is shown is read here.
-        for (const d of decodePowerShell(v.length > MAX_SCRIPT ? v.slice(0, MAX_SCRIPT) : v))
-          add(`${path}(decoded)`, d.length > maxChars ? d.slice(0, maxChars) : d);
-      }
+      read(path, v);
     } else if (Array.isArray(v)) {
       for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`, depth + 1);
     } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (k.length > 24) add(`${path}{key}`, k.length > maxChars ? k.slice(0, maxChars) : k);
+        if (k.length > 24) read(`${path}{key}`, k);
         walk(x, path ? `${path}.${k}` : k, depth + 1);
       }
     }
