@@ -8,6 +8,13 @@ let fx: RedisFixture;
 let store: AlertStore;
 
 const alert: NormalizedAlert = { format: 'generic', name: 'x', severity: 'High', fingerprint: 'f', raw: {} };
+const enrichment = {
+  observables: [],
+  intel: {},
+  partial: false,
+  missing: [],
+  cache: { hits: 0, misses: 0 },
+};
 const result = (classification: TriageResult['classification'], cost = 0.001): TriageResult => ({
   classification,
   confidence: 90,
@@ -108,13 +115,6 @@ describe('AlertStore', () => {
     await store.countRedrive('t1');
     // Enrich leaves its normalized alert for classify, which reads it instead of normalizing again.
     const enriched = { ...alert, name: 'as enrich saw it' };
-    const enrichment = {
-      observables: [],
-      intel: {},
-      partial: false,
-      missing: [],
-      cache: { hits: 0, misses: 0 },
-    };
     await store.saveEnrichment('t1', enrichment, enriched);
     expect(await store.loadAlert('t1')).toEqual(enriched);
     // One too large for the record's compact encoding is not kept.
@@ -171,6 +171,14 @@ describe('AlertStore', () => {
     expect(await fx.redis.ttl(`${fx.prefix}:delivered:d1-inc_1`)).toBeGreaterThan(0);
     await store.markDelivered('gone', 'gone');
     expect(await fx.redis.exists(`${fx.prefix}:alert:gone`)).toBe(0);
+  });
+
+  it('attack: an enrichment saved after its record expired or was forgotten leaves no key behind', async () => {
+    // The intake of a batch failed after enrich had loaded the alert: the record is gone.
+    await store.create([{ id: 'late', alert, received_at: 'now' }]);
+    await store.forget([{ id: 'late', alert, received_at: 'now' }]);
+    await store.saveEnrichment('late', enrichment, alert);
+    expect(await fx.redis.exists(`${fx.prefix}:alert:late`)).toBe(0);
   });
 
   it('recognises re-sent source ids in one round trip', async () => {

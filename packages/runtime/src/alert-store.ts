@@ -308,10 +308,13 @@ redis.call('HSETNX', KEYS[1], f, ARGV[2])
 return tonumber(redis.call('HGET', KEYS[1], f))
 `;
 
-/* Marks an alert's verdict delivered, in its record; an expired record is not re-created. */
-const MARK_DELIVERED_LUA = `
+/*
+ * Sets fields of an alert record only while it exists: a plain HSET on a record that expired or was
+ * forgotten (its intake failed) would re-create it as a key without a TTL, kept for good.
+ */
+const HSET_EXISTING_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'delivered', '1')
+redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 `;
 
@@ -477,10 +480,15 @@ export class AlertStore {
    */
   async saveEnrichment(id: string, enrichment: Enrichment, alert?: NormalizedAlert): Promise<void> {
     const normalized = alert && encodeJson(alert);
-    await this.redis.hset(this.k.alert(id), {
-      enrichment: encodeJson(enrichment),
-      ...(normalized && normalized.length <= LISTPACK_VALUE_MAX ? { normalized } : {}),
-    });
+    await evalScript(
+      this.redis,
+      HSET_EXISTING_LUA,
+      1,
+      this.k.alert(id),
+      'enrichment',
+      encodeJson(enrichment),
+      ...(normalized && normalized.length <= LISTPACK_VALUE_MAX ? ['normalized', normalized] : []),
+    );
   }
 
   async loadEnrichment(id: string): Promise<Enrichment | undefined> {
@@ -550,7 +558,8 @@ export class AlertStore {
 
   /** Records that webhook message `messageId` about `alertId` was delivered (see `delivered`). */
   async markDelivered(alertId: string, messageId: string): Promise<void> {
-    if (messageId === alertId) await evalScript(this.redis, MARK_DELIVERED_LUA, 1, this.k.alert(alertId));
+    if (messageId === alertId)
+      await evalScript(this.redis, HSET_EXISTING_LUA, 1, this.k.alert(alertId), 'delivered', '1');
     else await this.redis.set(this.k.delivered(messageId), '1', 'EX', this.ttl);
   }
 
