@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
-import { linear } from './linear.ts';
+import { linear, PatternSet } from './linear.ts';
 
 /**
  * The literal prefilter (a long input lacking a pattern's literals skips the DFA) must answer as
@@ -65,5 +65,37 @@ describe('linear patterns: literal prefilter', () => {
     expect(linear(/sekurlsa/i).test(`${pad}ſekurlſa${pad}`)).toBe(true);
     expect(linear(/mimikatz/i).test(`${pad}mimi\u212Aatz${pad}`)).toBe(true);
     expect(linear(/mimikatz/i).test(`${pad}mimi-katz${pad}`)).toBe(false);
+  });
+
+  it('answers like RE2 on folds toLowerCase does not make, optional groups and classes', () => {
+    const cases: Array<[RegExp, string]> = [
+      [/\u03b8eta/i, '\u03d1ETA'], // theta symbol folds onto theta, toLowerCase keeps it
+      [/stra\u00dfe/i, 'STRA\u1e9eE'], // capital sharp s
+      [/\u03c9mega/i, '\u2126MEGA'], // ohm sign
+      [/\u00b5s/i, '\u039cS'], // micro sign
+      [/KERBEROAST/i, 'kerbero\u017ft'], // pattern in upper case, long s in the text
+      [/\u0130stanbul/i, 'istanbul'], // dotted capital I: no simple fold onto i
+      [/evil\u0301/i, 'EVIL\u0301'],
+      [/a(?:bc)?def/i, 'ADEF'],
+      [/(?:foo|bar)baz/i, 'BARBAZ'],
+      [/[Kk]ey[Ss]/, 'keys'],
+      [/\x41BC|x{2}yz/i, 'XXYZ'],
+    ];
+    // Either side of the length from which the prefilter runs, and the match at each end.
+    for (const n of [2000, 2047, 2048, 5000])
+      for (const [re, s] of cases)
+        for (const text of [`${'q'.repeat(n)}${s}`, `${s}${'q'.repeat(n)}`]) {
+          expect(linear(re).test(text), `${re.source} ${n}`).toBe(plainRe2(re).test(text));
+        }
+  });
+
+  it('a set answers like its members one by one when the prefilter leaves one or none', () => {
+    const set = new PatternSet([linear(/mimikatz/i), linear(/sekurlsa::/i), linear(/\u03b8x/i)]);
+    const pad = 'z'.repeat(4096);
+    expect(set.matching(`${pad}MIMI\u212aATZ${pad}`)).toEqual([0]);
+    expect(set.matching(`${pad}\u017fEKURL\u017fA::${pad}`)).toEqual([1]);
+    expect(set.matching(`${pad}\u03d1X${pad}`)).toEqual([2]);
+    expect(set.matching(`${pad}mimi katz${pad}`)).toEqual([]);
+    expect(set.test(`${pad}\u03d1X${pad}`)).toBe(true);
   });
 });
