@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { capString, entity, getAll, getPath, MAX_STRING_BYTES, parseTime, toInt } from './fields.ts';
+import {
+  boundedMemo,
+  capString,
+  entity,
+  getAll,
+  getPath,
+  MAX_STRING_BYTES,
+  parseTime,
+  toInt,
+} from './fields.ts';
 import { hashesIn, parseDomain, parseIp, parsePort, parseUrl, techniqueIds } from './observables.ts';
 import { confidenceOf, severityFromScale, severityFromWord } from './severity.ts';
 
@@ -161,5 +170,26 @@ describe('severity', () => {
     expect(confidenceOf('70')).toBe(70);
     expect(confidenceOf('High')).toBe(80);
     expect(confidenceOf(150)).toBeUndefined();
+  });
+});
+
+describe('boundedMemo (caches keyed by payload field names)', () => {
+  it('attack: a spray of junk keys neither locks the real keys out nor keeps huge keys', () => {
+    const calls: string[] = [];
+    const memo = boundedMemo((k: string) => {
+      calls.push(k);
+      return k.length;
+    }, 64);
+    // A sender fills the table with field names of its own choosing, first.
+    for (let i = 0; i < 1000; i++) memo(`junk_${i}`);
+    calls.length = 0;
+    expect(memo('rule.level')).toBe(10);
+    expect(memo('rule.level')).toBe(10);
+    expect(calls).toEqual(['rule.level']);
+    // A 100 KB field name is answered, never kept: asking again computes it again.
+    const huge = 'x'.repeat(100_000);
+    expect(memo(huge)).toBe(100_000);
+    expect(memo(huge)).toBe(100_000);
+    expect(calls.filter((k) => k === huge)).toHaveLength(2);
   });
 });

@@ -49,21 +49,36 @@ export function getPath(root: unknown, path: string): unknown {
 }
 
 /**
- * Split paths, by path. The normalizers read the same few hundred literal paths for every alert;
- * splitting them anew was the largest single cost of reading a Wazuh alert. Bounded, so paths
- * built from data cannot grow it.
+ * `fn` remembered by its string argument, for the few hundred keys (paths, field names) every alert
+ * repeats. Keys can come from payloads, so it is bounded twice: a key longer than `maxKeyChars` is
+ * never kept (a sender's 100 KB field names would otherwise stay in memory for good), and a full
+ * table is emptied rather than frozen (a spray of junk keys would otherwise lock the real ones out
+ * for the life of the process). `fn` must be pure: an answer never depends on when it was cached.
  */
-const SPLIT = new Map<string, string[]>();
-const SPLIT_MAX = 4096;
-
-function segments(path: string): string[] {
-  let segs = SPLIT.get(path);
-  if (!segs) {
-    segs = path.split('.');
-    if (SPLIT.size < SPLIT_MAX) SPLIT.set(path, segs);
-  }
-  return segs;
+export function boundedMemo<T>(
+  fn: (key: string) => T,
+  maxEntries = 4096,
+  maxKeyChars = 128,
+): (key: string) => T {
+  const memo = new Map<string, T>();
+  return (key) => {
+    let v = memo.get(key);
+    if (v === undefined) {
+      v = fn(key);
+      if (key.length <= maxKeyChars) {
+        if (memo.size >= maxEntries) memo.clear();
+        memo.set(key, v);
+      }
+    }
+    return v;
+  };
 }
+
+/**
+ * Split paths, by path. The normalizers read the same few hundred literal paths for every alert;
+ * splitting them anew was the largest single cost of reading a Wazuh alert.
+ */
+const segments = boundedMemo((path) => path.split('.'));
 
 /**
  * Objects known to have, or not to have, a dotted key. Reading a path tries every longer dotted key

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NormalizedAlert } from '@triage/contracts';
-import { isRecord } from './fields.ts';
+import { boundedMemo, isRecord } from './fields.ts';
 
 /** Anything shaped like a normalized alert; `raw` and `fingerprint` are ignored if present. */
 export type FingerprintSource = Partial<Omit<NormalizedAlert, 'raw' | 'fingerprint'>>;
@@ -44,19 +44,9 @@ const VOLATILE_WORDS = new Set([
 
 /**
  * Answers by fact key: every alert of a format has the same few dozen fact keys, and taking each
- * apart with four regexes was a sixth of fingerprinting. Bounded, since keys come from payloads.
+ * apart with four regexes was a sixth of fingerprinting.
  */
-const VOLATILE = new Map<string, boolean>();
-const VOLATILE_MAX = 4096;
-
-export function isVolatileFact(key: string): boolean {
-  let v = VOLATILE.get(key);
-  if (v === undefined) {
-    v = volatileWords(key);
-    if (VOLATILE.size < VOLATILE_MAX) VOLATILE.set(key, v);
-  }
-  return v;
-}
+export const isVolatileFact: (key: string) => boolean = boundedMemo(volatileWords);
 
 function volatileWords(key: string): boolean {
   const words = key

@@ -6,7 +6,17 @@ import {
   type SignalSource,
 } from '@triage/contracts';
 import type { z } from 'zod';
-import { capString, entity, isRecord, MAX_ARRAY_ITEMS, text, textList, toBool, toNumber } from './fields.ts';
+import {
+  boundedMemo,
+  capString,
+  entity,
+  isRecord,
+  MAX_ARRAY_ITEMS,
+  text,
+  textList,
+  toBool,
+  toNumber,
+} from './fields.ts';
 
 /**
  * Building `AlertSignals` with provenance. A normalizer states, for every value it reads, whether
@@ -42,22 +52,14 @@ interface SignalField {
  * them and walking the contract's shape anew was a tenth of normalizing a Wazuh alert. Bounded
  * (`SignalPath` is a closed set of literals, but a cast could pass anything).
  */
-const FIELDS = new Map<string, SignalField>();
-const FIELDS_MAX = 1024;
-
-function fieldOf(path: string): SignalField {
-  let f = FIELDS.get(path);
-  if (!f) {
-    const [section, field] = path.split('.') as [string, string];
-    const sec = (AlertSignals.shape as unknown as Record<string, z.ZodOptional<z.ZodObject> | undefined>)[
-      section
-    ];
-    const inner = sec?.unwrap().shape[field] as z.ZodOptional<FieldSchema> | undefined;
-    f = { section, field, schema: inner?.unwrap() };
-    if (FIELDS.size < FIELDS_MAX) FIELDS.set(path, f);
-  }
-  return f;
-}
+const fieldOf = boundedMemo((path): SignalField => {
+  const [section, field] = path.split('.') as [string, string];
+  const sec = (AlertSignals.shape as unknown as Record<string, z.ZodOptional<z.ZodObject> | undefined>)[
+    section
+  ];
+  const inner = sec?.unwrap().shape[field] as z.ZodOptional<FieldSchema> | undefined;
+  return { section, field, schema: inner?.unwrap() };
+}, 1024);
 
 function maxChars(schema: FieldSchema): number {
   return (schema as unknown as { maxLength: number | null }).maxLength ?? 65_536;
