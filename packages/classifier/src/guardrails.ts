@@ -245,6 +245,9 @@ export interface InjectionFinding {
  */
 export const INJECTION_SCAN_CHARS = 64 * 1024;
 
+/** Shorter strings hold no steering phrase. */
+const MIN_SCANNED = 6;
+
 /**
  * Every distinct string of the alert (values and keys, raw included) with the path it was first
  * found at, each cut at `maxChars`. No budget across strings: one long field does not hide the
@@ -279,7 +282,8 @@ function collect(alert: NormalizedAlert, maxChars: number): Array<[string, strin
       for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`, depth + 1);
     } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (k.length > 24) read(`${path}{key}`, k);
+        // The prompt shows keys too (the raw excerpt): one as short as a steering phrase is read.
+        if (k.length >= MIN_SCANNED) read(`${path}{key}`, k);
         walk(x, path ? `${path}.${k}` : k, depth + 1);
       }
     }
@@ -298,7 +302,7 @@ export function detectInjection(alert: NormalizedAlert, maxChars = INJECTION_SCA
   let obfuscated = false;
   const seen = new Set<string>();
   for (const [field, value] of collect(alert, Math.max(maxChars, INJECTION_SCAN_CHARS))) {
-    if (value.length < 6) continue;
+    if (value.length < MIN_SCANNED) continue;
     const t = foldText(value);
     const en = new Set(EN_SET.matching(t.folded));
     // Without leetspeak the leet form is the folded one: one pass is enough.
