@@ -76,3 +76,23 @@ it('verdicts have a dictionary of their own (v2): read back alike, smaller than 
   expect(decodeJson(encodeJson(record))).toEqual(record);
   expect(decodeJson(encodeVerdict(record))).toEqual(record);
 });
+
+it('attack: incompressible fields at the edge of the shared output buffer, then a small record', () => {
+  // High-entropy printable text (a sender's base64 blob): deflate cannot shrink it, so the output
+  // is the input plus block overhead, right at the reused stream's buffer.
+  let seed = 12345;
+  const noise = (n: number) =>
+    Array.from({ length: n }, () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return String.fromCharCode(33 + (seed % 90)).replace(/["\\]/, 'a');
+    }).join('');
+  const small = { name: 'after', n: 1 };
+  for (const jsonLength of [64 * 1024 - 1024 - 1, 64 * 1024 - 1024, 64 * 1024 - 1024 + 1, 64 * 1024]) {
+    const value = { b: noise(jsonLength - 8) };
+    expect(JSON.stringify(value)).toHaveLength(jsonLength);
+    expect(decodeJson(encodeJson(value))).toEqual(value);
+    expect(decodeJson(encodeVerdict(value))).toEqual(value);
+    expect(decodeJson(encodeJson(small))).toEqual(small);
+    expect(encodeJson(small)).toEqual(encodeJson(small));
+  }
+});

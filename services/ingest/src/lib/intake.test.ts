@@ -75,4 +75,49 @@ describe('Intake, a batch in chunks', () => {
     expect(again.ids).toHaveLength(1200);
     expect(again.duplicate.every((d) => !d)).toBe(true);
   });
+
+  it('attack: a later chunk whose records Redis refuses leaves no record, job, claim or in-flight entry', async () => {
+    await queue.obliterate({ force: true });
+    let creates = 0;
+    const failing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'create') {
+          // The batch's own summary first, then the first chunk's records; the second chunk fails.
+          return (...args: Parameters<AlertStore['create']>) =>
+            ++creates === 3 ? Promise.reject(new Error('OOM command not allowed')) : target.create(...args);
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const records = async () => (await fx.redis.keys(`${fx.prefix}:alert:*`)).length;
+    const [recordsBefore, inflightBefore] = [await records(), await fx.redis.zcard(`${fx.prefix}:inflight`)];
+    const items = Array.from({ length: 1100 }, (_, i) => ({ index: i, value: alert(20_000 + i) }));
+    await expect(
+      new Intake(failing, queue, new Metrics()).accept(items, { batch: true }),
+    ).rejects.toMatchObject({
+      code: 'REDIS_FULL',
+    });
+    expect(creates).toBe(3);
+    expect(await queued()).toBe(0);
+    expect(await records()).toBe(recordsBefore);
+    expect(await fx.redis.zcard(`${fx.prefix}:inflight`)).toBe(inflightBefore);
+    const again = await new Intake(store, queue, new Metrics()).accept(items, { batch: true });
+    expect(again.duplicate.every((d) => !d)).toBe(true);
+    expect(await queued()).toBe(1100);
+  });
+
+  it('attack: one source id twice in a batch with other content is a new alert, flagged reused', async () => {
+    const a = alert(30_000);
+    const b = { ...alert(30_000), rule: { id: '5712', level: 10, description: 'sshd: brute force' } };
+    const res = await new Intake(store, queue, new Metrics()).accept(
+      [a, b, a].map((value, index) => ({ index, value })),
+      { batch: true },
+    );
+    expect(res.duplicate).toEqual([false, false, true]);
+    expect(res.sourceIdReused).toEqual([false, true, false]);
+    expect(res.ids[2]).toBe(res.ids[0]);
+    expect(res.ids[1]).not.toBe(res.ids[0]);
+    expect(await store.batchSummary(res.batchId!)).toMatchObject({ total: 3 });
+  });
 });
