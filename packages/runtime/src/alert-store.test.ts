@@ -112,7 +112,10 @@ describe('AlertStore', () => {
     const receivedAt = '2026-11-30T10:15:00.123Z';
     await store.create([{ id: 't1', alert, received_at: receivedAt }]);
     await store.setStage('t1', 'enriching');
-    await store.countRedrive('t1');
+    expect(await store.countRedrive('t1')).toBe(1);
+    // A record gone meanwhile is not re-created by counting its re-drive.
+    expect(await store.countRedrive('gone-1')).toBe(0);
+    expect(await fx.redis.exists(`${fx.prefix}:alert:gone-1`)).toBe(0);
     // Enrich leaves its normalized alert for classify, which reads it instead of normalizing again.
     const enriched = { ...alert, name: 'as enrich saw it' };
     await store.saveEnrichment('t1', enrichment, enriched);
@@ -153,11 +156,15 @@ describe('AlertStore', () => {
       name: 'sshd',
       source_id: 'w-1',
       result: result('NEEDS_REVIEW'),
+      delivered: false,
     };
     expect(await store.source('src1')).toEqual(expected);
     await fx.redis.hdel(`${fx.prefix}:alert:src1`, 'format');
     expect(await store.source('src1')).toMatchObject(expected);
     expect(await store.source('nope')).toBeUndefined();
+    // The verdict's delivered marker comes with the source fields (deliver reads both at once).
+    await store.markDelivered('src1', 'src1');
+    expect(await store.source('src1')).toMatchObject({ ...expected, delivered: true });
   });
 
   it('marks a delivered verdict in its record, other messages by a key, never re-creating a record', async () => {

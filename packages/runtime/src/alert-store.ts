@@ -39,6 +39,8 @@ export interface AlertSource {
   format: AlertFormat;
   name: string;
   source_id?: string;
+  /** The webhook message of the alert's own verdict was delivered (see `AlertStore.delivered`). */
+  delivered: boolean;
 }
 
 /** Where an alert in progress stands, for the stranded-alert sweeper (`AlertStore.progressOf`). */
@@ -316,6 +318,12 @@ const HSET_EXISTING_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
+`;
+
+/** HINCRBY of a record field only while the record exists (0 when it is gone): never re-creates it. */
+const HINCR_EXISTING_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 `;
 
 /** The normalized alert of a record: its input normalized again, or (older records) as stored. */
@@ -615,7 +623,7 @@ export class AlertStore {
    * (what a webhook carries). Records written before the format was stored are read whole.
    */
   async source(id: string): Promise<AlertSource | undefined> {
-    const [status, batchId, result, format, name, sourceId] = await this.redis.hmgetBuffer(
+    const [status, batchId, result, format, name, sourceId, delivered] = await this.redis.hmgetBuffer(
       this.k.alert(id),
       'status',
       'batch_id',
@@ -623,6 +631,7 @@ export class AlertStore {
       'format',
       'name',
       'source_id',
+      'delivered',
     );
     if (!status) return undefined;
     if (!format || !name) {
@@ -636,6 +645,7 @@ export class AlertStore {
         format: alert.format,
         name: alert.name,
         ...(alert.source_id ? { source_id: alert.source_id } : {}),
+        delivered: delivered?.toString() === '1',
       };
     }
     return {
@@ -645,6 +655,7 @@ export class AlertStore {
       format: format.toString() as AlertFormat,
       name: name.toString(),
       ...(sourceId ? { source_id: sourceId.toString() } : {}),
+      delivered: delivered?.toString() === '1',
     };
   }
 
@@ -864,9 +875,12 @@ export class AlertStore {
     });
   }
 
-  /** Counts one more re-drive of a stranded alert; returns the new count. */
+  /**
+   * Counts one more re-drive of a stranded alert; returns the new count, or 0 when the record is
+   * gone (expired since it was read): then there is nothing to run again, and no key without TTL.
+   */
   async countRedrive(id: string): Promise<number> {
-    return this.redis.hincrby(this.k.alert(id), 'redrives', 1);
+    return Number(await evalScript(this.redis, HINCR_EXISTING_LUA, 1, this.k.alert(id), 'redrives'));
   }
 
   /** The lane of a batch (`live` when unknown). */

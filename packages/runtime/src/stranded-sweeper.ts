@@ -97,8 +97,7 @@ export class StrandedSweeper {
       if (p.redrives >= this.opts.maxRedrives) {
         if (await this.fail(p)) out.failed++;
       } else {
-        await this.redrive(p);
-        out.redriven++;
+        if (await this.redrive(p)) out.redriven++;
       }
     }
     return out;
@@ -120,9 +119,10 @@ export class StrandedSweeper {
    * Adds the job of the alert's next stage again under the alert id (a finished job of that id is
    * removed first: BullMQ ignores an add whose id exists).
    */
-  private async redrive(p: AlertProgress): Promise<void> {
+  private async redrive(p: AlertProgress): Promise<boolean> {
     const { store, enrich, classify } = this.opts;
     const n = await store.countRedrive(p.id);
+    if (n === 0) return false; // the record expired meanwhile: nothing left to run
     const queue = p.enriched ? classify : enrich;
     await Promise.all([enrich.remove(p.id), classify.remove(p.id)]);
     const [alert, lane] = await Promise.all([store.loadAlert(p.id), store.laneOf(p.batchId)]);
@@ -136,6 +136,7 @@ export class StrandedSweeper {
       { alert_id: p.id, status: p.status, queue: queue.name, redrive: n },
       'alert in progress without a job: run again',
     );
+    return true;
   }
 
   private async fail(p: AlertProgress): Promise<boolean> {

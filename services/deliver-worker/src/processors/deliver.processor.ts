@@ -31,10 +31,14 @@ export function deliverProcessor(deps: DeliverDeps) {
     // again (feedback, incident) or an incident update, the same on every retry of one message.
     const messageId = String(job.id ?? data.alert_id);
     // Sent before and its job since removed, then re-added (a classify job run twice): not again.
-    if (await deps.store.delivered(data.alert_id, messageId)) {
+    // The marker of an alert's own verdict is read with the record's source fields (one round trip).
+    const duplicate = () => {
       deps.metrics.inc('triage_webhook_deliveries_total', { outcome: 'duplicate' });
-      return { delivered: false, reason: 'delivered before' };
-    }
+      return { delivered: false, reason: 'delivered before' } as const;
+    };
+    const own = messageId === data.alert_id;
+    const incident = data.event === 'incident.updated';
+    if ((!own || incident) && (await deps.store.delivered(data.alert_id, messageId))) return duplicate();
     const sent = { alertId: data.alert_id, messageId };
     if (data.event === 'incident.updated') {
       if (!data.incident) throw new UnrecoverableError(`incident update ${messageId} carries no incident`);
@@ -44,6 +48,7 @@ export function deliverProcessor(deps: DeliverDeps) {
       return settle(deps, log, job, token, sent, await deps.client.send(messageId, body));
     }
     const view = await deps.store.source(data.alert_id);
+    if (own && view?.delivered) return duplicate();
     if (!view) log.warn('alert record expired before delivery; sending the verdict without source fields');
     const result = data.result ?? view?.result;
     if (!result) {
