@@ -1,7 +1,7 @@
 import type { Classification, NormalizedAlert, ResultFlag, Severity } from '@triage/contracts';
 import { type LinearPattern, linear, PatternSet } from './linear.ts';
 import type { Evidence } from './rules/evidence.ts';
-import { decodePowerShell, MAX_SCRIPT } from './rules/powershell.ts';
+import { decodePowerShell } from './rules/powershell.ts';
 import type { RulesVerdict } from './rules/rules-engine.ts';
 import { foldText } from './text-normalize.ts';
 
@@ -265,13 +265,13 @@ function collect(alert: NormalizedAlert, maxChars: number): Array<[string, strin
   // payload is read then, and still decoded when it comes again where the prompt decodes it.
   const decoded = new Set<string>();
   const read = (path: string, v: string) => {
-    add(path, v.length > maxChars ? v.slice(0, maxChars) : v);
-    // Decoded as the prompt and the rules decode it (its first MAX_SCRIPT characters, whether
-    // or not it names PowerShell), so every payload the model is shown is read here.
-    const script = v.length > MAX_SCRIPT ? v.slice(0, MAX_SCRIPT) : v;
-    if (decoded.has(script)) return;
-    decoded.add(script);
-    for (const d of decodePowerShell(script))
+    const s = v.length > maxChars ? v.slice(0, maxChars) : v;
+    add(path, s);
+    // Decoded as the prompt and the rules decode it (whether or not it names PowerShell), so
+    // every payload the model is shown is read here.
+    if (decoded.has(s)) return;
+    decoded.add(s);
+    for (const d of decodePowerShell(s))
       add(`${path}(decoded)`, d.length > maxChars ? d.slice(0, maxChars) : d);
   };
   const walk = (v: unknown, path: string, depth: number) => {

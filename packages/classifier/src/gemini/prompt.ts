@@ -103,7 +103,7 @@ function decodedScripts(alert: NormalizedAlert): string[] {
   ].filter((l): l is string => typeof l === 'string' && l !== '');
   // As the rules decode (the first MAX_SCRIPT characters of a line; injection detection reads
   // the same payloads). A longer line says so: what follows was not decoded, not found harmless.
-  const decoded = lines.flatMap((l) => decodePowerShell(l.length > MAX_SCRIPT ? l.slice(0, MAX_SCRIPT) : l));
+  const decoded = lines.flatMap((l) => decodePowerShell(l));
   const out = [...new Set(decoded)].slice(0, 5).map((d) => clip(d, 2000)!);
   if (lines.some((l) => l.length > MAX_SCRIPT))
     out.push(`[a line is longer than ${MAX_SCRIPT} characters: payloads after that were not decoded]`);

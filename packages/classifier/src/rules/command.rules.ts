@@ -1,7 +1,7 @@
 import { type LinearPattern, linear, PatternSet } from '../linear.ts';
 import { COMMAND_PATTERNS, commandEvidence } from './command-patterns.ts';
 import { type Evidence, quote, type Rule } from './evidence.ts';
-import { decodePowerShell, hasEncodedSwitch, MAX_SCRIPT } from './powershell.ts';
+import { decodePowerShell, hasEncodedSwitch } from './powershell.ts';
 
 const COMMAND_SET = new PatternSet(COMMAND_PATTERNS.map((p) => p.re));
 const FROM_BASE64 = linear(/frombase64string/i);
@@ -36,9 +36,7 @@ export const commandRules: Rule = ({ features }) => {
     (c) => hasEncodedSwitch(c) || FROM_BASE64.test(c),
   );
   for (const c of scripted) {
-    // Like the endpoint tables: no script is longer than MAX_SCRIPT; decoding past it only costs CPU.
-    for (const d of decodePowerShell(c.length > MAX_SCRIPT ? c.slice(0, MAX_SCRIPT) : c))
-      decoded.push(d.toLowerCase());
+    for (const d of decodePowerShell(c)) decoded.push(d.toLowerCase());
   }
   const processName = features.processName ?? '';
   const text = `${features.anyText}\n${processName}`;

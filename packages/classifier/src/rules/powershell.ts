@@ -109,8 +109,12 @@ function printable(text: string): boolean {
 
 const COMPRESSED = linear(/deflatestream|gzipstream|io\.compression/i);
 
-/** Decoded payloads of `-EncodedCommand` and `FromBase64String('...')` found in a command line. */
-export function decodePowerShell(commandLine: string): string[] {
+/**
+ * Decoded payloads of `-EncodedCommand` and `FromBase64String('...')` found in a command line,
+ * read up to MAX_SCRIPT characters (what the rules, the prompt and injection detection decode).
+ */
+export function decodePowerShell(line: string): string[] {
+  const commandLine = line.length > MAX_SCRIPT ? line.slice(0, MAX_SCRIPT) : line;
   const out: string[] = [];
   // Only a FromBase64String literal can be a compressed stream: look for the stream type then.
   let compressed: boolean | undefined;
