@@ -74,3 +74,27 @@ describe('observable extraction CPU budget', () => {
     expect(ratios.filter((r) => r.ratio > 400)).toEqual([]);
   });
 });
+
+describe('observable extraction: the character prefilter', () => {
+  // Each pattern runs only where `://`, `@`, `:` or `.` occurs: defanged forms are refanged
+  // first, so they still reach their pattern; the same text twice is scanned once but found.
+  it('finds defanged observables and repeated text', () => {
+    const description = [
+      'hxxps[://]evil-one[.]com/payload',
+      'mail bad.actor[@]phish-two.net',
+      'beacon to 2001:db8[:]:7',
+      'C2 198[.]51[.]100[.]9',
+    ].join(' ');
+    const values = extractObservables(
+      alert({ description, raw: { again: description, twice: [description, description] } }),
+    ).map((o) => o.value);
+    expect(values).toEqual(
+      expect.arrayContaining([
+        'https://evil-one.com/payload',
+        'bad.actor@phish-two.net',
+        '2001:db8::7',
+        '198.51.100.9',
+      ]),
+    );
+  });
+});
