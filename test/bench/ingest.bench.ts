@@ -1,0 +1,79 @@
+/**
+ * `pnpm bench:ingest`: the batch endpoint's intake rate against raw BullMQ `addBulk` of the same
+ * real Wazuh records, alternating rounds in one run (the ratio `pnpm bench` reports, repeated so a
+ * noisy machine shows its spread). Nothing runs behind ingest. Numbers are reported, never asserted.
+ */
+import { startRedisServer } from '@triage/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { backlogPipeline, postBacklogBatch, shippedMemoryArgs, wazuhBacklog } from './backlog.support.ts';
+
+const N = Number(process.env.BENCH_ALERTS ?? 10_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BATCH = 1000;
+
+const own = await startRedisServer(shippedMemoryArgs());
+process.env.REDIS_URL = own.url;
+const record = wazuhBacklog();
+const bodies = (round: number) => {
+  const out: string[] = [];
+  for (let i = 0; i < N; i += BATCH) {
+    out.push(
+      Array.from({ length: Math.min(BATCH, N - i) }, (_, j) =>
+        JSON.stringify(record(round * N + i + j)),
+      ).join('\n'),
+    );
+  }
+  return out;
+};
+
+const { fx, p } = await backlogPipeline('bench-ingest', 16);
+const raw = new Queue('raw', {
+  connection: new Redis(own.url, { maxRetriesPerRequest: null }),
+  prefix: 'raw',
+});
+const rows: Array<{ raw: number; endpoint: number }> = [];
+const probe = new Redis(own.url);
+/** Redis CPU seconds (user + sys) so far. */
+const redisCpu = async () => {
+  const info = await probe.info('cpu');
+  return Number(info.match(/used_cpu_user:([\d.]+)/)?.[1]) + Number(info.match(/used_cpu_sys:([\d.]+)/)?.[1]);
+};
+try {
+  for (let r = 0; r < ROUNDS; r++) {
+    const b = bodies(r);
+    const cr = await redisCpu();
+    const tr = performance.now();
+    for (const [k, body] of b.entries()) {
+      await raw.addBulk(
+        body.split('\n').map((l, j) => ({
+          name: 'x',
+          data: JSON.parse(l),
+          opts: { jobId: `r${r}-${k * BATCH + j}`, priority: 3 },
+        })),
+      );
+    }
+    const rawPerSec = N / ((performance.now() - tr) / 1000);
+    const rawRedisUs = (((await redisCpu()) - cr) * 1e6) / N;
+    const ce = await redisCpu();
+    const te = performance.now();
+    for (const body of b) await postBacklogBatch(p.url, body);
+    const endpointPerSec = N / ((performance.now() - te) / 1000);
+    const endpointRedisUs = (((await redisCpu()) - ce) * 1e6) / N;
+    rows.push({ raw: rawPerSec, endpoint: endpointPerSec });
+    process.stdout.write(
+      `round ${r + 1}: raw addBulk ${rawPerSec.toFixed(0)}/s, endpoint ${endpointPerSec.toFixed(0)}/s, ratio ${(endpointPerSec / rawPerSec).toFixed(2)}; Redis CPU per alert ${rawRedisUs.toFixed(0)} µs raw, ${endpointRedisUs.toFixed(0)} µs endpoint\n`,
+    );
+  }
+} finally {
+  await raw.close();
+  probe.disconnect();
+  await p.stop();
+  await fx.close();
+  await own.stop();
+}
+const ratios = rows.map((x) => x.endpoint / x.raw).sort((a, b) => a - b);
+process.stdout.write(
+  `ingest ratio median ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(', ')})\n`,
+);
+process.exit(0);
