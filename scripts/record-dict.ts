@@ -1,5 +1,5 @@
 /**
- * Builds packages/runtime/data/record-dict-v1.txt, the preset DEFLATE dictionary of alert records
+ * Builds packages/runtime/data/record-dict-v1.txt, the preset dictionary of alert records
  * (see packages/runtime/src/record-codec.ts). Run once per dictionary version: a published version
  * must never change. Samples: normalized fixture alerts of every format (not the Wazuh file the
  * benchmark measures) and typical verdict texts. DEFLATE looks back at most 32 KiB and the end of the

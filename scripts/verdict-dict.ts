@@ -1,5 +1,5 @@
 /**
- * Builds packages/runtime/data/verdict-dict-v2.txt, the preset DEFLATE dictionary of verdicts (see
+ * Builds packages/runtime/data/verdict-dict-v2.txt, the preset dictionary of verdicts (see
  * packages/runtime/src/record-codec.ts). Run once per dictionary version: a published version must
  * never change. Verdicts are what the pipeline writes, so this runs it (every service, on REDIS_URL
  * under a key prefix of its own, no API keys: rules, memory and incidents as a deployment without

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { deflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { expect, it } from 'vitest';
-import { decodeJson, encodeJson, encodeVerdict } from './record-codec.ts';
+import { decodeJson, encodeJson, encodeVerdict, packDeflate } from './record-codec.ts';
 
 const DICT = readFileSync(new URL('../data/record-dict-v1.txt', import.meta.url));
+const VERDICT_DICT = readFileSync(new URL('../data/verdict-dict-v2.txt', import.meta.url));
 const record = {
   format: 'wazuh',
   name: 'sshd: authentication failed.',
@@ -11,36 +12,75 @@ const record = {
   description: 'Nov 30 07:00:01 mail sshd[123]: Failed password for invalid user admin from 45.10.0.1',
 };
 
-it('records written before (a 32 KiB window) and now (8 KiB) read alike; plain JSON still reads', () => {
+it('records written before (DEFLATE, either window; plain JSON) read alike with those written now (zstd)', () => {
   const now = encodeJson(record);
-  expect(now[0]).toBe(0x01);
+  expect(now[0]).toBe(0x03);
   expect(decodeJson(now)).toEqual(record);
-  // What the first v1 writer produced: level 6, the default 32 KiB window.
-  const before = Buffer.concat([
-    Buffer.from([0x01]),
-    deflateRawSync(Buffer.from(JSON.stringify(record)), { dictionary: DICT, level: 6 }),
-  ]);
-  expect(decodeJson(before)).toEqual(record);
-  expect(decodeJson(Buffer.from(JSON.stringify(record)))).toEqual(record);
-  // The dictionary still pays: well under half the JSON.
-  expect(now.length).toBeLessThan(JSON.stringify(record).length / 2);
+  const json = Buffer.from(JSON.stringify(record));
+  // What the DEFLATE writers produced: level 6, the default 32 KiB window, then an 8 KiB one.
+  for (const opts of [{ level: 6 }, { level: 6, windowBits: 13, memLevel: 6 }]) {
+    const before = Buffer.concat([Buffer.from([0x01]), deflateRawSync(json, { dictionary: DICT, ...opts })]);
+    expect(decodeJson(before)).toEqual(record);
+  }
+  expect(decodeJson(json)).toEqual(record);
+  // What a runtime without zstd dictionaries writes.
+  expect(decodeJson(packDeflate(false, json))).toEqual(record);
+  expect(decodeJson(packDeflate(true, json))).toEqual(record);
+  // The dictionary pays: a real Wazuh submission to under 40% of its JSON, a fifth smaller than
+  // zstd without it.
+  const wazuh = JSON.parse(
+    readFileSync(
+      new URL('../../../test/fixtures/wazuh/wazuh_alerts_aitads_attack_window_100.ndjson', import.meta.url),
+      'utf8',
+    ).split('\n')[0]!,
+  );
+  const submission = Buffer.from(JSON.stringify({ v: wazuh }));
+  expect(encodeJson({ v: wazuh }).length).toBeLessThan(submission.length * 0.4);
+  expect(encodeJson({ v: wazuh }).length).toBeLessThan(zstdCompressSync(submission).length * 0.8);
 });
 
-it('one reused deflate stream: every record is a stream of its own, as small as a one-shot one', () => {
-  const opts = { dictionary: DICT, level: 6, windowBits: 13, memLevel: 6 };
+it('one reused zstd context: every record is a frame of its own, the same bytes as a one-shot call', () => {
   const values = [
     record,
     { ...record, name: 'other', n: 1 },
-    { big: 'x'.repeat(200_000) }, // past the shared output buffer: the one-shot path
+    { big: 'x'.repeat(200_000) }, // past the shared output buffer when read: the one-shot path
     { random: Array.from({ length: 3000 }, (_, i) => (i * 7919) % 65_521) },
     record,
   ];
   const encoded = values.map((v) => encodeJson(v));
   encoded.forEach((e, i) => {
     expect(decodeJson(e)).toEqual(values[i]);
-    expect(e.length - 1).toBe(deflateRawSync(Buffer.from(JSON.stringify(values[i])), opts).length);
+    const oneShot = zstdCompressSync(Buffer.from(JSON.stringify(values[i])), {
+      dictionary: DICT,
+      params: { [constants.ZSTD_c_compressionLevel]: 3 },
+    });
+    expect(e.subarray(1)).toEqual(oneShot);
+    // Each frame reads on its own, without the context that wrote the ones before.
+    expect(zstdDecompressSync(e.subarray(1), { dictionary: DICT }).toString()).toBe(
+      JSON.stringify(values[i]),
+    );
   });
   expect(encoded[4]).toEqual(encoded[0]);
+});
+
+it('attack: a corrupt or truncated record fails alone; the records after it still read', () => {
+  const good = encodeJson(record);
+  const corrupt = Buffer.from(good);
+  corrupt.fill(0x41, 1, 9);
+  const truncated = good.subarray(0, good.length - 4);
+  for (const bad of [corrupt, truncated, Buffer.from([0x03]), Buffer.from([0x04, 1, 2, 3])]) {
+    expect(() => decodeJson(bad)).toThrow();
+    expect(decodeJson(good)).toEqual(record);
+    expect(decodeJson(encodeVerdict(record))).toEqual(record);
+  }
+  // A valid frame followed by other bytes is not one record: read by the one-shot path or refused.
+  const trailing = Buffer.concat([good, Buffer.from('garbage')]);
+  try {
+    expect(decodeJson(trailing)).toEqual(record);
+  } catch (err) {
+    expect(err).toBeInstanceOf(Error);
+  }
+  expect(decodeJson(good)).toEqual(record);
 });
 
 it('verdicts have a dictionary of their own (v2): read back alike, smaller than with the records’ one', () => {
@@ -66,20 +106,22 @@ it('verdicts have a dictionary of their own (v2): read back alike, smaller than 
     },
     disposition: 'recommended_close',
   };
-  const v2 = encodeVerdict(verdict);
-  expect(v2[0]).toBe(0x02);
-  expect(decodeJson(v2)).toEqual(verdict);
-  // Verdicts written before with v1 still read.
+  const v = encodeVerdict(verdict);
+  expect(v[0]).toBe(0x04);
+  expect(decodeJson(v)).toEqual(verdict);
+  // Verdicts written before: with the records' dictionary, and DEFLATE with their own (0x02).
   expect(decodeJson(encodeJson(verdict))).toEqual(verdict);
-  expect(v2.length).toBeLessThan(encodeJson(verdict).length * 0.75);
+  const deflated = deflateRawSync(Buffer.from(JSON.stringify(verdict)), { dictionary: VERDICT_DICT });
+  expect(decodeJson(Buffer.concat([Buffer.from([0x02]), deflated]))).toEqual(verdict);
+  expect(v.length).toBeLessThan(encodeJson(verdict).length * 0.75);
   // The reused streams of the two versions keep their own dictionaries.
   expect(decodeJson(encodeJson(record))).toEqual(record);
   expect(decodeJson(encodeVerdict(record))).toEqual(record);
 });
 
 it('attack: incompressible fields at the edge of the shared output buffer, then a small record', () => {
-  // High-entropy printable text (a sender's base64 blob): deflate cannot shrink it, so the output
-  // is the input plus block overhead, right at the reused stream's buffer.
+  // High-entropy printable text (a sender's base64 blob): zstd cannot shrink it, so the output is
+  // the input plus block overhead, right at the reused context's buffer (both directions).
   let seed = 12345;
   const noise = (n: number) =>
     Array.from({ length: n }, () => {
