@@ -59,6 +59,11 @@ export class PendingLookups {
     return this.keys.ahead(provider);
   }
 
+  /** Whether `track` records anything (a provider has a key): it then reads the alerts' signals too. */
+  get tracking(): boolean {
+    return this.providers.length > 0;
+  }
+
   /**
    * Records what newly accepted alerts will need looked up: one round trip per configured provider
    * (none without a key). Observables are extracted as the enrich worker will extract them.

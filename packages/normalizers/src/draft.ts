@@ -48,6 +48,12 @@ export interface NormalizeContext {
    * Depth-limited by the caller so a payload cannot recurse forever.
    */
   embedded(doc: unknown): AlertDraft | undefined;
+  /**
+   * Build typed signals (true unless the caller asked for the identity only: `normalize(…, {
+   * signals: false })`). A normalizer whose other fields do not depend on its signals skips them
+   * when false; one that reads its fields out of its signals (Windows, Hayabusa) builds them anyway.
+   */
+  signals: boolean;
 }
 
 /**

@@ -137,7 +137,7 @@ export const normalizeElastic: Normalizer = (doc, ctx) => {
       observer_product: firstText(doc, 'observer.product'),
       agent_name: firstText(doc, 'agent.name'),
     }),
-    signals: elasticSignals(doc),
+    signals: ctx.signals ? elasticSignals(doc) : undefined,
   };
   const original = parseEmbeddedJson(getPath(doc, 'event.original'));
   const embedded = text(getPath(doc, 'event.original')) !== undefined ? ctx.embedded(original) : undefined;

@@ -1,7 +1,13 @@
 import { NormalizedAlert, ValidationError } from '@triage/contracts';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, normalize } from './index.ts';
-import { alertFixtureFiles, fixtureRecords, readCsv, refusedByDesign } from './test-support/fixtures.ts';
+import {
+  alertFixtureFiles,
+  expectIdentityAgrees,
+  fixtureRecords,
+  readCsv,
+  refusedByDesign,
+} from './test-support/fixtures.ts';
 
 /**
  * Every alert fixture (test/fixtures, real data) through detectFormat + normalize. For each file
@@ -325,6 +331,7 @@ describe.each(files)('%s', (rel) => {
       if (typeof record !== 'object' || record === null || refusedByDesign(record)) {
         // seed_alerts has a plain-text alert ("bare_string") and `{"alert": "test"}`: both rejected.
         expect(() => normalize(record)).toThrow(ValidationError);
+        expectIdentityAgrees(record);
         continue;
       }
       const alert = normalize(record);
@@ -333,6 +340,7 @@ describe.each(files)('%s', (rel) => {
       expect(alert.fingerprint).toMatch(/^[0-9a-f]{64}$/);
       expect(alert.raw).toBe(record);
       expect(NormalizedAlert.safeParse(alert).success).toBe(true);
+      expectIdentityAgrees(record);
       normalized++;
     }
     expect(normalized).toBeGreaterThan(0);

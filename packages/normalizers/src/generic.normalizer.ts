@@ -7,14 +7,14 @@ import { genericSignals } from './generic-signals.ts';
  * Any JSON object: fields found by key name (see generic-extract.ts), the remaining top-level
  * scalars kept as facts. Never refuses an object; that is what makes it the fallback.
  */
-export const normalizeGeneric: Normalizer = (doc) => {
+export const normalizeGeneric: Normalizer = (doc, ctx) => {
   const found = extractGeneric(doc);
   const { used, found: _, ...draft } = found;
   return {
     ...draft,
     name: draft.name ?? untitledName(doc),
     facts: leftoverFacts(doc, used),
-    signals: genericSignals(doc, found),
+    signals: ctx.signals ? genericSignals(doc, found) : undefined,
   };
 };
 

@@ -46,19 +46,30 @@ const FALLBACK_NAMES: Record<AlertFormat, string> = {
 export interface NormalizeOptions {
   /** Skip detection and read the input as this format (`?format=` on the ingest API). */
   format?: AlertFormat | undefined;
+  /**
+   * `false`: everything but the typed signals, where a format can leave them out (default true).
+   * What intake needs — the verdict on the input (accepted or which error), format, source id,
+   * fingerprint, name, severity — is the same either way: each signal is checked against its schema
+   * as it is set (SignalsBuilder), so signals never make an alert fail, and the fingerprint never
+   * reads them. Enrich normalizes the stored submission again with them.
+   */
+  signals?: boolean | undefined;
 }
 
 /** Embedded payloads (Elastic `event.original`) are followed one level deep, never further. */
-function contextAt(depth: number): NormalizeContext {
+function contextAt(depth: number, signals: boolean): NormalizeContext {
   return {
+    signals,
     embedded(doc: unknown): AlertDraft | undefined {
       if (depth >= 1 || !isRecord(doc)) return undefined;
       const inner = unwrapEnvelope(doc).doc;
       const format = detectByMarkers(inner);
-      return format === 'generic' ? undefined : NORMALIZERS[format](inner, contextAt(depth + 1));
+      return format === 'generic' ? undefined : NORMALIZERS[format](inner, contextAt(depth + 1, signals));
     },
   };
 }
+const FULL = contextAt(0, true);
+const IDENTITY = contextAt(0, false);
 
 function notAnObject(input: unknown): ValidationError {
   return new ValidationError('An alert must be a JSON object', [{ message: `got ${describe(input)}` }]);
@@ -72,12 +83,13 @@ function notAnObject(input: unknown): ValidationError {
 function resolve(
   doc: Record<string, unknown>,
   forced?: AlertFormat,
+  ctx: NormalizeContext = FULL,
 ): { format: AlertFormat; draft?: AlertDraft } {
   const format = forced ?? detectByMarkers(doc);
-  const draft = NORMALIZERS[format](doc, contextAt(0));
+  const draft = NORMALIZERS[format](doc, ctx);
   if (draft !== undefined || forced !== undefined)
     return draft === undefined ? { format } : { format, draft };
-  return { format: 'generic', draft: normalizeGeneric(doc, contextAt(0)) ?? {} };
+  return { format: 'generic', draft: normalizeGeneric(doc, ctx) ?? {} };
 }
 
 /**
@@ -88,7 +100,7 @@ export function detectFormat(input: unknown): AlertFormat {
   if (!isRecord(input)) throw notAnObject(input);
   freshReads();
   try {
-    return resolve(unwrapEnvelope(input).doc).format;
+    return resolve(unwrapEnvelope(input).doc, undefined, IDENTITY).format;
   } catch {
     // Same safety net as normalize: a reader bug must not surface as a non-validation error.
     return 'generic';
@@ -118,7 +130,7 @@ export function normalize(input: unknown, opts: NormalizeOptions = {}): Normaliz
   try {
     const { doc, id } = unwrapEnvelope(input);
     if (opts.format === undefined || opts.format === 'original') checkOriginalShape(doc);
-    const resolved = resolve(doc, opts.format);
+    const resolved = resolve(doc, opts.format, opts.signals === false ? IDENTITY : FULL);
     format = resolved.format;
     const draft = resolved.draft;
     if (draft === undefined) {
@@ -127,7 +139,10 @@ export function normalize(input: unknown, opts: NormalizeOptions = {}): Normaliz
         [{ path: 'format', message: `detected as ${detectFormat(doc)}` }],
       );
     }
-    alert = finalize(format, { ...draft, source_id: draft.source_id ?? id }, input, FALLBACK_NAMES[format]);
+    const read = { ...draft, source_id: draft.source_id ?? id };
+    // Formats that read their fields out of their signals built them anyway: left out alike.
+    if (opts.signals === false) read.signals = undefined;
+    alert = finalize(format, read, input, FALLBACK_NAMES[format]);
   } catch (err) {
     if (err instanceof ValidationError) throw err;
     // A normalizer bug must answer 400 for this one alert, not 500 for the whole batch.

@@ -2,7 +2,12 @@ import { AlertFormat, NormalizedAlert, ValidationError } from '@triage/contracts
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, normalize } from './index.ts';
-import { alertFixtureFiles, fixtureRecords, refusedByDesign } from './test-support/fixtures.ts';
+import {
+  alertFixtureFiles,
+  expectIdentityAgrees,
+  fixtureRecords,
+  refusedByDesign,
+} from './test-support/fixtures.ts';
 
 /**
  * normalize sits on the ingest path of untrusted input: whatever arrives, it either returns a
@@ -13,6 +18,7 @@ import { alertFixtureFiles, fixtureRecords, refusedByDesign } from './test-suppo
 const INTERNAL = 'internal normalizer error';
 
 function check(input: unknown, format?: AlertFormat): void {
+  expectIdentityAgrees(input, format ? { format } : {});
   let alert: NormalizedAlert;
   try {
     alert = normalize(input, format ? { format } : {});

@@ -61,7 +61,7 @@ function hashObjects(values: unknown[]): FileHash[] {
   return values.map((h) => parseHash(getPath(h, 'value'))).filter((h) => h !== undefined);
 }
 
-export const normalizeOcsf: Normalizer = (doc) => {
+export const normalizeOcsf: Normalizer = (doc, ctx) => {
   const info = firstValue(doc, 'finding_info', 'finding');
   const classUid = toInt(getPath(doc, 'class_uid'));
   if (classUid === undefined && info === undefined) return undefined;
@@ -166,7 +166,9 @@ export const normalizeOcsf: Normalizer = (doc) => {
       api_operation: textList(at('api.operation')),
       tactics: textList(attacks.map((a) => getPath(a, 'tactic.name'))),
     }),
-    signals: ocsfSignals(doc, info, getPath(doc, 'finding_info') !== undefined ? 'finding_info' : 'finding'),
+    signals: ctx.signals
+      ? ocsfSignals(doc, info, getPath(doc, 'finding_info') !== undefined ? 'finding_info' : 'finding')
+      : undefined,
   };
 };
 

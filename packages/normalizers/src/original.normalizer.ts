@@ -79,11 +79,13 @@ export const normalizeOriginal: Normalizer = (doc, ctx) => {
     first_seen: parseTime(own(inner, 'timestamp')) ?? generic.first_seen,
     description: text(own(inner, 'description')) ?? generic.description,
     facts,
-    signals: mergeSignals(
-      originalSignals(doc, inner, wrapped, failed, success),
-      genericSignals(inner, generic),
-      false,
-    ),
+    signals: ctx.signals
+      ? mergeSignals(
+          originalSignals(doc, inner, wrapped, failed, success),
+          genericSignals(inner, generic),
+          false,
+        )
+      : undefined,
   };
 };
 

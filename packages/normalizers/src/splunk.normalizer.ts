@@ -24,7 +24,7 @@ import { splunkSignals } from './splunk-signals.ts';
  * Result fields follow the Common Information Model (CIM): src/src_ip, dest/dest_ip, user,
  * dest_port, signature, process, file_hash, url. All values arrive as strings.
  */
-export const normalizeSplunk: Normalizer = (doc) => {
+export const normalizeSplunk: Normalizer = (doc, ctx) => {
   const result = own(doc, 'result');
   const f = isRecord(result) ? result : doc;
   const sid = firstText(doc, 'sid');
@@ -113,6 +113,6 @@ export const normalizeSplunk: Normalizer = (doc) => {
       tags: textList(getPath(f, 'tag')),
       server_host: firstText(doc, 'server_host'),
     }),
-    signals: splunkSignals(doc, f, isRecord(result)),
+    signals: ctx.signals ? splunkSignals(doc, f, isRecord(result)) : undefined,
   };
 };

@@ -23,7 +23,7 @@ import { suricataSignals } from './suricata-signals.ts';
  * No `source_id`: EVE has no alert id, and `flow_id` (ECS `event.id` in Malcolm) is shared by every
  * alert on a flow, so using it would make ingest drop the second signature as a re-delivery.
  */
-export const normalizeSuricata: Normalizer = (doc) => {
+export const normalizeSuricata: Normalizer = (doc, ctx) => {
   const isEve = isRecord(getPath(doc, 'alert')) && text(getPath(doc, 'event_type')) !== undefined;
   // Where the EVE fields live: the document itself, or the `suricata[.eve]` object of an ECS doc.
   const eve = isEve ? doc : (firstValue(doc, 'suricata.eve', 'suricata') as unknown);
@@ -97,10 +97,12 @@ export const normalizeSuricata: Normalizer = (doc) => {
       risk_score: getPath(doc, 'event.risk_score'),
       severity_tags: textList(getPath(doc, 'event.severity_tags')),
     }),
-    signals: suricataSignals(
-      doc,
-      eve,
-      isEve ? '' : getPath(doc, 'suricata.eve') !== undefined ? 'suricata.eve' : 'suricata',
-    ),
+    signals: ctx.signals
+      ? suricataSignals(
+          doc,
+          eve,
+          isEve ? '' : getPath(doc, 'suricata.eve') !== undefined ? 'suricata.eve' : 'suricata',
+        )
+      : undefined,
   };
 };

@@ -22,7 +22,7 @@ import { wazuhSignals } from './wazuh-signals.ts';
  * srcip/url, Windows gives `win.eventdata.*`, Suricata EVE forwarded through Wazuh keeps its own
  * names (`src_ip`, `alert.signature`). Severity comes from `rule.level` (0-15, see severity.ts).
  */
-export const normalizeWazuh: Normalizer = (doc) => {
+export const normalizeWazuh: Normalizer = (doc, ctx) => {
   const rule = getPath(doc, 'rule');
   const description = firstText(doc, 'rule.description');
   if (!isRecord(rule) && description === undefined) return undefined;
@@ -120,6 +120,6 @@ export const normalizeWazuh: Normalizer = (doc) => {
       ids_severity: toInt(getPath(doc, 'data.alert.severity')),
       app_proto: firstText(doc, 'data.app_proto'),
     }),
-    signals: wazuhSignals(doc),
+    signals: ctx.signals ? wazuhSignals(doc) : undefined,
   };
 };

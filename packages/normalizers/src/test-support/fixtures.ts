@@ -1,10 +1,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type NormalizedAlert, ValidationError } from '@triage/contracts';
+import { expect } from 'vitest';
 // The eval's reading of the Windows development rows is the one place that turns them into alerts.
 import { parseCsv } from '../../../cli/src/eval-input.ts';
 import { hayabusaItems, windowsItem } from '../../../cli/src/eval-windows.ts';
 import { unwrapEnvelope } from '../detect.ts';
+import { type NormalizeOptions, normalize } from '../index.ts';
 import { checkOriginalShape } from '../original-shape.ts';
 
 /** test/fixtures at the repository root: real alerts, read-only (see its README.md). */
@@ -109,4 +112,38 @@ export function refusedByDesign(doc: unknown): boolean {
   } catch {
     return true;
   }
+}
+
+/**
+ * `normalize(…, { signals: false })` (what intake runs) must answer every input as the full
+ * normalization does: the same error, or the same alert but for its typed signals.
+ */
+export function expectIdentityAgrees(input: unknown, opts: NormalizeOptions = {}): void {
+  let full: NormalizedAlert | undefined;
+  let fullError: unknown;
+  try {
+    full = normalize(input, opts);
+  } catch (err) {
+    fullError = err;
+  }
+  let identity: NormalizedAlert | undefined;
+  let identityError: unknown;
+  try {
+    identity = normalize(input, { ...opts, signals: false });
+  } catch (err) {
+    identityError = err;
+  }
+  if (fullError !== undefined) {
+    expect(identityError).toBeInstanceOf(ValidationError);
+    const e = (x: unknown) => {
+      const v = x as ValidationError;
+      return { code: v.code, message: v.message, details: v.details };
+    };
+    expect(e(identityError)).toEqual(e(fullError));
+    return;
+  }
+  expect(identityError).toBeUndefined();
+  const { signals: _, ...rest } = full!;
+  expect(identity!.signals).toBeUndefined();
+  expect(identity).toEqual(rest);
 }

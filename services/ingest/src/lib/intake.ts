@@ -106,6 +106,13 @@ export class Intake {
   ): Promise<IntakeResult> {
     const lane = opts.lane ?? 'live';
     const rejected: Rejected[] = [];
+    // What intake needs of an alert (accept or refuse, format, source id, fingerprint, name,
+    // severity) comes alike without its typed signals, a good part of normalizing; enrich
+    // normalizes the stored submission again with them. Only the lookup estimate reads them.
+    const normalizeOpts = {
+      ...(opts.format ? { format: opts.format } : {}),
+      signals: this.lookups?.tracking === true,
+    };
     const normalized: Array<{ index: number; alert: NormalizedAlert; value: unknown }> = [];
     // Normalizing 10,000 alerts takes a CPU second or more: give the event loop back every few ms.
     const slice = eventLoopSlicer();
@@ -118,7 +125,7 @@ export class Intake {
       try {
         normalized.push({
           index: item.index,
-          alert: normalize(item.value, opts.format ? { format: opts.format } : {}),
+          alert: normalize(item.value, normalizeOpts),
           value: item.value,
         });
       } catch (err) {
