@@ -69,6 +69,27 @@ describe('AlertStore', () => {
     expect(await store.loadAlert('old1')).toEqual(normalized);
   });
 
+  it('attack: a submission stored as its NDJSON text reads back as the value intake normalized', async () => {
+    // Texts JSON.parse reads differently from how JSON.stringify would write the value: repeated
+    // keys (the last wins), escapes, whitespace and a CR line end, numbers out of range, -0.
+    const texts = [
+      '{"rule":{"description":"benign","description":"sshd: brute force"},"data":{"srcip":"45.10.9.1"}}',
+      ' {"name" : "\\u0041dmin \\u2028 login" , "source_ip":"198.51.100.7", "n": 1e400, "z": -0}\r',
+      '{"name":"x","v":"}\\"},{\\"v\\":1","f":"windows"}',
+    ];
+    for (const [i, text] of texts.entries()) {
+      const value = JSON.parse(text);
+      for (const format of [undefined, 'generic'] as const) {
+        const opts = format ? { format } : {};
+        const id = `text${i}${format ?? ''}`;
+        await store.create([
+          { id, alert: normalize(value, opts), input: { value, text, ...opts }, received_at: 'now' },
+        ]);
+        expect(await store.loadAlert(id)).toEqual(normalize(JSON.parse(text), opts));
+      }
+    }
+  });
+
   it('counts a completion once even when the job runs twice', async () => {
     await store.create(
       [

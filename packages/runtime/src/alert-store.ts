@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 import { eventLoopSlicer } from './event-loop-slicer.ts';
 import { keys } from './keys.ts';
 import { evalScript, evalScriptMany } from './lua.ts';
-import { decodeJson, encodeJson, encodeVerdict } from './record-codec.ts';
+import { decodeJson, encodeJson, encodeJsonText, encodeVerdict } from './record-codec.ts';
 
 export interface NewAlert {
   id: string;
@@ -24,7 +24,7 @@ export interface NewAlert {
    * whose signals and facts repeat the payload) and readers normalize it again — normalization is
    * deterministic, and cheaper than decoding the larger record.
    */
-  input?: { value: unknown; format?: AlertFormat };
+  input?: { value: unknown; format?: AlertFormat; text?: string };
   received_at: string;
   batch_id?: string;
   /** Its SIEM id was seen before with other content (claimSourceIds): flagged on the verdict. */
@@ -326,6 +326,19 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 `;
 
+/**
+ * A record's submission: `{f?, v}`, where `v` is the value; from its JSON text as received when
+ * there is one (an NDJSON line: JSON.parse of it gave the value, so it reads back as the same value
+ * without serializing it again).
+ */
+function encodeSubmission(input: NonNullable<NewAlert['input']>): Buffer {
+  if (input.text === undefined) {
+    return encodeJson(input.format ? { f: input.format, v: input.value } : { v: input.value });
+  }
+  const f = input.format ? `"f":${JSON.stringify(input.format)},` : '';
+  return encodeJsonText(`{${f}"v":${input.text}}`);
+}
+
 /** The normalized alert of a record: its input normalized again, or (older records) as stored. */
 function revive(input?: Buffer | null, alert?: Buffer | null): NormalizedAlert | undefined {
   if (input) {
@@ -390,9 +403,7 @@ export class AlertStore {
         ...(a.alert.source_id ? { source_id: a.alert.source_id } : {}),
         ...(a.input
           ? {
-              input: encodeJson(
-                a.input.format ? { f: a.input.format, v: a.input.value } : { v: a.input.value },
-              ),
+              input: encodeSubmission(a.input),
             }
           : { alert: encodeJson(a.alert) }),
         ...(a.batch_id ? { batch_id: a.batch_id } : {}),

@@ -139,8 +139,8 @@ export function packDeflate(verdict: boolean, json: Buffer): Buffer {
   return Buffer.concat([Buffer.from([verdict ? VERDICT_DEFLATE : RECORD_DEFLATE]), deflated]);
 }
 
-function pack(version: typeof RECORD_ZSTD | typeof VERDICT_ZSTD, value: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(value));
+function pack(version: typeof RECORD_ZSTD | typeof VERDICT_ZSTD, text: string): Buffer {
+  const json = Buffer.from(text);
   if (!ZSTD_DICTIONARY) return packDeflate(version === VERDICT_ZSTD, json);
   const packed =
     run(compressors[version](), json, 0) ??
@@ -153,12 +153,17 @@ function pack(version: typeof RECORD_ZSTD | typeof VERDICT_ZSTD, value: unknown)
 
 /** A record's submission or enrichment. */
 export function encodeJson(value: unknown): Buffer {
-  return pack(RECORD_ZSTD, value);
+  return pack(RECORD_ZSTD, JSON.stringify(value));
+}
+
+/** `encodeJson` of a value given as its JSON text (read back with JSON.parse, as any record). */
+export function encodeJsonText(json: string): Buffer {
+  return pack(RECORD_ZSTD, json);
 }
 
 /** A verdict (its own dictionary). `decodeJson` reads both. */
 export function encodeVerdict(value: unknown): Buffer {
-  return pack(VERDICT_ZSTD, value);
+  return pack(VERDICT_ZSTD, JSON.stringify(value));
 }
 
 function unzstd(version: typeof RECORD_ZSTD | typeof VERDICT_ZSTD, buf: Buffer): string {

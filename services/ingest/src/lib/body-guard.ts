@@ -117,8 +117,11 @@ export function parseGuarded(text: string, limits: GuardLimits): unknown {
   return value;
 }
 
-/** One NDJSON line's outcome: its value, or the error that line gets in `rejected`. */
-export type NdjsonLine = { ok: true; value: unknown } | { ok: false; error: AppError };
+/**
+ * One NDJSON line's outcome: its value and text (which reads back as the value: the record stores it
+ * as received instead of serializing the value again), or the error that line gets in `rejected`.
+ */
+export type NdjsonLine = { ok: true; value: unknown; text: string } | { ok: false; error: AppError };
 
 /**
  * Parses an NDJSON body line by line, each line guarded on its own. A 64 MB body is seconds of
@@ -134,7 +137,7 @@ export async function parseNdjson(text: string, limits: GuardLimits): Promise<Nd
     at = nl < 0 ? text.length : nl + 1;
     if (line.trim() === '') continue;
     try {
-      out.push({ ok: true, value: parseGuarded(line, limits) });
+      out.push({ ok: true, value: parseGuarded(line, limits), text: line });
     } catch (err) {
       out.push({ ok: false, error: err instanceof AppError ? err : new AppError('INVALID_JSON') });
     }

@@ -27,6 +27,8 @@ export interface IntakeItem {
   /** Index in the request, for `rejected[].index`. */
   index: number;
   value?: unknown;
+  /** The value's JSON text as received (NDJSON lines), stored as is. */
+  text?: string;
   /** An error already found while parsing (NDJSON lines). */
   error?: AppError;
 }
@@ -113,7 +115,7 @@ export class Intake {
       ...(opts.format ? { format: opts.format } : {}),
       signals: this.lookups?.tracking === true,
     };
-    const normalized: Array<{ index: number; alert: NormalizedAlert; value: unknown }> = [];
+    const normalized: Array<{ index: number; alert: NormalizedAlert; value: unknown; text?: string }> = [];
     // Normalizing 10,000 alerts takes a CPU second or more: give the event loop back every few ms.
     const slice = eventLoopSlicer();
     for (const item of items) {
@@ -127,6 +129,7 @@ export class Intake {
           index: item.index,
           alert: normalize(item.value, normalizeOpts),
           value: item.value,
+          ...(item.text !== undefined ? { text: item.text } : {}),
         });
       } catch (err) {
         rejected.push(rejection(item.index, err));
@@ -171,7 +174,11 @@ export class Intake {
       fresh.push({
         id: c.id,
         alert: c.alert,
-        input: { value: c.value, ...(opts.format ? { format: opts.format } : {}) },
+        input: {
+          value: c.value,
+          ...(c.text !== undefined ? { text: c.text } : {}),
+          ...(opts.format ? { format: opts.format } : {}),
+        },
         received_at: receivedAt,
         ...(batchId ? { batch_id: batchId } : {}),
         ...(reused ? { source_id_reused: true } : {}),
