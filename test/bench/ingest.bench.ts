@@ -3,6 +3,7 @@
  * real Wazuh records, alternating rounds in one run (the ratio `pnpm bench` reports, repeated so a
  * noisy machine shows its spread). Nothing runs behind ingest. Numbers are reported, never asserted.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { startRedisServer } from '@triage/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -11,6 +12,26 @@ import { backlogPipeline, postBacklogBatch, shippedMemoryArgs, wazuhBacklog } fr
 const N = Number(process.env.BENCH_ALERTS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCH = 1000;
+
+/** CPU seconds (user + system) of this run's ingest process, every thread and its main thread, from /proc. */
+function ingestCpu(): { all: number; main: number } {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid || !cmd.includes('services/ingest/src/main.ts')) continue;
+      const cpu = (st: string) => {
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        return (Number(f[11]) + Number(f[12])) / 100;
+      };
+      return { all: cpu(stat), main: cpu(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')) };
+    } catch {
+      // a process that ended meanwhile
+    }
+  }
+  return { all: Number.NaN, main: Number.NaN };
+}
 
 const own = await startRedisServer(shippedMemoryArgs());
 process.env.REDIS_URL = own.url;
@@ -56,13 +77,17 @@ try {
     const rawPerSec = N / ((performance.now() - tr) / 1000);
     const rawRedisUs = (((await redisCpu()) - cr) * 1e6) / N;
     const ce = await redisCpu();
+    const ie = ingestCpu();
     const te = performance.now();
     for (const body of b) await postBacklogBatch(p.url, body);
     const endpointPerSec = N / ((performance.now() - te) / 1000);
     const endpointRedisUs = (((await redisCpu()) - ce) * 1e6) / N;
+    const ia = ingestCpu();
+    const ingestUs = ((ia.all - ie.all) * 1e6) / N;
+    const mainUs = ((ia.main - ie.main) * 1e6) / N;
     rows.push({ raw: rawPerSec, endpoint: endpointPerSec });
     process.stdout.write(
-      `round ${r + 1}: raw addBulk ${rawPerSec.toFixed(0)}/s, endpoint ${endpointPerSec.toFixed(0)}/s, ratio ${(endpointPerSec / rawPerSec).toFixed(2)}; Redis CPU per alert ${rawRedisUs.toFixed(0)} µs raw, ${endpointRedisUs.toFixed(0)} µs endpoint\n`,
+      `round ${r + 1}: raw addBulk ${rawPerSec.toFixed(0)}/s, endpoint ${endpointPerSec.toFixed(0)}/s, ratio ${(endpointPerSec / rawPerSec).toFixed(2)}; Redis CPU per alert ${rawRedisUs.toFixed(0)} µs raw, ${endpointRedisUs.toFixed(0)} µs endpoint; ingest CPU per alert ${ingestUs.toFixed(0)} µs, main thread ${mainUs.toFixed(0)} µs\n`,
     );
   }
 } finally {

@@ -161,6 +161,28 @@ export function encodeJsonText(json: string): Buffer {
   return pack(RECORD_ZSTD, json);
 }
 
+/** What was submitted for an alert, and the format forced on it (`?format=`). */
+export interface Submission {
+  value?: unknown;
+  /** The value's JSON text as received (an NDJSON line): JSON.parse of it gave the value. */
+  text?: string;
+  format?: string;
+  /** `encodeSubmission` of it, done already (intake's worker threads). */
+  encoded?: Buffer;
+}
+
+/**
+ * A record's submission: `{f?, v}`, where `v` is the value; from its JSON text as received when
+ * there is one, which reads back as the same value without serializing it again.
+ */
+export function encodeSubmission(input: Submission): Buffer {
+  if (input.text === undefined) {
+    return encodeJson(input.format ? { f: input.format, v: input.value } : { v: input.value });
+  }
+  const f = input.format ? `"f":${JSON.stringify(input.format)},` : '';
+  return encodeJsonText(`{${f}"v":${input.text}}`);
+}
+
 /** A verdict (its own dictionary). `decodeJson` reads both. */
 export function encodeVerdict(value: unknown): Buffer {
   return pack(VERDICT_ZSTD, JSON.stringify(value));

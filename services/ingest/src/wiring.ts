@@ -22,6 +22,7 @@ import { CompletionWaiter } from './lib/completion-waiter.ts';
 import { ETA_VALUES, EtaEstimator } from './lib/eta.ts';
 import { IdempotentBatches } from './lib/idempotency.ts';
 import { Intake } from './lib/intake.ts';
+import { IntakePool } from './lib/intake-pool.ts';
 
 /**
  * Builds the ingest service's dependencies from config: a fail-fast producer connection for the
@@ -47,6 +48,10 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
   shutdown.add('redis', 'redis', async () => {
     await Promise.allSettled([redis.quit(), connection.quit()]);
   });
+
+  const limits = { maxDepth: config.MAX_JSON_DEPTH, maxFieldBytes: config.MAX_FIELD_BYTES };
+  const pool = config.INGEST_THREADS > 0 ? new IntakePool(config.INGEST_THREADS, limits) : undefined;
+  if (pool) shutdown.add('intake-threads', 'queues', () => pool.close());
 
   // Status the workers publish (Heartbeat.report): ingest never builds IntelService or Classifier.
   const pendingLookups = new PendingLookups(redis, prefix, config);
@@ -75,7 +80,7 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
     store,
     enrichQueue,
     queues,
-    intake: new Intake(store, enrichQueue, metrics, pendingLookups),
+    intake: new Intake(store, enrichQueue, metrics, { limits, lookups: pendingLookups, pool }),
     eta: new EtaEstimator(config),
     idempotency: new IdempotentBatches(redis, prefix, config.RESULT_TTL_SECONDS),
     waiter,

@@ -43,6 +43,13 @@ export const HttpConfig = z.object({
   BATCH_BODY_LIMIT_BYTES: EnvInt(1024).default(64 * 1024 * 1024),
   /** Most alerts in one batch request (JSON or NDJSON). */
   BATCH_MAX_ITEMS: EnvInt(1, 100_000).default(10_000),
+  /**
+   * Worker threads that read NDJSON batches of 64 lines or more (parse, normalize without signals,
+   * compress) beside the event loop, which then only claims, stores and enqueues: reading uses
+   * more cores, and the event loop stays free for other requests while a large batch is read.
+   * 0: everything on the event loop.
+   */
+  INGEST_THREADS: EnvInt(0, 64).default(2),
   /** Deepest JSON nesting accepted (checked before parsing). */
   MAX_JSON_DEPTH: EnvInt(2, 1000).default(64),
   /** Largest single string value inside an alert. */

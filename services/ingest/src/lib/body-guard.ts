@@ -1,4 +1,5 @@
-import { AppError, eventLoopSlicer } from '@triage/runtime';
+// No @triage/runtime here: intake's worker threads load this file (AppError is the same class).
+import { AppError } from '@triage/contracts';
 
 export interface GuardLimits {
   maxDepth: number;
@@ -115,32 +116,4 @@ export function parseGuarded(text: string, limits: GuardLimits): unknown {
   }
   checkValue(value, limits);
   return value;
-}
-
-/**
- * One NDJSON line's outcome: its value and text (which reads back as the value: the record stores it
- * as received instead of serializing the value again), or the error that line gets in `rejected`.
- */
-export type NdjsonLine = { ok: true; value: unknown; text: string } | { ok: false; error: AppError };
-
-/**
- * Parses an NDJSON body line by line, each line guarded on its own. A 64 MB body is seconds of
- * CPU on a busy box: the event loop is given back every few ms between lines.
- */
-export async function parseNdjson(text: string, limits: GuardLimits): Promise<NdjsonLine[]> {
-  const out: NdjsonLine[] = [];
-  const slice = eventLoopSlicer();
-  for (let at = 0; at < text.length; ) {
-    await slice();
-    const nl = text.indexOf('\n', at);
-    const line = text.slice(at, nl < 0 ? text.length : nl);
-    at = nl < 0 ? text.length : nl + 1;
-    if (line.trim() === '') continue;
-    try {
-      out.push({ ok: true, value: parseGuarded(line, limits), text: line });
-    } catch (err) {
-      out.push({ ok: false, error: err instanceof AppError ? err : new AppError('INVALID_JSON') });
-    }
-  }
-  return out;
 }

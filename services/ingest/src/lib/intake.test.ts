@@ -1,10 +1,14 @@
 import { type AlertJob, JOBS } from '@triage/contracts';
+import { normalize } from '@triage/normalizers';
 import { AlertStore, createQueue, Metrics } from '@triage/runtime';
 import { type RedisFixture, redisFixture } from '@triage/testing';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Intake } from './intake.ts';
+import { IntakePool } from './intake-pool.ts';
+
+const LIMITS = { maxDepth: 64, maxFieldBytes: 256 * 1024 };
 
 const alert = (i: number) => ({
   rule: { id: '5710', level: 5, description: 'sshd: attempt to login using a non-existent user' },
@@ -40,7 +44,7 @@ afterAll(async () => {
 
 describe('Intake, a batch in chunks', () => {
   it('stores and enqueues every alert of a batch larger than a chunk, each job with its record', async () => {
-    const intake = new Intake(store, queue, new Metrics());
+    const intake = new Intake(store, queue, new Metrics(), { limits: LIMITS });
     const items = Array.from({ length: 1203 }, (_, i) => ({ index: i, value: alert(i) }));
     const res = await intake.accept(items, { batch: true, lane: 'backlog' });
     expect(res.ids).toHaveLength(1203);
@@ -65,13 +69,15 @@ describe('Intake, a batch in chunks', () => {
         return typeof v === 'function' ? v.bind(target) : v;
       },
     });
-    const intake = new Intake(store, failing, new Metrics());
+    const intake = new Intake(store, failing, new Metrics(), { limits: LIMITS });
     const items = Array.from({ length: 1200 }, (_, i) => ({ index: i, value: alert(10_000 + i) }));
     await expect(intake.accept(items, { batch: true })).rejects.toMatchObject({ code: 'REDIS_FULL' });
     expect(calls).toBeGreaterThanOrEqual(2);
     expect(await queued()).toBe(0);
     // The same alerts again are new (their claims were released), and all go in.
-    const again = await new Intake(store, queue, new Metrics()).accept(items, { batch: true });
+    const again = await new Intake(store, queue, new Metrics(), { limits: LIMITS }).accept(items, {
+      batch: true,
+    });
     expect(again.ids).toHaveLength(1200);
     expect(again.duplicate.every((d) => !d)).toBe(true);
   });
@@ -94,7 +100,7 @@ describe('Intake, a batch in chunks', () => {
     const [recordsBefore, inflightBefore] = [await records(), await fx.redis.zcard(`${fx.prefix}:inflight`)];
     const items = Array.from({ length: 1100 }, (_, i) => ({ index: i, value: alert(20_000 + i) }));
     await expect(
-      new Intake(failing, queue, new Metrics()).accept(items, { batch: true }),
+      new Intake(failing, queue, new Metrics(), { limits: LIMITS }).accept(items, { batch: true }),
     ).rejects.toMatchObject({
       code: 'REDIS_FULL',
     });
@@ -102,7 +108,9 @@ describe('Intake, a batch in chunks', () => {
     expect(await queued()).toBe(0);
     expect(await records()).toBe(recordsBefore);
     expect(await fx.redis.zcard(`${fx.prefix}:inflight`)).toBe(inflightBefore);
-    const again = await new Intake(store, queue, new Metrics()).accept(items, { batch: true });
+    const again = await new Intake(store, queue, new Metrics(), { limits: LIMITS }).accept(items, {
+      batch: true,
+    });
     expect(again.duplicate.every((d) => !d)).toBe(true);
     expect(await queued()).toBe(1100);
   });
@@ -110,7 +118,7 @@ describe('Intake, a batch in chunks', () => {
   it('attack: one source id twice in a batch with other content is a new alert, flagged reused', async () => {
     const a = alert(30_000);
     const b = { ...alert(30_000), rule: { id: '5712', level: 10, description: 'sshd: brute force' } };
-    const res = await new Intake(store, queue, new Metrics()).accept(
+    const res = await new Intake(store, queue, new Metrics(), { limits: LIMITS }).accept(
       [a, b, a].map((value, index) => ({ index, value })),
       { batch: true },
     );
@@ -119,5 +127,97 @@ describe('Intake, a batch in chunks', () => {
     expect(res.ids[2]).toBe(res.ids[0]);
     expect(res.ids[1]).not.toBe(res.ids[0]);
     expect(await store.batchSummary(res.batchId!)).toMatchObject({ total: 3 });
+  });
+});
+
+/**
+ * Hostile and ordinary NDJSON lines: every one must be answered alike by the worker threads and
+ * the event loop (accepted with the same record, or refused with the same error at its place).
+ */
+function hostileLines(seed: number): string[] {
+  const ok = (i: number) => JSON.stringify(alert(seed + i));
+  return [
+    ok(0),
+    '{"rule": {"id": "5710"', // cut short
+    `${'['.repeat(80)}${']'.repeat(80)}`, // deeper than the limit
+    '{"__proto__": {"polluted": true}, "name": "x"}',
+    JSON.stringify({ name: 'big', description: 'A'.repeat(300 * 1024) }),
+    '{}',
+    '"just a string"',
+    '{"name":"nul\\u0000byte"}',
+    ` ${ok(1)}\r`,
+    JSON.stringify({ ...alert(seed + 2), rule: { id: '5710', description: 'x', description2: 'y' } }),
+    ok(3),
+  ];
+}
+
+describe('Intake on worker threads', () => {
+  let pool: IntakePool;
+  beforeAll(() => {
+    pool = new IntakePool(2, LIMITS);
+  });
+  afterAll(() => pool.close());
+
+  const read = async (ids: string[]) =>
+    Promise.all(
+      ids.map(async (id) => ({
+        alert: await store.loadAlert(id),
+        status: (await store.statuses([id]))[0]?.status,
+      })),
+    );
+
+  it('a batch read on the threads is accepted as on the event loop: ids, refusals, records', async () => {
+    await queue.obliterate({ force: true });
+    const lines = Array.from({ length: 30 }, (_, k) => hostileLines(40_000 + k * 10)).flat();
+    const items = () => lines.map((text, index) => ({ index, text }));
+    const threaded = await new Intake(store, queue, new Metrics(), { limits: LIMITS, pool }).accept(items(), {
+      batch: true,
+    });
+    // The same lines again, read on the event loop, are re-sent alerts: same accepted places and
+    // refusals, each answered with the id the threads gave it.
+    const looped = await new Intake(store, queue, new Metrics(), { limits: LIMITS }).accept(items(), {
+      batch: true,
+    });
+    expect(looped.rejected).toEqual(threaded.rejected);
+    expect(looped.ids).toEqual(threaded.ids);
+    expect(looped.duplicate.every(Boolean)).toBe(true);
+    expect(threaded.rejected.map((r) => r.error.code).slice(0, 6)).toEqual([
+      'INVALID_JSON',
+      'NESTING_TOO_DEEP',
+      'FORBIDDEN_KEY',
+      'FIELD_TOO_LARGE',
+      'VALIDATION_FAILED',
+      'VALIDATION_FAILED',
+    ]);
+    expect(threaded.ids).toHaveLength(30 * 4);
+    expect(await queued()).toBe(30 * 4);
+    // Each record reads back as the normalization of its line.
+    const refused = new Set(threaded.rejected.map((r) => r.index));
+    const accepted = lines.filter((_, i) => !refused.has(i));
+    const records = await read(threaded.ids.slice(0, 12));
+    records.forEach((r, i) => {
+      expect(r.status).toBe('queued');
+      expect(r.alert).toEqual(normalize(JSON.parse(accepted[i]!)));
+      expect(r.alert?.signals).toBeDefined();
+    });
+  });
+
+  it('attack: a thread that dies mid-batch costs nothing: its lines are read on the event loop', async () => {
+    await queue.obliterate({ force: true });
+    const lines = Array.from({ length: 600 }, (_, i) => JSON.stringify(alert(50_000 + i)));
+    const threads = (pool as unknown as { threads: Array<{ worker: { terminate(): Promise<number> } }> })
+      .threads;
+    void threads[0]!.worker.terminate();
+    const res = await new Intake(store, queue, new Metrics(), { limits: LIMITS, pool }).accept(
+      lines.map((text, index) => ({ index, text })),
+      { batch: true },
+    );
+    expect(res.ids).toHaveLength(600);
+    expect(res.rejected).toEqual([]);
+    expect(await queued()).toBe(600);
+    // The pool replaced the thread: the next batch goes through two threads again.
+    const again = await pool.prepare(lines.slice(0, 300), 0);
+    expect(again.every((p) => p.ok)).toBe(true);
+    expect(pool.threadCount).toBe(2);
   });
 });

@@ -11,6 +11,7 @@ import {
 import type { PendingLookups } from '@triage/intel';
 import { normalize } from '@triage/normalizers';
 import {
+  type AlertIdentity,
   type AlertStore,
   AppError,
   type BatchEntry,
@@ -22,14 +23,17 @@ import {
   withRedisTimeout,
 } from '@triage/runtime';
 import type { Queue } from 'bullmq';
+import { type GuardLimits, parseGuarded } from './body-guard.ts';
+import type { IntakePool } from './intake-pool.ts';
+import { type PreparedLine, parseError, rejection } from './intake-prepare.ts';
 
 export interface IntakeItem {
   /** Index in the request, for `rejected[].index`. */
   index: number;
   value?: unknown;
-  /** The value's JSON text as received (NDJSON lines), stored as is. */
+  /** The value's JSON text as received (an NDJSON line, parsed by intake), stored as is. */
   text?: string;
-  /** An error already found while parsing (NDJSON lines). */
+  /** An error already found while reading the body. */
   error?: AppError;
 }
 
@@ -41,6 +45,18 @@ export interface IntakeResult {
   sourceIdReused: boolean[];
   rejected: Rejected[];
   batchId?: string;
+}
+
+/** Below this many lines a request is read on the event loop: a round trip to a thread costs more. */
+const THREAD_MIN_LINES = 64;
+
+/** An item read: what intake needs of its alert, and its submission (or its record's encoding of it). */
+interface Candidate {
+  index: number;
+  alert: AlertIdentity | NormalizedAlert;
+  value?: unknown;
+  text?: string;
+  encoded?: Buffer;
 }
 
 /** New alerts stored per pipeline and enqueued per `addBulk` (one MULTI) by `storeAndEnqueue`. */
@@ -55,15 +71,6 @@ function refused(err: unknown): AppError {
     cause: err,
     retryable: true,
   });
-}
-
-function rejection(index: number, err: unknown): Rejected {
-  const e = err instanceof AppError ? err : new AppError('VALIDATION_FAILED', { message: String(err) });
-  const detail = e.details[0];
-  const message = detail
-    ? `${e.message} (${detail.path ? `${detail.path}: ` : ''}${detail.message})`
-    : e.message;
-  return { index, error: { code: e.code, message, ...(detail?.path ? { path: detail.path } : {}) } };
 }
 
 /** The error of a request whose one alert was rejected: the standard body, naming the field. */
@@ -94,12 +101,42 @@ export class Intake {
   private readonly enrich: Queue<AlertJob>;
   private readonly metrics: Metrics;
   private readonly lookups: PendingLookups | undefined;
+  private readonly limits: GuardLimits;
+  private readonly pool: IntakePool | undefined;
 
-  constructor(store: AlertStore, enrich: Queue<AlertJob>, metrics: Metrics, lookups?: PendingLookups) {
+  constructor(
+    store: AlertStore,
+    enrich: Queue<AlertJob>,
+    metrics: Metrics,
+    opts: { limits: GuardLimits; lookups?: PendingLookups; pool?: IntakePool },
+  ) {
     this.store = store;
     this.enrich = enrich;
     this.metrics = metrics;
-    this.lookups = lookups;
+    this.lookups = opts.lookups;
+    this.limits = opts.limits;
+    this.pool = opts.pool;
+  }
+
+  /**
+   * The NDJSON lines of a large request prepared on the worker threads (by index), or undefined
+   * where the event loop does it: no threads, a small request, or the lookup estimate needs each
+   * alert's signals.
+   */
+  private async prepareOnThreads(
+    items: IntakeItem[],
+    format: AlertFormat | undefined,
+    tracking: boolean,
+  ): Promise<Map<number, PreparedLine> | undefined> {
+    if (!this.pool || tracking) return undefined;
+    const lines = items.filter((i) => i.text !== undefined && i.value === undefined && !i.error);
+    if (lines.length < THREAD_MIN_LINES) return undefined;
+    const prepared = await this.pool.prepare(
+      lines.map((i) => i.text!),
+      0,
+      format,
+    );
+    return new Map(lines.map((item, n) => [item.index, prepared[n]!]));
   }
 
   async accept(
@@ -111,24 +148,45 @@ export class Intake {
     // What intake needs of an alert (accept or refuse, format, source id, fingerprint, name,
     // severity) comes alike without its typed signals, a good part of normalizing; enrich
     // normalizes the stored submission again with them. Only the lookup estimate reads them.
-    const normalizeOpts = {
-      ...(opts.format ? { format: opts.format } : {}),
-      signals: this.lookups?.tracking === true,
-    };
-    const normalized: Array<{ index: number; alert: NormalizedAlert; value: unknown; text?: string }> = [];
+    const tracking = this.lookups?.tracking === true;
+    const normalizeOpts = { ...(opts.format ? { format: opts.format } : {}), signals: tracking };
+    const normalized: Candidate[] = [];
+    const pooled = await this.prepareOnThreads(items, opts.format, tracking);
     // Normalizing 10,000 alerts takes a CPU second or more: give the event loop back every few ms.
     const slice = eventLoopSlicer();
     for (const item of items) {
+      const p = pooled?.get(item.index);
+      if (p) {
+        if (!p.ok) rejected.push({ ...p.rejected, index: item.index });
+        else {
+          const { ok: _, input, ...alert } = p;
+          normalized.push({
+            index: item.index,
+            alert,
+            encoded: Buffer.from(input.buffer, input.byteOffset, input.byteLength),
+          });
+        }
+        continue;
+      }
       await slice();
       if (item.error) {
         rejected.push(rejection(item.index, item.error));
         continue;
       }
+      let value = item.value;
+      if (value === undefined && item.text !== undefined) {
+        try {
+          value = parseGuarded(item.text, this.limits);
+        } catch (err) {
+          rejected.push(rejection(item.index, parseError(err)));
+          continue;
+        }
+      }
       try {
         normalized.push({
           index: item.index,
-          alert: normalize(item.value, normalizeOpts),
-          value: item.value,
+          alert: normalize(value, normalizeOpts),
+          value,
           ...(item.text !== undefined ? { text: item.text } : {}),
         });
       } catch (err) {
@@ -177,6 +235,7 @@ export class Intake {
         input: {
           value: c.value,
           ...(c.text !== undefined ? { text: c.text } : {}),
+          ...(c.encoded ? { encoded: c.encoded } : {}),
           ...(opts.format ? { format: opts.format } : {}),
         },
         received_at: receivedAt,
@@ -196,7 +255,9 @@ export class Intake {
         // estimate only: failing to record it never refuses alerts.
         await Promise.all([
           this.storeAndEnqueue(fresh, batchId, entries, lane),
-          this.lookups?.track(fresh.map((a) => a.alert)).catch(() => undefined),
+          tracking
+            ? this.lookups?.track(fresh.map((a) => a.alert as NormalizedAlert)).catch(() => undefined)
+            : undefined,
         ]);
       } catch (err) {
         await this.store.forget(fresh, batchId).catch(() => undefined);

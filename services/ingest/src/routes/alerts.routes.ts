@@ -74,9 +74,7 @@ export function batchItems(body: unknown, maxItems: number): IntakeItem[] {
   if (body === undefined || body === null) throw new AppError('EMPTY_BODY');
   let items: IntakeItem[];
   if (body instanceof NdjsonBody) {
-    items = body.lines.map((l, index) =>
-      l.ok ? { index, value: l.value, text: l.text } : { index, error: l.error },
-    );
+    items = body.lines.map((text, index) => ({ index, text }));
   } else {
     const parsed = BatchRequest.safeParse(body);
     if (!parsed.success) {
