@@ -129,6 +129,71 @@ describe('AlertStore', () => {
     expect((await store.get('s1'))?.status).toBe('completed');
   });
 
+  it('begins a stage in one step: reads what the stage needs and moves the record, or writes nothing', async () => {
+    const key = (id: string) => `${fx.prefix}:alert:${id}`;
+    const receivedAt = '2026-11-30T10:15:00.123Z';
+    await store.create([{ id: 'g1', alert, received_at: receivedAt, source_id_reused: true }]);
+    const e = await store.beginEnrich('g1', 'enrich|g1');
+    expect(e).toMatchObject({ state: 'started', alert });
+    const startedAt = e.state === 'started' ? e.startedAt : 0;
+    expect(await fx.redis.hget(key('g1'), 'status')).toBe('enriching');
+    // Run again (a retry, a delay): the first start is kept.
+    expect(await store.beginEnrich('g1')).toMatchObject({ state: 'started', startedAt });
+    // Classify needs the enrichment: before it is saved nothing is written.
+    expect(await store.beginClassify('g1', 'classify|g1')).toEqual({ state: 'gone' });
+    expect(await fx.redis.hget(key('g1'), 'status')).toBe('enriching');
+    const enriched = { ...alert, name: 'as enrich saw it' };
+    await store.saveEnrichment('g1', enrichment, enriched);
+    const c = await store.beginClassify('g1', 'classify|g1');
+    expect(c).toMatchObject({
+      state: 'started',
+      alert: enriched,
+      enrichment,
+      receivedAt: Date.parse(receivedAt),
+      sourceIdReused: true,
+    });
+    expect(await fx.redis.hget(key('g1'), 'status')).toBe('classifying');
+    // Final: a duplicate delivery of either stage finds nothing to do and moves nothing back.
+    await store.complete('g1', result('FALSE_POSITIVE'));
+    expect(await store.beginEnrich('g1')).toEqual({ state: 'final' });
+    expect(await store.beginClassify('g1')).toEqual({ state: 'final' });
+    expect(await fx.redis.hget(key('g1'), 'status')).toBe('completed');
+    // A record that expired is not re-created; one without its submission is gone too.
+    expect(await store.beginEnrich('g-gone')).toEqual({ state: 'gone' });
+    expect(await store.beginClassify('g-gone')).toEqual({ state: 'gone' });
+    expect(await fx.redis.exists(key('g-gone'))).toBe(0);
+    await fx.redis.hset(key('g-bare'), 'status', 'queued');
+    expect(await store.beginEnrich('g-bare')).toEqual({ state: 'gone' });
+    expect(await fx.redis.hgetall(key('g-bare'))).toEqual({ status: 'queued' });
+    // Scripts flushed (a Redis restart): loaded again.
+    await store.create([{ id: 'g2', alert, received_at: 'now' }]);
+    await fx.redis.script('FLUSH');
+    expect(await store.beginEnrich('g2')).toMatchObject({ state: 'started', alert });
+  });
+
+  it('begins no stage of a paused batch: the job is recorded as parked, and starts once resumed', async () => {
+    await store.create(
+      [{ id: 'gp1', alert, received_at: 'now', batch_id: 'gpb' }],
+      'gpb',
+      undefined,
+      'backlog',
+    );
+    await store.saveEnrichment('gp1', enrichment);
+    expect(await store.pauseBatch('gpb')).toBe('backlog');
+    expect(await store.beginEnrich('gp1', 'enrich|gp1')).toEqual({ state: 'paused' });
+    expect(await store.beginClassify('gp1', 'classify|gp1')).toEqual({ state: 'paused' });
+    expect((await fx.redis.smembers(`${fx.prefix}:batch:gpb:parked`)).sort()).toEqual([
+      'classify|gp1',
+      'enrich|gp1',
+    ]);
+    expect(await fx.redis.ttl(`${fx.prefix}:batch:gpb:parked`)).toBeGreaterThan(0);
+    expect((await store.get('gp1'))?.status).toBe('queued');
+    // Without a job to park (no parked member) the stage runs, as setStage does.
+    expect(await store.beginEnrich('gp1')).toMatchObject({ state: 'started' });
+    await store.resumeBatch('gpb');
+    expect(await store.beginClassify('gp1', 'classify|gp1')).toMatchObject({ state: 'started', enrichment });
+  });
+
   it('keeps only what a final record shows, its instants as epoch ms read back as ISO 8601', async () => {
     const receivedAt = '2026-11-30T10:15:00.123Z';
     await store.create([{ id: 't1', alert, received_at: receivedAt }]);

@@ -12,7 +12,7 @@ import { normalize } from '@triage/normalizers';
 import type { Redis } from 'ioredis';
 import { eventLoopSlicer } from './event-loop-slicer.ts';
 import { keys } from './keys.ts';
-import { evalScript, evalScriptMany } from './lua.ts';
+import { evalScript, evalScriptBuffer, evalScriptMany } from './lua.ts';
 import type { Submission } from './record-codec.ts';
 import { decodeJson, encodeJson, encodeSubmission, encodeVerdict } from './record-codec.ts';
 
@@ -334,6 +334,38 @@ return tonumber(redis.call('HGET', KEYS[1], f))
 `;
 
 /*
+ * STAGE_LUA with the record fields the stage works on, read in the same step (one round trip where
+ * a worker read the record and then moved it). Nothing is written unless the stage can run: -1 the
+ * alert is final; -3 the record is gone or lacks what the stage needs (its submission, and with
+ * ARGV[6] = '1' its first extra field); -2 its batch is paused (parked as in STAGE_LUA). Otherwise
+ * { started ms, normalized, input, alert, ...extra fields }. ARGV: STAGE_LUA's five, then the
+ * requirement flag, then the extra field names.
+ */
+const BEGIN_STAGE_LUA = `
+local extra = {}
+for i = 7, #ARGV do extra[#extra + 1] = ARGV[i] end
+local v = redis.call('HMGET', KEYS[1], 'status', 'normalized', 'input', 'alert', 'batch_id', unpack(extra))
+local st = v[1]
+if not st then return {-3} end
+if st == 'completed' or st == 'failed' then return {-1} end
+if not (v[2] or v[3] or v[4]) then return {-3} end
+if ARGV[6] == '1' and not v[6] then return {-3} end
+local b = v[5]
+if b and ARGV[4] ~= '' and redis.call('HGET', ARGV[3] .. b, 'paused') == '1' then
+  local pk = ARGV[3] .. b .. ':parked'
+  redis.call('SADD', pk, ARGV[4])
+  redis.call('EXPIRE', pk, ARGV[5])
+  return {-2}
+end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+local f = ARGV[1] .. '_started_ms'
+redis.call('HSETNX', KEYS[1], f, ARGV[2])
+local out = {tonumber(redis.call('HGET', KEYS[1], f)), v[2], v[3], v[4]}
+for i = 1, #extra do out[4 + i] = v[5 + i] end
+return out
+`;
+
+/*
  * Sets fields of an alert record only while it exists: a plain HSET on a record that expired or was
  * forgotten (its intake failed) would re-create it as a key without a TTL, kept for good.
  */
@@ -356,6 +388,37 @@ function revive(input?: Buffer | null, alert?: Buffer | null): NormalizedAlert |
     return normalize(v, f ? { format: f } : {});
   }
   return alert ? NormalizedAlert.parse(decodeJson(alert)) : undefined;
+}
+
+/** The normalized alert enrich left for classify (`saveEnrichment`), else the submission's. */
+function payloadAlert(
+  normalized?: Buffer | null,
+  input?: Buffer | null,
+  alert?: Buffer | null,
+): NormalizedAlert | undefined {
+  if (normalized) return NormalizedAlert.parse(decodeJson(normalized));
+  return revive(input, alert);
+}
+
+/**
+ * Where a worker's stage stands as it begins (`beginEnrich`, `beginClassify`): `gone` when the
+ * record expired or lacks what the stage needs, `final` when the alert already has its outcome (a
+ * duplicate delivery), `paused` when its batch is paused (the job was recorded as parked, see
+ * `setStage`), else `started` with when the stage first started (ms) and the alert.
+ */
+export type StageStart<T = object> =
+  | { state: 'gone' }
+  | { state: 'final' }
+  | { state: 'paused' }
+  | ({ state: 'started'; startedAt: number; alert: NormalizedAlert } & T);
+
+/** What classify works on besides the alert (`beginClassify`). */
+export interface ClassifyInput {
+  enrichment: Enrichment;
+  /** When ingest accepted the alert (epoch ms), for the end-to-end latency. */
+  receivedAt?: number;
+  /** Its SIEM id had been seen before with other content (claimSourceIds). */
+  sourceIdReused: boolean;
 }
 
 /**
@@ -480,15 +543,79 @@ export class AlertStore {
       this.redis,
       STAGE_LUA,
       1,
-      this.k.alert(id),
-      status,
-      String(Date.now()),
-      this.k.batch(''),
-      parkAs,
-      this.ttl,
+      ...this.stageArgs(id, status, parkAs),
     )) as number;
     if (started === -2) return 'paused';
     return started < 0 ? undefined : started;
+  }
+
+  /**
+   * Enrich's first step in one round trip: reads the alert and moves its record to `enriching`
+   * (`setStage` + `loadAlert`). Nothing is written when the record is gone, final or paused.
+   */
+  async beginEnrich(id: string, parkAs = ''): Promise<StageStart> {
+    const r = await this.beginStage(id, 'enriching', parkAs, false, []);
+    if ('state' in r) return r;
+    const [normalized, input, stored] = r.fields;
+    const alert = payloadAlert(normalized, input, stored);
+    return alert ? { state: 'started', startedAt: r.startedAt, alert } : { state: 'gone' };
+  }
+
+  /**
+   * Classify's first step in one round trip: reads the alert, its enrichment and the intake fields
+   * and moves the record to `classifying` (`setStage` + `loadAlert` + `loadEnrichment` + `intake`).
+   * `gone` also when the enrichment is missing; nothing is written unless the stage starts.
+   */
+  async beginClassify(id: string, parkAs = ''): Promise<StageStart<ClassifyInput>> {
+    const r = await this.beginStage(id, 'classifying', parkAs, true, [
+      'enrichment',
+      'received_at',
+      'source_id_reused',
+    ]);
+    if ('state' in r) return r;
+    const [normalized, input, stored, enrichment, at, reused] = r.fields;
+    const alert = payloadAlert(normalized, input, stored);
+    if (!alert || !enrichment) return { state: 'gone' };
+    const ms = at ? Date.parse(isoTime(at.toString())) : Number.NaN;
+    return {
+      state: 'started',
+      startedAt: r.startedAt,
+      alert,
+      enrichment: decodeJson<Enrichment>(enrichment),
+      ...(Number.isFinite(ms) ? { receivedAt: ms } : {}),
+      sourceIdReused: reused?.toString() === '1',
+    };
+  }
+
+  /** The key and arguments STAGE_LUA and BEGIN_STAGE_LUA share. */
+  private stageArgs(id: string, status: string, parkAs: string): Array<string | number> {
+    return [this.k.alert(id), status, String(Date.now()), this.k.batch(''), parkAs, this.ttl];
+  }
+
+  private async beginStage(
+    id: string,
+    status: Extract<AlertStatus, 'enriching' | 'classifying'>,
+    parkAs: string,
+    requireFirstExtra: boolean,
+    extra: string[],
+  ): Promise<
+    | { state: 'gone' }
+    | { state: 'final' }
+    | { state: 'paused' }
+    | { startedAt: number; fields: Array<Buffer | null> }
+  > {
+    const [code, ...fields] = (await evalScriptBuffer(
+      this.redis,
+      BEGIN_STAGE_LUA,
+      1,
+      ...this.stageArgs(id, status, parkAs),
+      requireFirstExtra ? '1' : '0',
+      ...extra,
+    )) as [number, ...Array<Buffer | null>];
+    if (code === -1) return { state: 'final' };
+    if (code === -2) return { state: 'paused' };
+    if (code < 0) return { state: 'gone' };
+    return { startedAt: Number(code), fields };
   }
 
   /** The normalized alert: as enrich left it for classify (`saveEnrichment`), else normalized again. */
@@ -499,8 +626,7 @@ export class AlertStore {
       'input',
       'alert',
     );
-    if (normalized) return NormalizedAlert.parse(decodeJson(normalized));
-    return revive(input, alert);
+    return payloadAlert(normalized, input, alert);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { type RedisFixture, redisFixture } from '@triage/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { evalScript, evalScriptMany } from './lua.ts';
+import { evalScript, evalScriptBuffer, evalScriptMany } from './lua.ts';
+import { createRedis } from './redis.ts';
 
 let fx: RedisFixture;
 beforeAll(async () => {
@@ -24,4 +25,27 @@ it('runs scripts by SHA, loading them again after SCRIPT FLUSH, one at a time an
     ]),
   ).toEqual([6, 16, 7]);
   expect(await evalScriptMany(fx.redis, INCR_BY, 1, [])).toEqual([]);
+});
+
+it('runs a script with its bulk replies as Buffers, loading it again after SCRIPT FLUSH', async () => {
+  const k = `${fx.prefix}:bin`;
+  const bytes = Buffer.from([0, 255, 1, 128]);
+  await fx.redis.set(k, bytes);
+  const GET_PAIR = "return {7, redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}";
+  // The workers' general connection pipelines commands of one tick automatically.
+  const client = createRedis(fx.url, 'client');
+  try {
+    for (const redis of [fx.redis, client]) {
+      await fx.redis.script('FLUSH');
+      const [a, b] = await Promise.all([
+        evalScriptBuffer(redis, GET_PAIR, 2, k, `${fx.prefix}:none`),
+        evalScriptBuffer(redis, GET_PAIR, 2, k, `${fx.prefix}:none`),
+      ]);
+      expect(a).toEqual([7, bytes, null]);
+      expect(b).toEqual([7, bytes, null]);
+      expect(await evalScriptBuffer(redis, GET_PAIR, 2, k, `${fx.prefix}:none`)).toEqual([7, bytes, null]);
+    }
+  } finally {
+    client.disconnect();
+  }
 });

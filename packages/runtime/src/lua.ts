@@ -18,16 +18,47 @@ function shaOf(lua: string): string {
  * (first call, restart, SCRIPT FLUSH). Hot paths call scripts per job: sending the source every time
  * costs bandwidth and socket writes for nothing.
  */
-export async function evalScript(
+export function evalScript(redis: Redis, lua: string, numKeys: number, ...args: Arg[]): Promise<unknown> {
+  return runScript(
+    (sha) => redis.evalsha(sha, numKeys, ...args),
+    () => redis.eval(lua, numKeys, ...args),
+    lua,
+  );
+}
+
+/** The Buffer-reply forms of EVALSHA / EVAL ioredis generates for every command (not in its types). */
+type BufferEval = Record<
+  'evalshaBuffer' | 'evalBuffer',
+  (s: string, n: number, ...a: Arg[]) => Promise<unknown>
+>;
+
+/**
+ * `evalScript` with bulk replies as Buffers (a script that returns compressed record fields). Not
+ * `callBuffer`: with auto-pipelining ioredis 6 sends it without its command name.
+ */
+export function evalScriptBuffer(
   redis: Redis,
   lua: string,
   numKeys: number,
   ...args: Arg[]
 ): Promise<unknown> {
+  const r = redis as unknown as BufferEval;
+  return runScript(
+    (sha) => r.evalshaBuffer(sha, numKeys, ...args),
+    () => r.evalBuffer(lua, numKeys, ...args),
+    lua,
+  );
+}
+
+async function runScript(
+  bySha: (sha: string) => Promise<unknown>,
+  bySource: () => Promise<unknown>,
+  lua: string,
+): Promise<unknown> {
   try {
-    return await redis.evalsha(shaOf(lua), numKeys, ...args);
+    return await bySha(shaOf(lua));
   } catch (err) {
-    if ((err as Error).message?.startsWith('NOSCRIPT')) return redis.eval(lua, numKeys, ...args);
+    if ((err as Error).message?.startsWith('NOSCRIPT')) return bySource();
     throw err;
   }
 }

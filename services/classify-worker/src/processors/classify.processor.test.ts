@@ -161,3 +161,41 @@ it('fails for good when the enrichment is missing', async () => {
   expect(job.failedReason).toMatch(/not found/);
   expect(job.attemptsMade).toBe(1);
 });
+
+it('a job of a paused batch is parked (delayed), recorded for resume, and not classified', async () => {
+  const alert = {
+    format: 'generic' as const,
+    name: 'x',
+    severity: 'Low' as const,
+    fingerprint: 'cp',
+    raw: {},
+  };
+  await store.create(
+    [{ id: 'cp1', alert, received_at: 'now', batch_id: 'cpb' }],
+    'cpb',
+    undefined,
+    'backlog',
+  );
+  await store.saveEnrichment('cp1', enrichment(false));
+  expect(await store.pauseBatch('cpb')).toBe('backlog');
+  await classifyQueue.add(
+    JOBS.classify.name,
+    { alert_id: 'cp1', batch_id: 'cpb' },
+    { jobId: 'cp1', priority: 1_000_004 },
+  );
+  await waitFor(async () => (await classifyQueue.getJob('cp1'))?.delay, { message: 'parked' });
+  expect(await fx.redis.smembers(`${fx.prefix}:batch:cpb:parked`)).toEqual(['classify|cp1']);
+  expect((await store.get('cp1'))?.status).toBe('queued');
+  expect(await resultsQueue.getJob('cp1')).toBeUndefined();
+});
+
+it('an alert whose record expired fails without retries', async () => {
+  await classifyQueue.add(JOBS.classify.name, { alert_id: 'c-gone' }, { jobId: 'c-gone' });
+  const job = await waitFor(async () => {
+    const j = await classifyQueue.getJob('c-gone');
+    return j?.failedReason ? j : undefined;
+  });
+  expect(job.failedReason).toMatch(/not found/);
+  expect(job.attemptsMade).toBe(1);
+  expect(await fx.redis.exists(`${fx.prefix}:alert:c-gone`)).toBe(0);
+});

@@ -22,17 +22,17 @@ export interface ClassifyDeps {
 export function classifyProcessor(deps: ClassifyDeps) {
   return async (data: AlertJob, job?: Job, token?: string): Promise<{ classification: string }> => {
     const id = data.alert_id;
-    const [alert, enrichment, { receivedAt, sourceIdReused }] = await Promise.all([
-      deps.store.loadAlert(id),
-      deps.store.loadEnrichment(id),
-      deps.store.intake(id),
-    ]);
-    const startedAt = await deps.store.setStage(id, 'classifying', job ? parkedMember(job) : '');
-    // A verdict drops the enrichment: a retried job of a finished alert finds none, and has nothing to do.
-    if (alert && !enrichment && startedAt === undefined) return { classification: 'already-final' };
-    if (!alert || !enrichment) throw new UnrecoverableError(`alert ${id} or its enrichment not found`);
-    if (startedAt === 'paused' && job) return parkJob(job, token, deps.store, data.batch_id);
-    if (startedAt === undefined || startedAt === 'paused') return { classification: 'already-final' };
+    // The alert, its enrichment and intake fields are read and the record moved to `classifying`
+    // in one round trip. A verdict drops the enrichment: a retried job of a finished alert finds the
+    // alert final, and has nothing to do.
+    const begun = await deps.store.beginClassify(id, job ? parkedMember(job) : '');
+    if (begun.state === 'final') return { classification: 'already-final' };
+    if (begun.state === 'gone') throw new UnrecoverableError(`alert ${id} or its enrichment not found`);
+    if (begun.state === 'paused') {
+      if (job) return parkJob(job, token, deps.store, data.batch_id);
+      return { classification: 'already-final' };
+    }
+    const { alert, enrichment, receivedAt, sourceIdReused, startedAt } = begun;
 
     // Memory before the LLM tier: when analyst feedback will decide the alert, the rules still run
     // (their evidence is what a FALSE_POSITIVE is checked against) but no LLM call is spent.

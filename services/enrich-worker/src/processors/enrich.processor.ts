@@ -27,11 +27,13 @@ export interface EnrichDeps {
 export function enrichProcessor(deps: EnrichDeps) {
   return async (data: AlertJob, job: Job, token?: string): Promise<{ partial: boolean }> => {
     const id = data.alert_id;
-    const alert = await deps.store.loadAlert(id);
-    if (!alert) throw new UnrecoverableError(`alert ${id} not found (expired before enrichment?)`);
-    const startedAt = await deps.store.setStage(id, 'enriching', parkedMember(job));
-    if (startedAt === 'paused') return parkJob(job, token, deps.store, data.batch_id);
-    if (startedAt === undefined) return { partial: false }; // already final: a duplicate delivery
+    // The alert is read and moved to `enriching` in one round trip.
+    const begun = await deps.store.beginEnrich(id, parkedMember(job));
+    if (begun.state === 'gone')
+      throw new UnrecoverableError(`alert ${id} not found (expired before enrichment?)`);
+    if (begun.state === 'paused') return parkJob(job, token, deps.store, data.batch_id);
+    if (begun.state === 'final') return { partial: false }; // a duplicate delivery
+    const { alert, startedAt } = begun;
 
     const priority = job.opts.priority || jobPriority(alert.severity);
     const r = await deps.intel.gather(alert, {
