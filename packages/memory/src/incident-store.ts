@@ -8,15 +8,14 @@ const MAX_ENTITIES = 50;
 
 /*
  * Assigns one alert to its entity's incident, atomically: several classify processes assign at
- * once. The caller read the entity's open-incident pointer and passes that incident's keys (and a
- * fresh incident's); the script checks the pointer is unchanged (else the caller retries: compare-
- * and-set), joins the incident when the alert's event time is within the window of it, or opens
- * the fresh one. Every key is passed in KEYS and sits under the prefix, so with a `{hash tag}`
- * prefix the script is slot-safe on Redis Cluster.
+ * once. The script reads the entity's open-incident pointer itself (one round trip, no race to
+ * retry), joins that incident when the alert's event time is within the window of it, or opens the
+ * fresh one. The open incident's keys are derived from the pointer under the incident key prefix;
+ * every key sits under the stack's prefix, so with a `{hash tag}` prefix all of them share one slot
+ * and the script is slot-safe on Redis Cluster.
  *
- * KEYS: 1 pointer, 2 index, 3 entity index, 4-6 current incident (hash, alerts, entities),
- *       7-9 fresh incident (hash, alerts, entities)
- * ARGV: 1 expected current id ('' none), 2 fresh id, 3 alert id, 4 event ms, 5 window ms, 6 ttl s,
+ * KEYS: 1 pointer, 2 index, 3 entity index, 4-6 fresh incident (hash, alerts, entities)
+ * ARGV: 1 incident key prefix, 2 fresh id, 3 alert id, 4 event ms, 5 window ms, 6 ttl s,
  *       7 now ms, 8 class field, 9 tactics JSON, 10 detection key, 11 entities JSON, 12 entity type,
  *       13 entity value
  */
@@ -29,15 +28,15 @@ local function verdict(hk)
   return 'FALSE_POSITIVE'
 end
 local cur = redis.call('GET', KEYS[1]) or ''
-if cur ~= ARGV[1] then return {'retry', cur} end
 local t = tonumber(ARGV[4])
 local w = tonumber(ARGV[5])
 local ttl = tonumber(ARGV[6])
-local h, a, e, id = KEYS[7], KEYS[8], KEYS[9], ARGV[2]
-if cur ~= '' and redis.call('EXISTS', KEYS[4]) == 1 then
-  local first = tonumber(redis.call('HGET', KEYS[4], 'first_ms'))
-  local last = tonumber(redis.call('HGET', KEYS[4], 'last_ms'))
-  if t <= last + w and t >= first - w then h, a, e, id = KEYS[4], KEYS[5], KEYS[6], cur end
+local h, a, e, id = KEYS[4], KEYS[5], KEYS[6], ARGV[2]
+local ch = ARGV[1] .. cur
+if cur ~= '' and redis.call('EXISTS', ch) == 1 then
+  local first = tonumber(redis.call('HGET', ch, 'first_ms'))
+  local last = tonumber(redis.call('HGET', ch, 'last_ms'))
+  if t <= last + w and t >= first - w then h, a, e, id = ch, ch .. ':alerts', ch .. ':ents', cur end
 end
 local opened = id == ARGV[2]
 local before = 'FALSE_POSITIVE'
@@ -160,62 +159,49 @@ export class IncidentStore {
     const entity = `${m.entity.type}:${m.entity.value.toLowerCase()}`;
     const fresh = `inc_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
     const tactics = m.classification === 'FALSE_POSITIVE' ? [] : [...new Set(m.tactics)];
-    for (let attempt = 0; ; attempt++) {
-      const cur = (await this.redis.get(this.k.pointer(entity))) ?? '';
-      const curId = cur || fresh;
-      const res = (await evalScript(
-        this.redis,
-        ASSIGN_LUA,
-        9,
-        this.k.pointer(entity),
-        this.k.index(),
-        this.k.byEntity(m.entity.value.toLowerCase()),
-        this.k.hash(curId),
-        this.k.alerts(curId),
-        this.k.ents(curId),
-        this.k.hash(fresh),
-        this.k.alerts(fresh),
-        this.k.ents(fresh),
-        cur,
-        fresh,
-        m.alertId,
-        String(m.eventMs),
-        String(this.opts.windowMs),
-        String(this.opts.ttlSeconds),
-        String(now),
-        FIELD[m.classification],
-        JSON.stringify(tactics),
-        m.detection,
-        JSON.stringify(m.entities.slice(0, 10)),
-        m.entity.type,
-        m.entity.value,
-      )) as [string, string, string, string, string];
-      if (res[0] === 'retry') {
-        // Another process moved the pointer between our read and the script: read it again.
-        if (attempt >= 20) throw new Error(`incident assignment for ${entity} kept racing`);
-        continue;
+    const [id, tacticsJson, chainJson, revText, changesJson] = (await evalScript(
+      this.redis,
+      ASSIGN_LUA,
+      6,
+      this.k.pointer(entity),
+      this.k.index(),
+      this.k.byEntity(m.entity.value.toLowerCase()),
+      this.k.hash(fresh),
+      this.k.alerts(fresh),
+      this.k.ents(fresh),
+      this.k.hash(''),
+      fresh,
+      m.alertId,
+      String(m.eventMs),
+      String(this.opts.windowMs),
+      String(this.opts.ttlSeconds),
+      String(now),
+      FIELD[m.classification],
+      JSON.stringify(tactics),
+      m.detection,
+      JSON.stringify(m.entities.slice(0, 10)),
+      m.entity.type,
+      m.entity.value,
+    )) as [string, string, string, string, string];
+    const chain = killChain(sightings(tacticsJson));
+    const changes = list(changesJson);
+    let rev = Number(revText);
+    let escalatedNow = false;
+    if (chain.length && !chainJson) {
+      escalatedNow = (await this.redis.hsetnx(this.k.hash(id), 'chain', JSON.stringify(chain))) === 1;
+      if (escalatedNow) {
+        // One revision per member: the script's, when it already counted a change of this member.
+        if (!changes.length) rev = await this.redis.hincrby(this.k.hash(id), 'rev', 1);
+        changes.push('kill_chain');
+        await this.redis.hset(this.k.hash(id), `upd:${m.alertId}`, JSON.stringify({ rev, changes }));
       }
-      const [id, tacticsJson, chainJson, revText, changesJson] = res;
-      const chain = killChain(sightings(tacticsJson));
-      const changes = list(changesJson);
-      let rev = Number(revText);
-      let escalatedNow = false;
-      if (chain.length && !chainJson) {
-        escalatedNow = (await this.redis.hsetnx(this.k.hash(id), 'chain', JSON.stringify(chain))) === 1;
-        if (escalatedNow) {
-          // One revision per member: the script's, when it already counted a change of this member.
-          if (!changes.length) rev = await this.redis.hincrby(this.k.hash(id), 'rev', 1);
-          changes.push('kill_chain');
-          await this.redis.hset(this.k.hash(id), `upd:${m.alertId}`, JSON.stringify({ rev, changes }));
-        }
-      }
-      return {
-        incidentId: id,
-        chain,
-        escalatedNow,
-        ...(changes.length ? { update: { rev, changes } } : {}),
-      };
     }
+    return {
+      incidentId: id,
+      chain,
+      escalatedNow,
+      ...(changes.length ? { update: { rev, changes } } : {}),
+    };
   }
 
   async get(id: string, now = Date.now()): Promise<IncidentView | undefined> {
