@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isVolatileFact } from './fingerprint.ts';
+import { isRecord } from './fields.ts';
+import { type FingerprintSource, isVolatileFact } from './fingerprint.ts';
 import { fingerprint, normalize } from './index.ts';
-import { fixtureRecords, refusedByDesign } from './test-support/fixtures.ts';
+import { alertFixtureFiles, fixtureRecords, refusedByDesign } from './test-support/fixtures.ts';
 
 type Json = Record<string, unknown>;
 
@@ -30,7 +32,106 @@ const sentinel = (): Json =>
     ) as Json,
   );
 
+/**
+ * The fingerprint as first defined: sha256 of the identity object with keys sorted at every level.
+ * Fingerprints are stored (verdict cache keys, source-id claims), so the implementation must keep
+ * giving exactly these bytes.
+ */
+function referenceFingerprint(alert: FingerprintSource): string {
+  const canonical = (v: unknown, depth = 0): string | undefined => {
+    if (depth > 12) return undefined;
+    if (v === null) return 'null';
+    if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
+    if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : undefined;
+    if (Array.isArray(v)) return `[${v.map((x) => canonical(x, depth + 1) ?? 'null').join(',')}]`;
+    if (isRecord(v)) {
+      const parts: string[] = [];
+      for (const k of Object.keys(v).sort()) {
+        const c = canonical((v as Json)[k], depth + 1);
+        if (c !== undefined) parts.push(`${JSON.stringify(k)}:${c}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    return undefined;
+  };
+  const sortedSet = (values: readonly string[] | undefined, lower = false) =>
+    !values || values.length === 0
+      ? undefined
+      : [...new Set(values.map((v) => (lower ? v.toLowerCase() : v)))].sort();
+  const clean = (s: string | undefined) => s?.trim() || undefined;
+  const scalar = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v);
+  const facts: Json = {};
+  for (const [k, v] of Object.entries(isRecord(alert.facts) ? alert.facts : {})) {
+    if (!isVolatileFact(k) && (scalar(v) || (Array.isArray(v) && v.every(scalar)))) facts[k] = v;
+  }
+  const identity = {
+    name: clean(alert.name),
+    rule_id: clean(alert.rule_id),
+    src_ip: clean(alert.src_ip)?.toLowerCase(),
+    dst_ip: clean(alert.dst_ip)?.toLowerCase(),
+    dst_port: alert.dst_port,
+    user: clean(alert.user),
+    host: clean(alert.host)?.toLowerCase(),
+    command_line: clean(alert.process?.command_line),
+    hashes: sortedSet(
+      alert.hashes?.map((h) => `${h.algorithm}:${h.value}`),
+      true,
+    ),
+    urls: sortedSet(alert.urls),
+    domains: sortedSet(alert.domains, true),
+    facts,
+  };
+  return createHash('sha256')
+    .update(canonical(identity) ?? '')
+    .digest('hex');
+}
+
 describe('fingerprint', () => {
+  it('gives the bytes of its first definition (stored fingerprints keep matching)', () => {
+    const files = alertFixtureFiles();
+    let n = 0;
+    for (const rel of files) {
+      for (const record of fixtureRecords(rel).slice(0, 40)) {
+        let alert: ReturnType<typeof normalize>;
+        try {
+          alert = normalize(record);
+        } catch {
+          continue;
+        }
+        expect(alert.fingerprint).toBe(referenceFingerprint(alert));
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(400);
+    const text = fc.option(fc.string(), { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.record({
+          name: text,
+          rule_id: text,
+          src_ip: text,
+          dst_ip: text,
+          dst_port: fc.option(fc.oneof(fc.integer(), fc.double()), { nil: undefined }),
+          user: text,
+          host: text,
+          process: fc.option(fc.record({ command_line: text }), { nil: undefined }),
+          hashes: fc.option(
+            fc.array(fc.record({ algorithm: fc.constantFrom('md5', 'sha1', 'sha256'), value: fc.string() })),
+            { nil: undefined },
+          ),
+          urls: fc.option(fc.array(fc.string()), { nil: undefined }),
+          domains: fc.option(fc.array(fc.string()), { nil: undefined }),
+          facts: fc.option(fc.dictionary(fc.string(), fc.jsonValue()), { nil: undefined }),
+        }),
+        (alert) => {
+          const a = alert as FingerprintSource;
+          expect(fingerprint(a)).toBe(referenceFingerprint(a));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it('is a sha256 hex digest', () => {
     expect(fp(original())).toMatch(/^[0-9a-f]{64}$/);
   });

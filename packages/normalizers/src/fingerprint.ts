@@ -110,24 +110,37 @@ export function fingerprint(alert: FingerprintSource): string {
   if (isRecord(alert.facts)) {
     for (const [k, v] of Object.entries(alert.facts)) if (!isVolatileFact(k) && isScalarFact(v)) facts[k] = v;
   }
-  const identity = {
-    name: clean(alert.name),
-    rule_id: clean(alert.rule_id),
-    src_ip: clean(alert.src_ip)?.toLowerCase(),
-    dst_ip: clean(alert.dst_ip)?.toLowerCase(),
-    dst_port: alert.dst_port,
-    user: clean(alert.user),
-    host: clean(alert.host)?.toLowerCase(),
-    command_line: clean(alert.process?.command_line),
-    hashes: sortedSet(
-      alert.hashes?.map((h) => `${h.algorithm}:${h.value}`),
-      true,
-    ),
-    urls: sortedSet(alert.urls),
-    domains: sortedSet(alert.domains, true),
-    facts,
+  // canonical() of the identity object, written out: its keys are fixed, so they are taken in
+  // sorted order as literals instead of sorting and quoting them per alert. Byte for byte what
+  // canonical(identity) gives (fingerprint.test.ts checks it against that definition), so fingerprints stored
+  // by earlier versions (verdict cache, source-id claims) still match.
+  const parts: string[] = [];
+  const put = (key: string, c: string | undefined) => {
+    if (c !== undefined) parts.push(`"${key}":${c}`);
   };
+  const str = (v: string | undefined) => (v === undefined ? undefined : JSON.stringify(v));
+  const list = (v: string[] | undefined) => (v === undefined ? undefined : canonical(v, 1));
+  put('command_line', str(clean(alert.process?.command_line)));
+  put('domains', list(sortedSet(alert.domains, true)));
+  put('dst_ip', str(clean(alert.dst_ip)?.toLowerCase()));
+  put('dst_port', alert.dst_port === undefined ? undefined : canonical(alert.dst_port, 1));
+  put('facts', canonical(facts, 1));
+  put(
+    'hashes',
+    list(
+      sortedSet(
+        alert.hashes?.map((h) => `${h.algorithm}:${h.value}`),
+        true,
+      ),
+    ),
+  );
+  put('host', str(clean(alert.host)?.toLowerCase()));
+  put('name', str(clean(alert.name)));
+  put('rule_id', str(clean(alert.rule_id)));
+  put('src_ip', str(clean(alert.src_ip)?.toLowerCase()));
+  put('urls', list(sortedSet(alert.urls)));
+  put('user', str(clean(alert.user)));
   return createHash('sha256')
-    .update(canonical(identity) ?? '')
+    .update(`{${parts.join(',')}}`)
     .digest('hex');
 }
