@@ -1,3 +1,4 @@
+import { createRedis } from '@triage/runtime';
 import { type RedisFixture, redisFixture } from '@triage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaselineStore } from './baseline-store.ts';
@@ -11,6 +12,37 @@ beforeAll(async () => {
 afterAll(async () => fx.close());
 
 describe('BaselineStore', () => {
+  it('alerts observed at once on an auto-pipelining connection each read their own facts', async () => {
+    // A worker's general connection sends the commands of one tick in one write, several alerts'
+    // commands interleaved by alert: each alert must still map its replies back by position.
+    const client = createRedis(fx.url, 'client');
+    try {
+      const b = new BaselineStore({ redis: client, prefix: `${fx.prefix}:auto` });
+      const lin = (host: string, child: string) => ({
+        detection: `sysmon/1 ${host}`,
+        entity: host,
+        host,
+        parentImage: 'winword.exe',
+        image: child,
+      });
+      const hosts = Array.from({ length: 12 }, (_, i) => `ws-${i}`);
+      for (const h of hosts.slice(0, 6)) await b.observe(lin(h, 'splwow64.exe'));
+      const facts = await Promise.all(hosts.map((h) => b.observe(lin(h, 'splwow64.exe'))));
+      facts.forEach((f, i) => {
+        const seen = i < 6;
+        expect(f.detection).toEqual({ entity: hosts[i], count: seen ? 1 : 0, confirmed: 0, hosts: 1 });
+        expect(f.lineage).toMatchObject({
+          host: hosts[i],
+          firstOnHost: !seen,
+          newHost: !seen,
+          count: seen ? 1 : 0,
+        });
+      });
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('counts a detection per entity over a rolling window, with analyst confirmations and host spread', async () => {
     const b = new BaselineStore({ redis: fx.redis, prefix: `${fx.prefix}:a`, days: 14 });
     const t0 = Date.UTC(2025, 0, 1);

@@ -68,12 +68,17 @@ export class BaselineStore {
     this.lineageTtl = (opts.lineageMemoryDays ?? 90) * 86_400;
   }
 
-  /** Reads the facts for an alert, then counts it (one pipeline). */
+  /**
+   * Reads the facts for an alert, then counts it. The commands are sent in one tick: on an
+   * auto-pipelining connection (a worker's general one) they go out in one write with the other
+   * alerts' commands of that tick, where an explicit pipeline is a write of its own per alert.
+   */
   async observe(input: BaselineInput, now = Date.now()): Promise<BaselineFacts> {
     const day = Math.floor(now / DAY_MS);
     const ttl = (this.days + 1) * 86_400;
     const stale = Array.from({ length: 7 }, (_, i) => day - this.days - i);
-    const pipe = this.redis.pipeline();
+    const r = this.redis;
+    const calls: Array<Promise<unknown>> = [];
     const det = input.entity
       ? `${this.ns}:det:${hash16(input.detection)}:${input.entity.toLowerCase()}`
       : undefined;
@@ -83,28 +88,26 @@ export class BaselineStore {
     const lin = pair ? `${this.ns}:lin:${input.host!.toLowerCase()}` : undefined;
     const linc = pair ? `${this.ns}:linc:${input.host!.toLowerCase()}:${hash16(pair)}` : undefined;
     if (det) {
-      pipe.hgetall(det);
-      pipe.hincrby(det, `d${day}`, 1);
-      pipe.hdel(det, ...stale.flatMap((d) => [`d${d}`, `c${d}`]));
-      pipe.expire(det, ttl);
+      calls.push(r.hgetall(det));
+      calls.push(r.hincrby(det, `d${day}`, 1));
+      calls.push(r.hdel(det, ...stale.flatMap((d) => [`d${d}`, `c${d}`])));
+      calls.push(r.expire(det, ttl));
     }
     if (input.host) {
-      pipe.pfadd(hosts, input.host.toLowerCase());
-      pipe.expire(hosts, ttl);
+      calls.push(r.pfadd(hosts, input.host.toLowerCase()));
+      calls.push(r.expire(hosts, ttl));
     }
-    pipe.pfcount(hosts);
+    calls.push(r.pfcount(hosts));
     if (lin && linc) {
-      pipe.pfcount(lin);
-      pipe.pfadd(lin, pair!);
-      pipe.expire(lin, this.lineageTtl);
-      pipe.hgetall(linc);
-      pipe.hincrby(linc, `d${day}`, 1);
-      pipe.hdel(linc, ...stale.map((d) => `d${d}`));
-      pipe.expire(linc, ttl);
+      calls.push(r.pfcount(lin));
+      calls.push(r.pfadd(lin, pair!));
+      calls.push(r.expire(lin, this.lineageTtl));
+      calls.push(r.hgetall(linc));
+      calls.push(r.hincrby(linc, `d${day}`, 1));
+      calls.push(r.hdel(linc, ...stale.map((d) => `d${d}`)));
+      calls.push(r.expire(linc, ttl));
     }
-    const res = (await pipe.exec()) ?? [];
-    const err = res.find(([e]) => e)?.[0];
-    if (err) throw err;
+    const res = await Promise.all(calls);
     return this.facts(res, { det, pair, host: input.host, entity: input.entity, day });
   }
 
@@ -119,12 +122,12 @@ export class BaselineStore {
   }
 
   private facts(
-    res: Array<[Error | null, unknown]>,
+    res: unknown[],
     c: { det?: string; pair?: string; host?: string; entity?: string; day: number },
   ): BaselineFacts {
-    // The pipeline's order is fixed by observe(): map replies back by position.
+    // The order of the commands is fixed by observe(): map replies back by position.
     let i = 0;
-    const next = () => res[i++]?.[1];
+    const next = () => res[i++];
     const out: BaselineFacts = { days: this.days };
     let detHash: Record<string, string> | undefined;
     if (c.det) {

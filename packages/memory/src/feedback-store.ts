@@ -97,12 +97,14 @@ export class FeedbackStore {
 
   /** Active (not revoked, not expired) feedback on any of the keys, newest first. */
   async activeFor(similarityKeys: string[], now = Date.now()): Promise<Feedback[]> {
-    const pipe = this.redis.pipeline();
-    for (const key of similarityKeys) pipe.zrevrange(this.k.byKey(key), 0, PER_KEY - 1);
-    const res = (await pipe.exec()) ?? [];
+    // Sent in one tick: on an auto-pipelining connection (a worker's general one) one write with the
+    // other alerts' commands of that tick, where an explicit pipeline is a write of its own.
+    const res = await Promise.all(
+      similarityKeys.map((key) => this.redis.zrevrange(this.k.byKey(key), 0, PER_KEY - 1)),
+    );
     const out: Feedback[] = [];
     for (const [i, key] of similarityKeys.entries()) {
-      const ids = (res[i]?.[1] as string[] | undefined) ?? [];
+      const ids = res[i] ?? [];
       if (ids.length === 0) continue;
       out.push(...(await this.load(ids, this.k.byKey(key))));
     }
