@@ -269,6 +269,33 @@ describe('Classifier chain with the fake Gemini server', () => {
     expect(fake.calls).toBe(0);
   });
 
+  it('the caller may tell later whether the LLM may be asked: awaited only where it would be', async () => {
+    const c = make();
+    // Analyst memory decides (false, once known): the rules' verdict, no call.
+    const later = (v: boolean) => new Promise<boolean>((res) => setTimeout(() => res(v), 20));
+    const skipped = await c.classify(ambiguous('later-1'), enrichmentOf(), { llm: later(false) });
+    expect(skipped.decided_by).toBe('rules');
+    expect(fake.calls).toBe(0);
+    const asked = await c.classify(ambiguous('later-2'), enrichmentOf(), { llm: later(true) });
+    expect(asked.decided_by).toBe('llm');
+    expect(fake.calls).toBe(1);
+    // A failed lookup fails the call before any LLM call is spent.
+    const failed = Promise.reject(new Error('memory unavailable'));
+    failed.catch(() => undefined); // awaited later, by the classifier
+    await expect(c.classify(ambiguous('later-3'), enrichmentOf(), { llm: failed })).rejects.toThrow(
+      'memory unavailable',
+    );
+    expect(fake.calls).toBe(1);
+    // Decisive rules never look at it: a failed lookup does not matter to them.
+    const mimikatz = alertOf({
+      name: 'Process',
+      process: { command_line: 'mimikatz.exe sekurlsa::logonpasswords' },
+    });
+    const unread = Promise.reject(new Error('not read'));
+    unread.catch(() => undefined);
+    expect((await c.classify(mimikatz, enrichmentOf(), { llm: unread })).decided_by).toBe('rules');
+  });
+
   it('threat_intel carries each provider’s data and verdict', async () => {
     const r = await make({ GEMINI_API_KEY: '' }).classify(
       alertOf({ name: 'x', src_ip: '185.220.101.52' }),

@@ -109,12 +109,14 @@ export class Classifier {
   /**
    * `llm: false` stops the chain after the rules (a cached verdict still counts): the caller
    * already knows the verdict does not rest on the LLM (analyst memory will decide it) and only
-   * needs the rules' evidence.
+   * needs the rules' evidence. A promise is awaited only where the LLM tier would be asked, so the
+   * caller can look that up while the cache and the rules run (a rejected one fails the call; the
+   * caller handles its rejection too, since it may never be awaited here).
    */
   async classify(
     alert: NormalizedAlert,
     enrichment: Enrichment,
-    opts: { llm?: boolean } = {},
+    opts: { llm?: boolean | Promise<boolean> } = {},
   ): Promise<TriageResult> {
     const p = this.run(alert, enrichment, opts.llm ?? true);
     this.inflight.add(p);
@@ -125,7 +127,11 @@ export class Classifier {
     }
   }
 
-  private async run(alert: NormalizedAlert, enrichment: Enrichment, llm: boolean): Promise<TriageResult> {
+  private async run(
+    alert: NormalizedAlert,
+    enrichment: Enrichment,
+    llm: boolean | Promise<boolean>,
+  ): Promise<TriageResult> {
     const startedMs = Date.now();
     const injection = detectInjection(alert, this.config.GEMINI_MAX_PROMPT_CHARS);
     const baseFlags: ResultFlag[] = [
@@ -148,7 +154,7 @@ export class Classifier {
     const rules = runRules({ alert, enrichment, features, settings: this.settings }, extra ? [extra] : []);
     const b: BuildContext = { alert, enrichment, rules, baseFlags, startedMs };
     if (!this.gemini || rules.decisive) return TriageResult.parse(rulesResult(b));
-    if (!llm) {
+    if (!(await llm)) {
       this.metrics.inc('triage_llm_calls_total', { outcome: 'skipped_memory' });
       return TriageResult.parse(rulesResult(b));
     }

@@ -35,9 +35,13 @@ export function classifyProcessor(deps: ClassifyDeps) {
     const { alert, enrichment, receivedAt, sourceIdReused, startedAt } = begun;
 
     // Memory before the LLM tier: when analyst feedback will decide the alert, the rules still run
-    // (their evidence is what a FALSE_POSITIVE is checked against) but no LLM call is spent.
-    const recall = await deps.memory.recall(alert);
-    const verdict = await deps.classifier.classify(alert, enrichment, { llm: !recall.decisive });
+    // (their evidence is what a FALSE_POSITIVE is checked against) but no LLM call is spent. The
+    // feedback is read while the verdict cache is (one round trip), and awaited before any LLM call.
+    const recalled = deps.memory.recall(alert);
+    const llm = recalled.then((r) => !r.decisive);
+    llm.catch(() => undefined); // a failed recall fails the job below, whether the LLM was asked or not
+    const verdict = await deps.classifier.classify(alert, enrichment, { llm });
+    const recall = await recalled;
     const applied = await deps.memory.apply({ alertId: id, alert, enrichment, result: verdict, recall });
     const { raise, note, incidentUpdate } = applied;
     // Told after the verdict (never cached with it): a reader sees why an id answered twice was triaged twice.
