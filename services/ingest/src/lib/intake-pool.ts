@@ -6,7 +6,7 @@ import type { GuardLimits } from './body-guard.ts';
 import { type PreparedLine, type PrepareTask, prepareLines } from './intake-prepare.ts';
 
 /** Lines per message to a worker: big enough that a message costs little, small enough to share out. */
-const LINES_PER_TASK = 250;
+export const LINES_PER_TASK = 250;
 
 interface Pending {
   resolve: (results: PreparedLine[]) => void;
@@ -86,20 +86,29 @@ export class IntakePool {
     }).catch(() => prepareLines(task));
   }
 
-  /** Every line prepared, in order: `first` is the place of `texts[0]` in the request. */
-  async prepare(texts: string[], first: number, format?: AlertFormat): Promise<PreparedLine[]> {
+  /**
+   * Every line prepared, as one task per LINES_PER_TASK lines in order, all sent at once: a caller
+   * can take the first chunks while the threads read the rest. `rejected[].index` is the line's
+   * place in `texts`.
+   */
+  prepareTasks(texts: string[], format?: AlertFormat): Array<Promise<PreparedLine[]>> {
     const tasks: Array<Promise<PreparedLine[]>> = [];
     for (let i = 0; i < texts.length; i += LINES_PER_TASK) {
       tasks.push(
         this.run({
           texts: texts.slice(i, i + LINES_PER_TASK),
-          first: first + i,
+          first: i,
           limits: this.limits,
           ...(format ? { format } : {}),
         }),
       );
     }
-    return (await Promise.all(tasks)).flat();
+    return tasks;
+  }
+
+  /** Every line prepared, in order. */
+  async prepare(texts: string[], format?: AlertFormat): Promise<PreparedLine[]> {
+    return (await Promise.all(this.prepareTasks(texts, format))).flat();
   }
 
   async close(): Promise<void> {

@@ -88,7 +88,7 @@ describe('Intake, a batch in chunks', () => {
     const failing = new Proxy(store, {
       get(target, prop, receiver) {
         if (prop === 'create') {
-          // The batch's own summary first, then the first chunk's records; the second chunk fails.
+          // The records of the first two chunks go in; the third chunk's are refused.
           return (...args: Parameters<AlertStore['create']>) =>
             ++creates === 3 ? Promise.reject(new Error('OOM command not allowed')) : target.create(...args);
         }
@@ -104,7 +104,8 @@ describe('Intake, a batch in chunks', () => {
     ).rejects.toMatchObject({
       code: 'REDIS_FULL',
     });
-    expect(creates).toBe(3);
+    // No chunk after the refused one went in (or each was forgotten), and no batch summary was written.
+    expect(creates).toBeGreaterThanOrEqual(3);
     expect(await queued()).toBe(0);
     expect(await records()).toBe(recordsBefore);
     expect(await fx.redis.zcard(`${fx.prefix}:inflight`)).toBe(inflightBefore);
@@ -113,6 +114,37 @@ describe('Intake, a batch in chunks', () => {
     });
     expect(again.duplicate.every((d) => !d)).toBe(true);
     expect(await queued()).toBe(1100);
+  });
+
+  it('attack: Redis refusing the claims of a later chunk leaves no record, claim or job of the batch', async () => {
+    await queue.obliterate({ force: true });
+    let calls = 0;
+    const failing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'claimSourceIds') {
+          return (...args: Parameters<AlertStore['claimSourceIds']>) =>
+            ++calls === 3
+              ? Promise.reject(new Error('OOM command not allowed'))
+              : target.claimSourceIds(...args);
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const records = async () => (await fx.redis.keys(`${fx.prefix}:alert:*`)).length;
+    const before = await records();
+    const items = Array.from({ length: 1000 }, (_, i) => ({ index: i, value: alert(60_000 + i) }));
+    await expect(
+      new Intake(failing, queue, new Metrics(), { limits: LIMITS }).accept(items, { batch: true }),
+    ).rejects.toMatchObject({ code: 'REDIS_FULL' });
+    expect(calls).toBe(3);
+    expect(await records()).toBe(before);
+    expect(await queued()).toBe(0);
+    const again = await new Intake(store, queue, new Metrics(), { limits: LIMITS }).accept(items, {
+      batch: true,
+    });
+    expect(again.duplicate.every((d) => !d)).toBe(true);
+    expect(await queued()).toBe(1000);
   });
 
   it('attack: one source id twice in a batch with other content is a new alert, flagged reused', async () => {
@@ -216,7 +248,7 @@ describe('Intake on worker threads', () => {
     expect(res.rejected).toEqual([]);
     expect(await queued()).toBe(600);
     // The pool replaced the thread: the next batch goes through two threads again.
-    const again = await pool.prepare(lines.slice(0, 300), 0);
+    const again = await pool.prepare(lines.slice(0, 300));
     expect(again.every((p) => p.ok)).toBe(true);
     expect(pool.threadCount).toBe(2);
   });

@@ -19,12 +19,13 @@ import {
   isRedisOom,
   type Metrics,
   type NewAlert,
+  type SourceIdClaim,
   validated,
   withRedisTimeout,
 } from '@triage/runtime';
 import type { Queue } from 'bullmq';
 import { type GuardLimits, parseGuarded } from './body-guard.ts';
-import type { IntakePool } from './intake-pool.ts';
+import { type IntakePool, LINES_PER_TASK } from './intake-pool.ts';
 import { type PreparedLine, parseError, rejection } from './intake-prepare.ts';
 
 export interface IntakeItem {
@@ -119,24 +120,67 @@ export class Intake {
   }
 
   /**
-   * The NDJSON lines of a large request prepared on the worker threads (by index), or undefined
-   * where the event loop does it: no threads, a small request, or the lookup estimate needs each
-   * alert's signals.
+   * The items read, a chunk at a time in request order: each chunk's alerts (what intake needs of
+   * each, and its submission) and refusals. The NDJSON lines of a large request are read on the
+   * worker threads, all chunks at once (they run ahead while the event loop claims and stores the
+   * chunks before); otherwise on the event loop — no threads, a small request, or the lookup
+   * estimate needs each alert's signals.
    */
-  private async prepareOnThreads(
+  private *chunks(
     items: IntakeItem[],
     format: AlertFormat | undefined,
     tracking: boolean,
-  ): Promise<Map<number, PreparedLine> | undefined> {
-    if (!this.pool || tracking) return undefined;
-    const lines = items.filter((i) => i.text !== undefined && i.value === undefined && !i.error);
-    if (lines.length < THREAD_MIN_LINES) return undefined;
-    const prepared = await this.pool.prepare(
-      lines.map((i) => i.text!),
-      0,
-      format,
-    );
-    return new Map(lines.map((item, n) => [item.index, prepared[n]!]));
+  ): Generator<Promise<{ read: Candidate[]; rejected: Rejected[] }>> {
+    const lines = items.every((i) => i.text !== undefined && i.value === undefined && !i.error);
+    if (this.pool && !tracking && lines && items.length >= THREAD_MIN_LINES) {
+      const texts = items.map((i) => i.text!);
+      for (const [k, task] of this.pool.prepareTasks(texts, format).entries()) {
+        yield task.then((prepared) => fromThreads(items, k * LINES_PER_TASK, prepared));
+      }
+      return;
+    }
+    const normalizeOpts = { ...(format ? { format } : {}), signals: tracking };
+    // Normalizing 10,000 alerts takes a CPU second or more: give the event loop back every few ms.
+    const slice = eventLoopSlicer();
+    for (let at = 0; at < items.length; at += LINES_PER_TASK) {
+      yield (async () => {
+        const read: Candidate[] = [];
+        const rejected: Rejected[] = [];
+        for (const item of items.slice(at, at + LINES_PER_TASK)) {
+          await slice();
+          const r = this.readOne(item, normalizeOpts);
+          if ('rejected' in r) rejected.push(r.rejected);
+          else read.push(r);
+        }
+        return { read, rejected };
+      })();
+    }
+  }
+
+  /** One item read on the event loop. */
+  private readOne(
+    item: IntakeItem,
+    normalizeOpts: { format?: AlertFormat; signals: boolean },
+  ): Candidate | { rejected: Rejected } {
+    if (item.error) return { rejected: rejection(item.index, item.error) };
+    let value = item.value;
+    if (value === undefined && item.text !== undefined) {
+      try {
+        value = parseGuarded(item.text, this.limits);
+      } catch (err) {
+        return { rejected: rejection(item.index, parseError(err)) };
+      }
+    }
+    try {
+      return {
+        index: item.index,
+        alert: normalize(value, normalizeOpts),
+        value,
+        ...(item.text !== undefined ? { text: item.text } : {}),
+      };
+    } catch (err) {
+      return { rejected: rejection(item.index, err) };
+    }
   }
 
   async accept(
@@ -144,139 +188,116 @@ export class Intake {
     opts: { format?: AlertFormat; batch: boolean; lane?: Lane },
   ): Promise<IntakeResult> {
     const lane = opts.lane ?? 'live';
-    const rejected: Rejected[] = [];
     // What intake needs of an alert (accept or refuse, format, source id, fingerprint, name,
     // severity) comes alike without its typed signals, a good part of normalizing; enrich
     // normalizes the stored submission again with them. Only the lookup estimate reads them.
     const tracking = this.lookups?.tracking === true;
-    const normalizeOpts = { ...(opts.format ? { format: opts.format } : {}), signals: tracking };
-    const normalized: Candidate[] = [];
-    const pooled = await this.prepareOnThreads(items, opts.format, tracking);
-    // Normalizing 10,000 alerts takes a CPU second or more: give the event loop back every few ms.
-    const slice = eventLoopSlicer();
-    for (const item of items) {
-      const p = pooled?.get(item.index);
-      if (p) {
-        if (!p.ok) rejected.push({ ...p.rejected, index: item.index });
-        else {
-          const { ok: _, input, ...alert } = p;
-          normalized.push({
-            index: item.index,
-            alert,
-            encoded: Buffer.from(input.buffer, input.byteOffset, input.byteLength),
-          });
-        }
-        continue;
-      }
-      await slice();
-      if (item.error) {
-        rejected.push(rejection(item.index, item.error));
-        continue;
-      }
-      let value = item.value;
-      if (value === undefined && item.text !== undefined) {
-        try {
-          value = parseGuarded(item.text, this.limits);
-        } catch (err) {
-          rejected.push(rejection(item.index, parseError(err)));
-          continue;
-        }
-      }
-      try {
-        normalized.push({
-          index: item.index,
-          alert: normalize(value, normalizeOpts),
-          value,
-          ...(item.text !== undefined ? { text: item.text } : {}),
-        });
-      } catch (err) {
-        rejected.push(rejection(item.index, err));
-      }
-    }
-    for (const r of rejected) this.metrics.inc('triage_alerts_rejected_total', { code: r.error.code });
-
     const batchId = opts.batch ? randomUUID() : undefined;
     const receivedAt = new Date().toISOString();
-    const candidates = normalized.map((n) => ({ ...n, id: randomUUID() }));
-    const claims = candidates.map((c) =>
-      c.alert.source_id
-        ? { format: c.alert.format, sourceId: c.alert.source_id, fingerprint: c.alert.fingerprint, id: c.id }
-        : undefined,
-    );
-    let existing: Awaited<ReturnType<AlertStore['claimSourceIds']>>;
-    try {
-      existing = await this.store.claimSourceIds(claims);
-    } catch (err) {
-      // Some claims may have been written before Redis refused (out of memory): withdraw them, or
-      // the client's retry would be answered as a duplicate of alerts that were never stored.
-      await this.store.releaseClaims(claims.filter((c) => c !== undefined)).catch(() => undefined);
-      throw refused(err);
-    }
-
+    const rejected: Rejected[] = [];
     const fresh: NewAlert[] = [];
     const ids: string[] = [];
     const duplicate: boolean[] = [];
     const sourceIdReused: boolean[] = [];
     const entries: BatchEntry[] = [];
-    candidates.forEach((c, i) => {
-      // Claims run in request order, so a source alert repeated inside one request is caught here too.
-      const { duplicate: prior, reused = false } = existing[i] ?? {};
-      if (prior) {
-        ids.push(prior);
-        duplicate.push(true);
-        sourceIdReused.push(false);
-        entries.push({ id: prior, duplicate: true });
-        this.metrics.inc('triage_alerts_duplicate_total', { format: c.alert.format });
-        return;
+    const claimed: SourceIdClaim[] = [];
+    // Records of the chunks claimed so far, on their way to Redis while the next chunks are read
+    // and claimed. No job exists before every record and the batch's summary are in.
+    const stored: Array<Promise<void>> = [];
+    let storeFailure: { reason: unknown } | undefined;
+    const chunks = this.chunks(items, opts.format, tracking);
+    try {
+      for (const next of chunks) {
+        const chunk = await next;
+        rejected.push(...chunk.rejected);
+        const candidates = chunk.read.map((c) => ({ ...c, id: randomUUID() }));
+        const claims = candidates.map((c) =>
+          c.alert.source_id
+            ? {
+                format: c.alert.format,
+                sourceId: c.alert.source_id,
+                fingerprint: c.alert.fingerprint,
+                id: c.id,
+              }
+            : undefined,
+        );
+        for (const c of claims) if (c) claimed.push(c);
+        // Claims run in request order (chunk after chunk on one connection), so a source alert
+        // repeated inside one request is caught too.
+        const existing = await this.store.claimSourceIds(claims);
+        const freshHere: NewAlert[] = [];
+        candidates.forEach((c, i) => {
+          const { duplicate: prior, reused = false } = existing[i] ?? {};
+          if (prior) {
+            ids.push(prior);
+            duplicate.push(true);
+            sourceIdReused.push(false);
+            entries.push({ id: prior, duplicate: true });
+            this.metrics.inc('triage_alerts_duplicate_total', { format: c.alert.format });
+            return;
+          }
+          freshHere.push({
+            id: c.id,
+            alert: c.alert,
+            input: {
+              value: c.value,
+              ...(c.text !== undefined ? { text: c.text } : {}),
+              ...(c.encoded ? { encoded: c.encoded } : {}),
+              ...(opts.format ? { format: opts.format } : {}),
+            },
+            received_at: receivedAt,
+            ...(batchId ? { batch_id: batchId } : {}),
+            ...(reused ? { source_id_reused: true } : {}),
+          });
+          if (reused) this.metrics.inc('triage_alerts_source_id_reused_total', { format: c.alert.format });
+          ids.push(c.id);
+          duplicate.push(false);
+          sourceIdReused.push(reused);
+          entries.push({ id: c.id });
+        });
+        fresh.push(...freshHere);
+        if (freshHere.length > 0) {
+          const write = this.store.create(freshHere);
+          write.catch((reason: unknown) => {
+            storeFailure ??= { reason };
+          });
+          stored.push(write);
+        }
+        if (storeFailure) throw storeFailure.reason;
       }
-      fresh.push({
-        id: c.id,
-        alert: c.alert,
-        input: {
-          value: c.value,
-          ...(c.text !== undefined ? { text: c.text } : {}),
-          ...(c.encoded ? { encoded: c.encoded } : {}),
-          ...(opts.format ? { format: opts.format } : {}),
-        },
-        received_at: receivedAt,
-        ...(batchId ? { batch_id: batchId } : {}),
-        ...(reused ? { source_id_reused: true } : {}),
-      });
-      if (reused) this.metrics.inc('triage_alerts_source_id_reused_total', { format: c.alert.format });
-      ids.push(c.id);
-      duplicate.push(false);
-      sourceIdReused.push(reused);
-      entries.push({ id: c.id });
-    });
-
-    if (fresh.length > 0 || batchId) {
-      try {
+      await Promise.all(stored);
+      if (fresh.length > 0 || batchId) {
         // The lookups these alerts will need (for the ETA; nothing without a provider key). An
         // estimate only: failing to record it never refuses alerts.
         await Promise.all([
-          this.storeAndEnqueue(fresh, batchId, entries, lane),
+          this.enqueue(fresh, batchId, entries, lane),
           tracking
             ? this.lookups?.track(fresh.map((a) => a.alert as NormalizedAlert)).catch(() => undefined)
             : undefined,
         ]);
-      } catch (err) {
-        await this.store.forget(fresh, batchId).catch(() => undefined);
-        throw refused(err);
       }
+    } catch (err) {
+      // Chunks still being read on the threads are left to finish; their results are dropped.
+      await Promise.allSettled(stored);
+      // Some claims or records may have gone in before Redis refused (out of memory, away): withdraw
+      // them, or the client's retry would be answered as a duplicate of alerts that were never stored.
+      await this.store.forget(fresh, batchId).catch(() => undefined);
+      await this.store.releaseClaims(claimed).catch(() => undefined);
+      throw refused(err);
     }
+    for (const r of rejected) this.metrics.inc('triage_alerts_rejected_total', { code: r.error.code });
     for (const a of fresh) this.metrics.inc('triage_alerts_received_total', { format: a.alert.format });
     return { ids, duplicate, sourceIdReused, rejected, ...(batchId ? { batchId } : {}) };
   }
 
   /**
-   * Stores the records and adds one enrich job per new alert, a chunk at a time: a chunk's jobs go
-   * in once Redis has its records (a job never finds its record missing), and Redis runs them while
-   * the next chunk is compressed, so neither waits for the other. The batch's summary and listing
-   * are written first, so its counters and lane exist before any of its jobs can run. When a chunk
-   * fails, the jobs of the chunks that went in are removed again (best effort; a job left behind
-   * finds no record and fails alone) and the caller forgets the rest.
+   * Adds one enrich job per new alert, every record being in Redis (a job never finds its record
+   * missing). The batch's summary and listing are written first, so its counters and lane exist
+   * before any of its jobs can run. When a chunk of jobs fails, the jobs that went in are removed
+   * again (best effort; a job left behind finds no record and fails alone) and the caller forgets
+   * the rest.
    */
-  private async storeAndEnqueue(
+  private async enqueue(
     fresh: NewAlert[],
     batchId: string | undefined,
     entries: BatchEntry[],
@@ -288,20 +309,13 @@ export class Intake {
     let failure: { reason: unknown } | undefined;
     for (let i = 0; i < fresh.length && !failure; i += ALERTS_PER_CHUNK) {
       const chunk = fresh.slice(i, i + ALERTS_PER_CHUNK);
-      try {
-        await this.store.create(chunk);
-      } catch (reason) {
-        failure = { reason };
-        break;
-      }
       chunks.push(chunk);
       const add = withRedisTimeout(this.enrich.addBulk(chunk.map((a) => job(a, lane))), 10_000, 'enqueue');
       add.catch((reason: unknown) => {
         failure ??= { reason };
       });
       adds.push(add);
-      // Building the jobs was a few ms of CPU in one piece: let other requests in before the next
-      // chunk's records (their own slicer only yields after a full slice of work).
+      // Building the jobs was a few ms of CPU in one piece: let other requests in before the next.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const settled = await Promise.allSettled(adds);
@@ -310,6 +324,26 @@ export class Intake {
     await Promise.allSettled(added.map((a) => this.enrich.remove(a.id)));
     throw failure.reason;
   }
+}
+
+/** A chunk prepared on a thread, as candidates and refusals at their places in the request. */
+function fromThreads(
+  items: IntakeItem[],
+  first: number,
+  prepared: PreparedLine[],
+): { read: Candidate[]; rejected: Rejected[] } {
+  const read: Candidate[] = [];
+  const rejected: Rejected[] = [];
+  prepared.forEach((p, n) => {
+    const index = items[first + n]!.index;
+    if (!p.ok) {
+      rejected.push({ ...p.rejected, index });
+      return;
+    }
+    const { ok: _, input, ...alert } = p;
+    read.push({ index, alert, encoded: Buffer.from(input.buffer, input.byteOffset, input.byteLength) });
+  });
+  return { read, rejected };
 }
 
 /** The enrich job of a new alert. */
