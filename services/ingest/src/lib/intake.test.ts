@@ -18,6 +18,28 @@ const alert = (i: number) => ({
   id: `1796000000.${i}`,
 });
 
+/**
+ * `target` whose method `name` is refused by Redis (out of memory) on its `nth` call; `calls()`
+ * counts the calls so far.
+ */
+function refusing<T extends object>(
+  target: T,
+  name: keyof T,
+  nth: number,
+): { proxy: T; calls: () => number } {
+  let calls = 0;
+  const proxy = new Proxy(target, {
+    get(t, prop, receiver) {
+      const v = Reflect.get(t, prop, receiver);
+      if (typeof v !== 'function') return v;
+      if (prop !== name) return v.bind(t);
+      return (...args: unknown[]) =>
+        ++calls === nth ? Promise.reject(new Error('OOM command not allowed')) : v.apply(t, args);
+    },
+  });
+  return { proxy, calls: () => calls };
+}
+
 let fx: RedisFixture;
 let connection: Redis;
 let queue: Queue<AlertJob>;
@@ -58,21 +80,11 @@ describe('Intake, a batch in chunks', () => {
 
   it('when a later chunk cannot be enqueued, nothing of the batch stays: jobs, records, claims', async () => {
     await queue.obliterate({ force: true });
-    let calls = 0;
-    const failing = new Proxy(queue, {
-      get(target, prop, receiver) {
-        if (prop === 'addBulk') {
-          return (jobs: Parameters<Queue<AlertJob>['addBulk']>[0]) =>
-            ++calls === 2 ? Promise.reject(new Error('OOM command not allowed')) : target.addBulk(jobs);
-        }
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const { proxy: failing, calls } = refusing(queue, 'addBulk', 2);
     const intake = new Intake(store, failing, new Metrics(), { limits: LIMITS });
     const items = Array.from({ length: 1200 }, (_, i) => ({ index: i, value: alert(10_000 + i) }));
     await expect(intake.accept(items, { batch: true })).rejects.toMatchObject({ code: 'REDIS_FULL' });
-    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls()).toBeGreaterThanOrEqual(2);
     expect(await queued()).toBe(0);
     // The same alerts again are new (their claims were released), and all go in.
     const again = await new Intake(store, queue, new Metrics(), { limits: LIMITS }).accept(items, {
@@ -84,18 +96,8 @@ describe('Intake, a batch in chunks', () => {
 
   it('attack: a later chunk whose records Redis refuses leaves no record, job, claim or in-flight entry', async () => {
     await queue.obliterate({ force: true });
-    let creates = 0;
-    const failing = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop === 'create') {
-          // The records of the first two chunks go in; the third chunk's are refused.
-          return (...args: Parameters<AlertStore['create']>) =>
-            ++creates === 3 ? Promise.reject(new Error('OOM command not allowed')) : target.create(...args);
-        }
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    // The records of the first two chunks go in; the third chunk's are refused.
+    const { proxy: failing, calls: creates } = refusing(store, 'create', 3);
     const records = async () => (await fx.redis.keys(`${fx.prefix}:alert:*`)).length;
     const [recordsBefore, inflightBefore] = [await records(), await fx.redis.zcard(`${fx.prefix}:inflight`)];
     const items = Array.from({ length: 1100 }, (_, i) => ({ index: i, value: alert(20_000 + i) }));
@@ -105,7 +107,7 @@ describe('Intake, a batch in chunks', () => {
       code: 'REDIS_FULL',
     });
     // No chunk after the refused one went in (or each was forgotten), and no batch summary was written.
-    expect(creates).toBeGreaterThanOrEqual(3);
+    expect(creates()).toBeGreaterThanOrEqual(3);
     expect(await queued()).toBe(0);
     expect(await records()).toBe(recordsBefore);
     expect(await fx.redis.zcard(`${fx.prefix}:inflight`)).toBe(inflightBefore);
@@ -118,26 +120,14 @@ describe('Intake, a batch in chunks', () => {
 
   it('attack: Redis refusing the claims of a later chunk leaves no record, claim or job of the batch', async () => {
     await queue.obliterate({ force: true });
-    let calls = 0;
-    const failing = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop === 'claimSourceIds') {
-          return (...args: Parameters<AlertStore['claimSourceIds']>) =>
-            ++calls === 3
-              ? Promise.reject(new Error('OOM command not allowed'))
-              : target.claimSourceIds(...args);
-        }
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const { proxy: failing, calls } = refusing(store, 'claimSourceIds', 3);
     const records = async () => (await fx.redis.keys(`${fx.prefix}:alert:*`)).length;
     const before = await records();
     const items = Array.from({ length: 1000 }, (_, i) => ({ index: i, value: alert(60_000 + i) }));
     await expect(
       new Intake(failing, queue, new Metrics(), { limits: LIMITS }).accept(items, { batch: true }),
     ).rejects.toMatchObject({ code: 'REDIS_FULL' });
-    expect(calls).toBe(3);
+    expect(calls()).toBe(3);
     expect(await records()).toBe(before);
     expect(await queued()).toBe(0);
     const again = await new Intake(store, queue, new Metrics(), { limits: LIMITS }).accept(items, {
