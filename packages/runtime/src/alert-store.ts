@@ -502,7 +502,9 @@ export class AlertStore {
       const list: BatchEntry[] = entries ?? alerts.map((a) => ({ id: a.id }));
       const bk = this.k.batch(batchId);
       for (const e of list) if (e.duplicate) dups.push(e.id);
-      pipe.hset(bk, { total: list.length, duplicates: dups.length, created_ms: Date.now(), lane });
+      pipe.hset(bk, { total: list.length, duplicates: dups.length, lane });
+      // Kept from `openBatch` when the batch was opened before its alerts were stored.
+      pipe.hsetnx(bk, 'created_ms', Date.now());
       pipe.expire(bk, this.ttl);
       const ik = this.k.batchIds(batchId);
       for (let i = 0; i < list.length; i += 1000) {
@@ -527,6 +529,24 @@ export class AlertStore {
         dups.map((id) => [this.k.alert(id), bk, bk, now, this.ttl]),
       );
     }
+  }
+
+  /**
+   * A batch's summary before its alerts are stored and enqueued chunk by chunk: its lane, and as its
+   * total every item of the request (no fewer can be accepted), so no reader can take it for done
+   * while items are still going in. `create([], batchId, entries)` then writes the total accepted,
+   * the duplicates and the listing.
+   */
+  async openBatch(batchId: string, items: number, lane: Lane): Promise<void> {
+    const bk = this.k.batch(batchId);
+    // A pipeline, not MULTI: a refusal (out of memory) then comes back as itself, not EXECABORT.
+    const res = await this.redis
+      .pipeline()
+      .hset(bk, { total: items, duplicates: 0, created_ms: Date.now(), lane })
+      .expire(bk, this.ttl)
+      .exec();
+    const err = res?.find(([e]) => e)?.[0];
+    if (err) throw err;
   }
 
   /**

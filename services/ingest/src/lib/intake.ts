@@ -60,9 +60,6 @@ interface Candidate {
   encoded?: Buffer;
 }
 
-/** New alerts stored per pipeline and enqueued per `addBulk` (one MULTI) by `storeAndEnqueue`. */
-const ALERTS_PER_CHUNK = 500;
-
 /** Redis did not take the alerts (away, or out of memory): nothing was accepted, retry later. */
 function refused(err: unknown): AppError {
   return new AppError(isRedisOom(err) ? 'REDIS_FULL' : 'REDIS_UNAVAILABLE', {
@@ -201,12 +198,15 @@ export class Intake {
     const sourceIdReused: boolean[] = [];
     const entries: BatchEntry[] = [];
     const claimed: SourceIdClaim[] = [];
-    // Records of the chunks claimed so far, on their way to Redis while the next chunks are read
-    // and claimed. No job exists before every record and the batch's summary are in.
-    const stored: Array<Promise<void>> = [];
-    let storeFailure: { reason: unknown } | undefined;
+    // Each chunk's records, then its jobs (a job never finds its record missing), on their way to
+    // Redis while the next chunks are read and claimed.
+    const writes: Array<Promise<void>> = [];
+    const enqueued: NewAlert[][] = [];
+    let failure: { reason: unknown } | undefined;
     const chunks = this.chunks(items, opts.format, tracking);
     try {
+      // The batch's summary and lane exist before any of its jobs can run.
+      if (batchId) await this.store.openBatch(batchId, items.length, lane);
       for (const next of chunks) {
         const chunk = await next;
         rejected.push(...chunk.rejected);
@@ -257,30 +257,40 @@ export class Intake {
         });
         fresh.push(...freshHere);
         if (freshHere.length > 0) {
-          const write = this.store.create(freshHere);
-          write.catch((reason: unknown) => {
-            storeFailure ??= { reason };
+          const write = this.store.create(freshHere).then(async () => {
+            if (failure) return;
+            enqueued.push(freshHere);
+            await withRedisTimeout(
+              this.enrich.addBulk(freshHere.map((a) => job(a, lane))),
+              10_000,
+              'enqueue',
+            );
           });
-          stored.push(write);
+          write.catch((reason: unknown) => {
+            failure ??= { reason };
+          });
+          writes.push(write);
         }
-        if (storeFailure) throw storeFailure.reason;
+        if (failure) throw failure.reason;
       }
-      await Promise.all(stored);
-      if (fresh.length > 0 || batchId) {
-        // The lookups these alerts will need (for the ETA; nothing without a provider key). An
-        // estimate only: failing to record it never refuses alerts.
-        await Promise.all([
-          this.enqueue(fresh, batchId, entries, lane),
-          tracking
-            ? this.lookups?.track(fresh.map((a) => a.alert as NormalizedAlert)).catch(() => undefined)
-            : undefined,
-        ]);
-      }
+      await Promise.all(writes);
+      // The batch's total accepted, duplicates and listing, now that every item is claimed. The
+      // lookups these alerts will need (for the ETA; nothing without a provider key): an estimate
+      // only, failing to record it never refuses alerts.
+      await Promise.all([
+        batchId ? this.store.create([], batchId, entries, lane) : undefined,
+        tracking
+          ? this.lookups?.track(fresh.map((a) => a.alert as NormalizedAlert)).catch(() => undefined)
+          : undefined,
+      ]);
     } catch (err) {
+      failure ??= { reason: err };
       // Chunks still being read on the threads are left to finish; their results are dropped.
-      await Promise.allSettled(stored);
-      // Some claims or records may have gone in before Redis refused (out of memory, away): withdraw
-      // them, or the client's retry would be answered as a duplicate of alerts that were never stored.
+      await Promise.allSettled(writes);
+      // Jobs that went in are removed again (best effort: a job left behind finds no record and
+      // fails alone), and claims or records that went in before Redis refused (out of memory, away)
+      // are withdrawn, or the client's retry would be answered as a duplicate of alerts never kept.
+      await Promise.allSettled(enqueued.flat().map((a) => this.enrich.remove(a.id)));
       await this.store.forget(fresh, batchId).catch(() => undefined);
       await this.store.releaseClaims(claimed).catch(() => undefined);
       throw refused(err);
@@ -288,41 +298,6 @@ export class Intake {
     for (const r of rejected) this.metrics.inc('triage_alerts_rejected_total', { code: r.error.code });
     for (const a of fresh) this.metrics.inc('triage_alerts_received_total', { format: a.alert.format });
     return { ids, duplicate, sourceIdReused, rejected, ...(batchId ? { batchId } : {}) };
-  }
-
-  /**
-   * Adds one enrich job per new alert, every record being in Redis (a job never finds its record
-   * missing). The batch's summary and listing are written first, so its counters and lane exist
-   * before any of its jobs can run. When a chunk of jobs fails, the jobs that went in are removed
-   * again (best effort; a job left behind finds no record and fails alone) and the caller forgets
-   * the rest.
-   */
-  private async enqueue(
-    fresh: NewAlert[],
-    batchId: string | undefined,
-    entries: BatchEntry[],
-    lane: Lane,
-  ): Promise<void> {
-    if (batchId) await this.store.create([], batchId, entries, lane);
-    const chunks: NewAlert[][] = [];
-    const adds: Array<Promise<unknown>> = [];
-    let failure: { reason: unknown } | undefined;
-    for (let i = 0; i < fresh.length && !failure; i += ALERTS_PER_CHUNK) {
-      const chunk = fresh.slice(i, i + ALERTS_PER_CHUNK);
-      chunks.push(chunk);
-      const add = withRedisTimeout(this.enrich.addBulk(chunk.map((a) => job(a, lane))), 10_000, 'enqueue');
-      add.catch((reason: unknown) => {
-        failure ??= { reason };
-      });
-      adds.push(add);
-      // Building the jobs was a few ms of CPU in one piece: let other requests in before the next.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    const settled = await Promise.allSettled(adds);
-    if (!failure) return;
-    const added = chunks.filter((_, c) => settled[c]?.status === 'fulfilled').flat();
-    await Promise.allSettled(added.map((a) => this.enrich.remove(a.id)));
-    throw failure.reason;
   }
 }
 
