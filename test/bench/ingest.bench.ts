@@ -93,6 +93,7 @@ try {
 } finally {
   await raw.close();
   probe.disconnect();
+  if (process.env.BENCH_LOGS) process.stdout.write(p.logs());
   await p.stop();
   await fx.close();
   await own.stop();

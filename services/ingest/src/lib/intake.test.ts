@@ -127,7 +127,7 @@ describe('Intake, a batch in chunks', () => {
     await expect(
       new Intake(failing, queue, new Metrics(), { limits: LIMITS }).accept(items, { batch: true }),
     ).rejects.toMatchObject({ code: 'REDIS_FULL' });
-    expect(calls()).toBe(3);
+    expect(calls()).toBeGreaterThanOrEqual(3);
     expect(await records()).toBe(before);
     expect(await queued()).toBe(0);
     const again = await new Intake(store, queue, new Metrics(), { limits: LIMITS }).accept(items, {

@@ -203,28 +203,41 @@ export class Intake {
     const writes: Array<Promise<void>> = [];
     const enqueued: NewAlert[][] = [];
     let failure: { reason: unknown } | undefined;
-    const chunks = this.chunks(items, opts.format, tracking);
+    let claimedChunks: Array<Promise<ClaimedChunk>> = [];
     try {
       // The batch's summary and lane exist before any of its jobs can run.
       if (batchId) await this.store.openBatch(batchId, items.length, lane);
-      for (const next of chunks) {
-        const chunk = await next;
-        rejected.push(...chunk.rejected);
-        const candidates = chunk.read.map((c) => ({ ...c, id: randomUUID() }));
-        const claims = candidates.map((c) =>
-          c.alert.source_id
-            ? {
-                format: c.alert.format,
-                sourceId: c.alert.source_id,
-                fingerprint: c.alert.fingerprint,
-                id: c.id,
-              }
-            : undefined,
-        );
-        for (const c of claims) if (c) claimed.push(c);
-        // Claims run in request order (chunk after chunk on one connection), so a source alert
-        // repeated inside one request is caught too.
-        const existing = await this.store.claimSourceIds(claims);
+      // Each chunk's claims are sent as soon as it is read and the chunk before it was claimed:
+      // claims run in request order (on one connection), so a source alert repeated inside one
+      // request is caught too, and the event loop waits for the threads and for Redis at once.
+      let previous: Promise<unknown> = Promise.resolve();
+      claimedChunks = [...this.chunks(items, opts.format, tracking)].map((read) => {
+        const next = Promise.all([read, previous]).then(([chunk]): ClaimedChunk => {
+          // Nothing more is claimed once the request failed: what was claimed is withdrawn.
+          if (failure) throw failure.reason;
+          const candidates = chunk.read.map((c) => ({ ...c, id: randomUUID() }));
+          const claims = candidates.map((c) =>
+            c.alert.source_id
+              ? {
+                  format: c.alert.format,
+                  sourceId: c.alert.source_id,
+                  fingerprint: c.alert.fingerprint,
+                  id: c.id,
+                }
+              : undefined,
+          );
+          for (const c of claims) if (c) claimed.push(c);
+          return { rejected: chunk.rejected, candidates, existing: this.store.claimSourceIds(claims) };
+        });
+        // Awaited in order below; a refusal is raised there, never left unhandled.
+        next.then((c) => c.existing).catch(() => undefined);
+        previous = next.catch(() => undefined);
+        return next;
+      });
+      for (const next of claimedChunks) {
+        const { rejected: refusals, candidates, existing: claiming } = await next;
+        rejected.push(...refusals);
+        const existing = await claiming;
         const freshHere: NewAlert[] = [];
         candidates.forEach((c, i) => {
           const { duplicate: prior, reused = false } = existing[i] ?? {};
@@ -273,11 +286,12 @@ export class Intake {
         }
         if (failure) throw failure.reason;
       }
-      await Promise.all(writes);
-      // The batch's total accepted, duplicates and listing, now that every item is claimed. The
-      // lookups these alerts will need (for the ETA; nothing without a provider key): an estimate
-      // only, failing to record it never refuses alerts.
+      // The batch's total accepted, duplicates and listing, now that every item is claimed (sent
+      // with the last chunks' writes: the batch was opened with a total no smaller). The lookups
+      // these alerts will need (for the ETA; nothing without a provider key): an estimate only,
+      // failing to record it never refuses alerts.
       await Promise.all([
+        ...writes,
         batchId ? this.store.create([], batchId, entries, lane) : undefined,
         tracking
           ? this.lookups?.track(fresh.map((a) => a.alert as NormalizedAlert)).catch(() => undefined)
@@ -285,6 +299,8 @@ export class Intake {
       ]);
     } catch (err) {
       failure ??= { reason: err };
+      // Every claim sent is in `claimed` once each chunk settled: none is left live behind.
+      await Promise.allSettled(claimedChunks.map((c) => c.then((x) => x.existing)));
       // Chunks still being read on the threads are left to finish; their results are dropped.
       await Promise.allSettled(writes);
       // Jobs that went in are removed again (best effort: a job left behind finds no record and
@@ -299,6 +315,13 @@ export class Intake {
     for (const a of fresh) this.metrics.inc('triage_alerts_received_total', { format: a.alert.format });
     return { ids, duplicate, sourceIdReused, rejected, ...(batchId ? { batchId } : {}) };
   }
+}
+
+/** A chunk read and its claims sent: the claims' answers come in `existing`. */
+interface ClaimedChunk {
+  rejected: Rejected[];
+  candidates: Array<Candidate & { id: string }>;
+  existing: ReturnType<AlertStore['claimSourceIds']>;
 }
 
 /** A chunk prepared on a thread, as candidates and refusals at their places in the request. */
