@@ -247,6 +247,27 @@ describe('VerdictMemory', () => {
     expect(r).toMatchObject({ classification: 'FALSE_POSITIVE', decided_by: 'memory' });
   });
 
+  it('baselines observed before the verdict chain are what apply reasons with, counted once', async () => {
+    const m = memory();
+    const alert = backup();
+    for (let i = 0; i < 3; i++)
+      await run(m, { alertId: `b${i}`, alert, enrichment: noIntel, result: verdict() });
+    // Read (and counted) with the recall, before the verdict: apply does not observe it again.
+    const sim = m.keyOf(alert);
+    const [recall, facts] = await Promise.all([m.recall(alert, sim), m.observe(alert, sim)]);
+    expect(facts.detection).toMatchObject({ count: 3 });
+    const r = await run(m, {
+      alertId: 'b3',
+      alert,
+      enrichment: noIntel,
+      result: verdict(),
+      recall,
+      facts: Promise.resolve(facts),
+    });
+    expect(r.reasoning.join(' ')).toMatch(/fired 3 times/);
+    expect((await m.observe(alert)).detection).toMatchObject({ count: 4 });
+  });
+
   it('TRUE_POSITIVE feedback raises matching alerts; TRUE_POSITIVE and FALSE_POSITIVE together escalate', async () => {
     const m = memory();
     await judge(m, backup(), 'TRUE_POSITIVE');

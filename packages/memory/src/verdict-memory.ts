@@ -56,6 +56,8 @@ export interface MemoryInput {
   result: TriageResult;
   /** What `recall` read before the verdict chain ran (read again when absent). */
   recall?: Recall;
+  /** What `observe` read (and counted) before the verdict chain ran (done here when absent). */
+  facts?: Promise<BaselineFacts>;
 }
 
 /**
@@ -150,19 +152,26 @@ export class VerdictMemory {
   }
 
   /** The feedback on an alert's keys, before the verdict chain runs (see {@link Recall}). */
-  async recall(alert: NormalizedAlert): Promise<Recall> {
-    const sim = this.keyOf(alert);
+  async recall(alert: NormalizedAlert, sim: SimilarityKey = this.keyOf(alert)): Promise<Recall> {
     const exact = alertKey(alert);
     const found = await this.feedback.activeFor([exact.key, sim.key]);
     const { tp, fp } = choose(found, sim, exact);
     return { sim, exact, found, decisive: !!(tp || fp) };
   }
 
+  /**
+   * Counts the alert in the baselines of its detection and entity, and reads the facts from before
+   * it (what `apply` reasons with). The caller may start it with `recall`, in the same round trip.
+   */
+  observe(alert: NormalizedAlert, sim: SimilarityKey = this.keyOf(alert)): Promise<BaselineFacts> {
+    return this.baselines.observe(baselineInput(alert, sim));
+  }
+
   async apply(input: MemoryInput): Promise<MemoryOutcome> {
     const key = input.recall?.sim ?? this.keyOf(input.alert);
     const [{ sim, exact, found }, facts] = await Promise.all([
-      input.recall ?? this.recall(input.alert),
-      this.baselines.observe(baselineInput(input.alert, key)),
+      input.recall ?? this.recall(input.alert, key),
+      input.facts ?? this.observe(input.alert, key),
     ]);
     const decided = this.decide(input, sim, exact, found, facts);
     if (decided.applied.length) await this.feedback.recordApplied(decided.applied, input.alertId);

@@ -36,13 +36,24 @@ export function classifyProcessor(deps: ClassifyDeps) {
 
     // Memory before the LLM tier: when analyst feedback will decide the alert, the rules still run
     // (their evidence is what a FALSE_POSITIVE is checked against) but no LLM call is spent. The
-    // feedback is read while the verdict cache is (one round trip), and awaited before any LLM call.
-    const recalled = deps.memory.recall(alert);
+    // feedback and the baselines are read while the verdict cache is (one round trip); the feedback
+    // is awaited before any LLM call.
+    const sim = deps.memory.keyOf(alert);
+    const recalled = deps.memory.recall(alert, sim);
+    const facts = deps.memory.observe(alert, sim);
     const llm = recalled.then((r) => !r.decisive);
-    llm.catch(() => undefined); // a failed recall fails the job below, whether the LLM was asked or not
+    // A failed read fails the job below (apply awaits both), whether or not the LLM was asked.
+    for (const p of [llm, facts]) p.catch(() => undefined);
     const verdict = await deps.classifier.classify(alert, enrichment, { llm });
     const recall = await recalled;
-    const applied = await deps.memory.apply({ alertId: id, alert, enrichment, result: verdict, recall });
+    const applied = await deps.memory.apply({
+      alertId: id,
+      alert,
+      enrichment,
+      result: verdict,
+      recall,
+      facts,
+    });
     const { raise, note, incidentUpdate } = applied;
     // Told after the verdict (never cached with it): a reader sees why an id answered twice was triaged twice.
     const result = sourceIdReused
