@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { type AlertJob, JOBS, type QueueName } from '@triage/contracts';
 import { PendingLookups } from '@triage/intel';
 import { autonomyPolicy, VerdictMemory } from '@triage/memory';
@@ -50,7 +51,8 @@ export function createIngestDeps(config: TriageConfig, logger: Logger, shutdown:
   });
 
   const limits = { maxDepth: config.MAX_JSON_DEPTH, maxFieldBytes: config.MAX_FIELD_BYTES };
-  const pool = config.INGEST_THREADS > 0 ? new IntakePool(config.INGEST_THREADS, limits) : undefined;
+  const threads = config.INGEST_THREADS ?? Math.min(4, Math.max(1, availableParallelism() - 1));
+  const pool = threads > 0 ? new IntakePool(threads, limits) : undefined;
   if (pool) shutdown.add('intake-threads', 'queues', () => pool.close());
 
   // Status the workers publish (Heartbeat.report): ingest never builds IntelService or Classifier.

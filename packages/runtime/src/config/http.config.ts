@@ -47,9 +47,10 @@ export const HttpConfig = z.object({
    * Worker threads that read NDJSON batches of 64 lines or more (parse, normalize without signals,
    * compress) beside the event loop, which then only claims, stores and enqueues: reading uses
    * more cores, and the event loop stays free for other requests while a large batch is read.
-   * 0: everything on the event loop.
+   * Default: one per core but one (the event loop's and Redis's), at least 1, at most 4. 0:
+   * everything on the event loop.
    */
-  INGEST_THREADS: EnvInt(0, 64).default(2),
+  INGEST_THREADS: EnvInt(0, 64).optional(),
   /** Deepest JSON nesting accepted (checked before parsing). */
   MAX_JSON_DEPTH: EnvInt(2, 1000).default(64),
   /** Largest single string value inside an alert. */

@@ -1,6 +1,6 @@
 import type { AppError } from '@triage/runtime';
 import { describe, expect, it } from 'vitest';
-import { checkValue } from './body-guard.ts';
+import { checkDepth, checkValue } from './body-guard.ts';
 
 const limits = { maxDepth: 32, maxFieldBytes: 64 };
 
@@ -30,5 +30,31 @@ describe('checkValue', () => {
     });
     expect(failure('top\u0000')).toEqual({ code: 'INVALID_ENCODING', path: '' });
     expect(failure({ fine: ['a', { b: true }] })).toEqual({ code: 'none' });
+  });
+});
+
+describe('checkDepth', () => {
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  const depthError = (text: string) => {
+    try {
+      checkDepth(text, 8);
+    } catch (err) {
+      return (err as AppError).code;
+    }
+    return 'none';
+  };
+
+  it('refuses nesting past the limit, at the limit and with brackets in strings around it', () => {
+    expect(depthError(deep(8))).toBe('none');
+    expect(depthError(deep(9))).toBe('NESTING_TOO_DEEP');
+    expect(depthError(`{"a":${deep(8)}}`)).toBe('NESTING_TOO_DEEP');
+    // Many brackets, but inside strings: counted by the quick check, not nesting.
+    expect(depthError(JSON.stringify({ s: '{['.repeat(50) }))).toBe('none');
+    expect(depthError(JSON.stringify([{ s: '[[[[[[[[[[' }, [[[[[1]]]]]]))).toBe('none');
+    // Escaped quotes do not end a string early.
+    expect(depthError(JSON.stringify({ s: '\\"[[[[[[[[[[[' }))).toBe('none');
+    expect(depthError(`[${JSON.stringify({ s: '"' })},${deep(8)}]`)).toBe('NESTING_TOO_DEEP');
+    // Many shallow brackets side by side are not depth.
+    expect(depthError(`[${Array.from({ length: 100 }, () => '{}').join(',')}]`)).toBe('none');
   });
 });

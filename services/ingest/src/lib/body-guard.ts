@@ -23,6 +23,9 @@ export function decodeUtf8(buf: Buffer): string {
  * JSON.parse or any recursive code behind it.
  */
 export function checkDepth(text: string, maxDepth: number): void {
+  // Nesting needs an opening bracket per level: text with no more of them than the limit (in
+  // strings or not) cannot be too deep, and counting them is a native search, not a walk.
+  if (bracketsAtMost(text, maxDepth)) return;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -37,6 +40,14 @@ export function checkDepth(text: string, maxDepth: number): void {
       }
     } else if (c === 125 || c === 93) depth--;
   }
+}
+
+function bracketsAtMost(text: string, max: number): boolean {
+  let n = 0;
+  for (const c of ['{', '[']) {
+    for (let i = text.indexOf(c); i !== -1; i = text.indexOf(c, i + 1)) if (++n > max) return false;
+  }
+  return true;
 }
 
 /** Where a value sits in the document, as links to its parent: the path text is built only for an error. */
