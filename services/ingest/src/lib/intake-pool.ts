@@ -8,6 +8,10 @@ import { type PreparedLine, type PrepareTask, prepareLines } from './intake-prep
 /** Lines per message to a worker: big enough that a message costs little, small enough to share out. */
 export const LINES_PER_TASK = 250;
 
+/** A thread lost within EARLY_MS of its start, MAX_EARLY_LOSSES times in a row, is not replaced. */
+const EARLY_MS = 5_000;
+const MAX_EARLY_LOSSES = 5;
+
 interface Pending {
   resolve: (results: PreparedLine[]) => void;
   reject: (err: Error) => void;
@@ -30,19 +34,24 @@ interface Thread {
 export class IntakePool {
   private readonly threads: Thread[] = [];
   private readonly limits: GuardLimits;
-  private readonly size: number;
+  private readonly script: URL;
   private next = 0;
   private seq = 0;
   private closed = false;
+  /** Threads lost soon after they started, in a row: one that cannot start is not started forever. */
+  private earlyLosses = 0;
 
-  constructor(size: number, limits: GuardLimits) {
-    this.size = size;
+  /** `script`: the thread's module (intake-worker; another only in tests). */
+  constructor(size: number, limits: GuardLimits, script?: URL) {
     this.limits = limits;
+    this.script =
+      script ?? new URL(`./intake-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
     for (let i = 0; i < size; i++) this.threads.push(this.spawn());
   }
 
+  /** Threads running (fewer than asked for only when they could not start). */
   get threadCount(): number {
-    return this.size;
+    return this.threads.length;
   }
 
   private spawn(): Thread {
@@ -54,10 +63,11 @@ export class IntakePool {
       source && !process.execArgv.includes('--conditions=source')
         ? [...process.execArgv, '--conditions=source']
         : process.execArgv;
-    const worker = new Worker(new URL(`./intake-worker${extname(here)}`, import.meta.url), { execArgv });
+    const worker = new Worker(this.script, { execArgv });
     // A thread never keeps the process alive: shutdown closes the pool, a crash must not hang it.
     worker.unref();
     const thread: Thread = { worker, pending: new Map() };
+    const startedAt = Date.now();
     worker.on('message', (msg: { id: number; results?: PreparedLine[]; failure?: string }) => {
       const p = thread.pending.get(msg.id);
       if (!p) return;
@@ -69,7 +79,11 @@ export class IntakePool {
       for (const p of thread.pending.values()) p.reject(new Error(`intake thread ${why}`));
       thread.pending.clear();
       const at = this.threads.indexOf(thread);
-      if (at >= 0 && !this.closed) this.threads[at] = this.spawn();
+      if (at < 0 || this.closed) return;
+      this.earlyLosses = Date.now() - startedAt < EARLY_MS ? this.earlyLosses + 1 : 0;
+      // Lines then go to the other threads, or are read on the event loop when none is left.
+      if (this.earlyLosses >= MAX_EARLY_LOSSES) this.threads.splice(at, 1);
+      else this.threads[at] = this.spawn();
     };
     worker.on('error', (err) => lost(`failed: ${err.message}`));
     worker.on('exit', (code) => lost(`exited (${code})`));

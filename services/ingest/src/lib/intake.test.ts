@@ -1,7 +1,7 @@
 import { type AlertJob, JOBS } from '@triage/contracts';
 import { normalize } from '@triage/normalizers';
 import { AlertStore, createQueue, Metrics } from '@triage/runtime';
-import { type RedisFixture, redisFixture } from '@triage/testing';
+import { type RedisFixture, redisFixture, waitFor } from '@triage/testing';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -241,5 +241,17 @@ describe('Intake on worker threads', () => {
     const again = await pool.prepare(lines.slice(0, 300));
     expect(again.every((p) => p.ok)).toBe(true);
     expect(pool.threadCount).toBe(2);
+  });
+
+  it('attack: threads that cannot start are given up after a few tries; lines are read on the event loop', async () => {
+    const broken = new IntakePool(2, LIMITS, new URL('./no-such-intake-worker.ts', import.meta.url));
+    try {
+      await waitFor(() => broken.threadCount === 0, { timeoutMs: 30_000, message: 'threads given up' });
+      const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify(alert(70_000 + i)));
+      const prepared = await broken.prepare(lines);
+      expect(prepared.every((p) => p.ok)).toBe(true);
+    } finally {
+      await broken.close();
+    }
   });
 });
