@@ -6,7 +6,7 @@ import type { GuardLimits } from './body-guard.ts';
 import { type PreparedLine, type PrepareTask, prepareLines } from './intake-prepare.ts';
 
 /** Lines per message to a worker: big enough that a message costs little, small enough to share out. */
-export const LINES_PER_TASK = 250;
+export const LINES_PER_TASK = 125;
 
 /** A thread lost within EARLY_MS of its start, MAX_EARLY_LOSSES times in a row, is not replaced. */
 const EARLY_MS = 5_000;
@@ -26,7 +26,7 @@ interface Thread {
  * Worker threads that do the CPU part of accepting NDJSON lines (parse under the guards, read
  * without signals, compress the submission: ~45 µs of a Wazuh line's ~90 µs at intake), so the
  * event loop only claims, stores and enqueues, and stays free for other requests while a large
- * batch is read. Lines are shared out in tasks of 250 and come back in order.
+ * batch is read. Lines are shared out in tasks of LINES_PER_TASK and come back in order.
  *
  * A thread that fails or exits fails its tasks and is replaced; `prepare` then does those lines on
  * the event loop instead, so a request never fails for it. `INGEST_THREADS=0` runs no thread.

@@ -205,8 +205,6 @@ export class Intake {
     let failure: { reason: unknown } | undefined;
     let claimedChunks: Array<Promise<ClaimedChunk>> = [];
     try {
-      // The batch's summary and lane exist before any of its jobs can run.
-      if (batchId) await this.store.openBatch(batchId, items.length, lane);
       // Each chunk's claims are sent as soon as it is read and the chunk before it was claimed:
       // claims run in request order (on one connection), so a source alert repeated inside one
       // request is caught too, and the event loop waits for the threads and for Redis at once.
@@ -234,6 +232,9 @@ export class Intake {
         previous = next.catch(() => undefined);
         return next;
       });
+      // The batch's summary and lane exist before any of its jobs can run (while the first chunks
+      // are read).
+      if (batchId) await this.store.openBatch(batchId, items.length, lane);
       for (const next of claimedChunks) {
         const { rejected: refusals, candidates, existing: claiming } = await next;
         rejected.push(...refusals);
