@@ -6,7 +6,7 @@ import type { GuardLimits } from './body-guard.ts';
 import { type PreparedLine, type PrepareTask, prepareLines } from './intake-prepare.ts';
 
 /** Lines per message to a worker: big enough that a message costs little, small enough to share out. */
-export const LINES_PER_TASK = 125;
+export const LINES_PER_TASK = 64;
 
 /** A thread lost within EARLY_MS of its start, MAX_EARLY_LOSSES times in a row, is not replaced. */
 const EARLY_MS = 5_000;
