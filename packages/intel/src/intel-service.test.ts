@@ -1,5 +1,5 @@
 import { Enrichment, JOBS, lookupJobId } from '@triage/contracts';
-import { createLogger, loadConfig, type MetricName, Metrics } from '@triage/runtime';
+import { createLogger, createRedis, loadConfig, type MetricName, Metrics, type Redis } from '@triage/runtime';
 import { AbuseIpdbFake, type RedisFixture, redisFixture, VirusTotalFake, waitFor } from '@triage/testing';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ const vt = new VirusTotalFake({ notFound: ['never-seen.example.com'] });
 
 interface Harness {
   fx: RedisFixture;
+  /** The service's general connection, auto-pipelining as in the enrich worker. */
+  client: Redis;
   config: ReturnType<typeof loadConfig>;
   service: IntelService;
   metrics: Metrics;
@@ -39,8 +41,9 @@ async function harness(env: Record<string, string> = {}, opts: { workers?: boole
   });
   const metrics = new Metrics({ processMetrics: false });
   const hub = new WakeHub();
+  const client = createRedis(fx.url, 'client');
   const service = new IntelService({
-    redis: fx.redis,
+    redis: client,
     connection: { url: fx.url, maxRetriesPerRequest: null },
     prefix: fx.prefix,
     config,
@@ -49,7 +52,7 @@ async function harness(env: Record<string, string> = {}, opts: { workers?: boole
     wake: hub.wake,
   });
   if (opts.workers !== false) service.startLookupWorkers({ concurrency: 8 });
-  const h = { fx, config, service, metrics, hub };
+  const h = { fx, client, config, service, metrics, hub };
   open.push(h);
   return h;
 }
@@ -75,6 +78,7 @@ afterEach(async () => {
   for (const h of open) {
     await h.service.close();
     await h.metrics.close();
+    h.client.disconnect();
     await h.fx.close();
   }
   open = [];

@@ -28,6 +28,9 @@ type Missing = Enrichment['missing'][number];
 
 const refId = (r: CacheRef) => `${r.provider}|${r.type}|${r.value}`;
 
+/** A reply, or undefined when Redis refused the command. */
+const quiet = <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined);
+
 /**
  * The façade the enrich worker calls. `gather` never blocks on a provider: it serves what is known
  * (offline lists, cache), enqueues single-flight lookups for the rest and tells the caller when
@@ -113,25 +116,29 @@ export class IntelService {
     if (refs.length === 0) return finish(0);
 
     // One round trip: answers, failure notes, pauses, today's quota, this alert's earlier misses and
-    // (when the caller does not keep it) the time of its first gather.
+    // (when the caller does not keep it) the time of its first gather. Sent in one tick: on the
+    // enrich worker's auto-pipelining connection, one write with the other alerts' commands of that
+    // tick (an explicit pipeline is a write of its own). As in a pipeline, a command other than the
+    // MGET that Redis refuses reads as no answer.
     const configured = this.externals.filter((e) => e.provider);
     const k = this.state.keys;
     const pendingKey = k.pending(waiterId);
     const firstKey = k.first(waiterId);
-    const pipe = this.opts.redis
-      .pipeline()
-      .mget(
+    const redis = this.opts.redis;
+    const [mgetRaw, members, , first] = await Promise.all([
+      redis.mget(
         ...refs.map((r) => this.cache.key(r)),
         ...refs.map((r) => k.failed(r.provider, r.type, r.value)),
         ...configured.flatMap((e) => [e.limits.throttleKey(), e.limits.quotaKey(now)]),
-      )
-      .smembers(pendingKey);
-    if (given === undefined)
-      pipe.set(firstKey, now, 'EX', Math.ceil(c.INTEL_WAIT_MS / 1000) + 3600, 'NX').get(firstKey);
-    const replies = (await pipe.exec()) ?? [];
-    const mgetRaw = replies[0]?.[1] as Array<string | null>;
-    const seen = new Set(replies[1]?.[1] as string[]);
-    const firstAttemptAt = given ?? Number(replies[3]?.[1] ?? now);
+      ),
+      quiet(redis.smembers(pendingKey)),
+      given === undefined
+        ? quiet(redis.set(firstKey, now, 'EX', Math.ceil(c.INTEL_WAIT_MS / 1000) + 3600, 'NX'))
+        : undefined,
+      given === undefined ? quiet(redis.get(firstKey)) : undefined,
+    ]);
+    const seen = new Set(members ?? []);
+    const firstAttemptAt = given ?? Number(first ?? now);
     const deadline = firstAttemptAt + c.INTEL_WAIT_MS;
     const timedOut = now >= deadline;
     const providerState = new Map(
@@ -185,12 +192,17 @@ export class IntelService {
       metrics.inc('triage_intel_cache_total', { provider: id.split('|')[0]!, result: 'miss' });
     const waitTtl = Math.ceil(Math.max(0, deadline - now) / 1000) + 60;
     if (newMisses.length || pending.length || givenUp.length) {
-      const pipe = this.opts.redis.pipeline();
-      if (newMisses.length) pipe.sadd(pendingKey, ...newMisses).expire(pendingKey, waitTtl);
-      this.state.addWaiters(pipe, pending, waiterId, waitTtl);
-      // Not asked today (quota spent): no longer a lookup ahead.
-      this.state.notAhead(pipe, givenUp);
-      await pipe.exec();
+      const writes: Array<Promise<unknown>> = [];
+      if (newMisses.length)
+        writes.push(redis.sadd(pendingKey, ...newMisses), redis.expire(pendingKey, waitTtl));
+      writes.push(
+        ...this.state.addWaiters(pending, waiterId, waitTtl),
+        // Not asked today (quota spent): no longer a lookup ahead.
+        ...this.state.notAhead(givenUp),
+      );
+      // Sent in one tick, like the reads; as in a pipeline, a refused write is not an error here (a
+      // waiter that missed its registration is re-checked after INTEL_POLL_MS).
+      await Promise.allSettled(writes);
     }
     // Even past the deadline the lookups are queued: the answers warm the cache for the next alerts.
     await this.enqueue(toEnqueue, lane);

@@ -1,7 +1,6 @@
 import type { MissingIntel, ProviderName } from '@triage/contracts';
 import type { Redis } from '@triage/runtime';
 import { evalScript } from '@triage/runtime';
-import type { ChainableCommander } from 'ioredis';
 import type { z } from 'zod';
 import type { CacheRef } from './cache.ts';
 import { type IntelKeys, intelKeys } from './intel-keys.ts';
@@ -36,22 +35,20 @@ export class LookupState {
     this.keys = intelKeys(prefix);
   }
 
-  /** Queues on `pipe` the registration of `waiterId` on several lookups; the sets expire with the wait. */
-  addWaiters(
-    pipe: ChainableCommander,
-    refs: readonly CacheRef[],
-    waiterId: string,
-    ttlSeconds: number,
-  ): void {
-    for (const r of refs) {
+  /**
+   * Registers `waiterId` on several lookups (the sets expire with the wait): the commands, sent at
+   * once, for the caller to await with its others.
+   */
+  addWaiters(refs: readonly CacheRef[], waiterId: string, ttlSeconds: number): Array<Promise<unknown>> {
+    return refs.flatMap((r) => {
       const key = this.keys.waiters(r.provider, r.type, r.value);
-      pipe.sadd(key, waiterId).expire(key, ttlSeconds);
-    }
+      return [this.redis.sadd(key, waiterId), this.redis.expire(key, ttlSeconds)];
+    });
   }
 
-  /** Queues on `pipe` that these values are no longer lookups ahead (PendingLookups). */
-  notAhead(pipe: ChainableCommander, refs: readonly CacheRef[]): void {
-    for (const r of refs) pipe.srem(this.keys.ahead(r.provider), this.keys.obsId(r.type, r.value));
+  /** Records that these values are no longer lookups ahead (PendingLookups): the commands, sent at once. */
+  notAhead(refs: readonly CacheRef[]): Array<Promise<unknown>> {
+    return refs.map((r) => this.redis.srem(this.keys.ahead(r.provider), this.keys.obsId(r.type, r.value)));
   }
 
   /** Removes and returns the waiters of a finished lookup. */
