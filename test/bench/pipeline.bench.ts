@@ -21,7 +21,7 @@ import { worstInputs, worstInputsMd } from './worst-inputs.ts';
 const N = Number(process.env.BENCH_ALERTS ?? 10_000);
 const BATCH = 1000;
 /** Batches each side of the ingest comparison gets before it is timed. */
-const WARM_UP = 5;
+const WARM_UP = 10;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 process.env.REDIS_URL = REDIS_URL;
