@@ -100,5 +100,9 @@ export class Backpressure {
         retryable: true,
       });
     }
+    // Counted until the next reading: a client sending batches faster than the depth is read (a
+    // 5,000-line batch is in within half a second) must not pass the limit on a reading taken
+    // before its last batch went in.
+    this.depth += incoming;
   }
 }
