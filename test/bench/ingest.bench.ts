@@ -2,6 +2,8 @@
  * `pnpm bench:ingest`: the batch endpoint's intake rate against raw BullMQ `addBulk` of the same
  * real Wazuh records, alternating rounds in one run (the ratio `pnpm bench` reports, repeated so a
  * noisy machine shows its spread). Nothing runs behind ingest. Numbers are reported, never asserted.
+ * BENCH_ROUNDS (default 3), BENCH_ALERTS per round (10,000); BENCH_COMMANDSTATS=1 prints Redis's
+ * per-command statistics of the run, BENCH_LOGS=1 the ingest process's output.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { startRedisServer } from '@triage/testing';
@@ -92,6 +94,7 @@ try {
   }
 } finally {
   await raw.close();
+  if (process.env.BENCH_COMMANDSTATS) process.stdout.write(await probe.info('commandstats'));
   probe.disconnect();
   if (process.env.BENCH_LOGS) process.stdout.write(p.logs());
   await p.stop();
