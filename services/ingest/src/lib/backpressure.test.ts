@@ -14,14 +14,17 @@ describe('Backpressure', () => {
     const depth = { waiting: 0 };
     // The depth is read at most once a minute here: every admission below sees the same reading.
     const bp = new Backpressure(queueAt(depth), 20_000, undefined, 60_000);
-    await bp.admit(5_000, 'backlog');
-    await bp.admit(5_000, 'backlog');
-    await bp.admit(5_000, 'backlog');
+    for (let i = 0; i < 3; i++) {
+      await bp.admit(5_000, 'backlog');
+      bp.added(5_000);
+    }
     // 15,000 admitted on a reading of 0: a fourth would pass the backlog lane's 18,000.
     await expect(bp.admit(5_000, 'backlog')).rejects.toMatchObject({ code: 'BACKPRESSURE' });
     await bp.admit(3_000, 'backlog');
+    bp.added(3_000);
     // Live alerts keep the last tenth.
     await bp.admit(2_000, 'live');
+    bp.added(2_000);
     await expect(bp.admit(1, 'live')).rejects.toMatchObject({ code: 'BACKPRESSURE' });
   });
 
@@ -29,9 +32,20 @@ describe('Backpressure', () => {
     const depth = { waiting: 0 };
     const bp = new Backpressure(queueAt(depth), 20_000, undefined, 20);
     await bp.admit(18_000, 'backlog');
+    bp.added(18_000);
     await expect(bp.admit(1, 'backlog')).rejects.toMatchObject({ code: 'BACKPRESSURE' });
     // The workers took them meanwhile: the next reading says so.
     await new Promise((r) => setTimeout(r, 30));
     await bp.admit(10_000, 'backlog');
+  });
+
+  it('attack: batches of refused or re-sent lines take nothing from live alerts', async () => {
+    const bp = new Backpressure(queueAt({ waiting: 0 }), 20_000, undefined, 60_000);
+    // A key sends 10,000-line batches that intake refuses whole (or answers as duplicates).
+    for (let i = 0; i < 10; i++) {
+      await bp.admit(10_000, 'backlog');
+      bp.added(0);
+    }
+    await bp.admit(20_000, 'live');
   });
 });

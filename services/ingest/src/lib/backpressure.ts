@@ -100,9 +100,15 @@ export class Backpressure {
         retryable: true,
       });
     }
-    // Counted until the next reading: a client sending batches faster than the depth is read (a
-    // 5,000-line batch is in within half a second) must not pass the limit on a reading taken
-    // before its last batch went in.
-    this.depth += incoming;
+  }
+
+  /**
+   * Alerts just enqueued, counted in the depth until the next reading: a client sending batches
+   * faster than the depth is read (a 5,000-line batch is in within half a second) must not pass
+   * the limit on a reading taken before its last batch went in. Only what went in counts: a batch
+   * of refused or re-sent lines takes nothing from other clients.
+   */
+  added(enqueued: number): void {
+    this.depth += enqueued;
   }
 }

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../app-deps.ts';
 import { type IntakeItem, rejectedAlertError, rejectedBatchError } from '../lib/intake.ts';
 import { BODY_ERRORS, errorResponses, json } from '../lib/openapi.ts';
+import { admitAndAccept } from '../lib/submit.ts';
 import { NdjsonBody } from '../plugins/body.plugin.ts';
 import { checkedByRoute, failsWith } from '../plugins/validation.plugin.ts';
 
@@ -129,8 +130,7 @@ export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (req, reply) => {
         const { format } = req.query;
         const item = singleItem(req.body as unknown);
-        await deps.backpressure.admit(1);
-        const res = await deps.intake.accept([item], { batch: false, ...(format ? { format } : {}) });
+        const res = await admitAndAccept(deps, [item], { batch: false, ...(format ? { format } : {}) });
         const rejected = res.rejected[0];
         if (rejected) throw rejectedAlertError(rejected);
         const id = res.ids[0]!;
@@ -190,8 +190,7 @@ export function alertRoutes(deps: AppDeps): FastifyPluginAsyncZod {
             });
         }
         try {
-          await deps.backpressure.admit(items.length, lane);
-          const res = await deps.intake.accept(items, { batch: true, lane, ...(format ? { format } : {}) });
+          const res = await admitAndAccept(deps, items, { batch: true, lane, ...(format ? { format } : {}) });
           if (res.ids.length === 0) throw rejectedBatchError(res.rejected);
           const batchId = res.batchId!;
           const answer = { batch_id: batchId, accepted: res.ids.length, rejected: res.rejected };

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app-deps.ts';
 import { rejectedAlertError, rejectedBatchError } from '../lib/intake.ts';
 import { BODY_ERRORS, errorResponses, json } from '../lib/openapi.ts';
+import { admitAndAccept } from '../lib/submit.ts';
 import { alertBody, batchBody, batchItems, formatQuery, singleItem } from './alerts.routes.ts';
 
 /** The original service's answer: the verdict's fields at the top level, plus the alert's name and id. */
@@ -40,9 +41,8 @@ export function compatRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (req, reply) => {
         const { format } = req.query;
         const item = singleItem(req.body as unknown);
-        await deps.backpressure.admit(1);
         await deps.waiter.start();
-        const res = await deps.intake.accept([item], { batch: false, ...(format ? { format } : {}) });
+        const res = await admitAndAccept(deps, [item], { batch: false, ...(format ? { format } : {}) });
         const rejected = res.rejected[0];
         if (rejected) throw rejectedAlertError(rejected);
         const id = res.ids[0]!;
@@ -75,9 +75,8 @@ export function compatRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (req, reply) => {
         const { format } = req.query;
         const items = batchItems(req.body as unknown, deps.config.BATCH_MAX_ITEMS);
-        await deps.backpressure.admit(items.length);
         await deps.waiter.start();
-        const res = await deps.intake.accept(items, { batch: true, ...(format ? { format } : {}) });
+        const res = await admitAndAccept(deps, items, { batch: true, ...(format ? { format } : {}) });
         if (res.ids.length === 0 || !res.batchId) throw rejectedBatchError(res.rejected);
         const finished = await deps.waiter.waitAll(
           [...new Set(res.ids)],
