@@ -120,11 +120,6 @@ export class IntakePool {
     return tasks;
   }
 
-  /** Every line prepared, in order. */
-  async prepare(texts: string[], format?: AlertFormat): Promise<PreparedLine[]> {
-    return (await Promise.all(this.prepareTasks(texts, format))).flat();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.threads.map((t) => t.worker.terminate()));

@@ -238,7 +238,7 @@ describe('Intake on worker threads', () => {
     expect(res.rejected).toEqual([]);
     expect(await queued()).toBe(600);
     // The pool replaced the thread: the next batch goes through two threads again.
-    const again = await pool.prepare(lines.slice(0, 300));
+    const again = (await Promise.all(pool.prepareTasks(lines.slice(0, 300)))).flat();
     expect(again.every((p) => p.ok)).toBe(true);
     expect(pool.threadCount).toBe(2);
   });
@@ -248,10 +248,34 @@ describe('Intake on worker threads', () => {
     try {
       await waitFor(() => broken.threadCount === 0, { timeoutMs: 30_000, message: 'threads given up' });
       const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify(alert(70_000 + i)));
-      const prepared = await broken.prepare(lines);
+      const prepared = (await Promise.all(broken.prepareTasks(lines))).flat();
       expect(prepared.every((p) => p.ok)).toBe(true);
     } finally {
       await broken.close();
     }
+  });
+
+  it('attack: one source id repeated across chunks read on the threads: re-send and reuse told in request order', async () => {
+    await queue.obliterate({ force: true });
+    const base = alert(80_000);
+    const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify(alert(80_001 + i)));
+    lines[10] = JSON.stringify(base);
+    // The same alert again two chunks later: a re-send, answered with the first id.
+    lines[150] = JSON.stringify(base);
+    // Its SIEM id once more with other content, in the last chunk: a new alert, flagged.
+    lines[190] = JSON.stringify({ ...base, rule: { ...base.rule, description: 'sshd: brute force' } });
+    const res = await new Intake(store, queue, new Metrics(), { limits: LIMITS, pool }).accept(
+      lines.map((text, index) => ({ index, text })),
+      { batch: true },
+    );
+    expect(res.ids).toHaveLength(200);
+    expect(res.duplicate[150]).toBe(true);
+    expect(res.ids[150]).toBe(res.ids[10]);
+    expect(res.duplicate[10]).toBe(false);
+    expect(res.sourceIdReused[190]).toBe(true);
+    expect(res.ids[190]).not.toBe(res.ids[10]);
+    expect(res.duplicate.filter(Boolean)).toHaveLength(1);
+    expect(await queued()).toBe(199);
+    expect(await store.batchSummary(res.batchId!)).toMatchObject({ total: 200, duplicates: 1 });
   });
 });
