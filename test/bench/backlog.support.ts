@@ -11,6 +11,7 @@ import {
   startPipeline,
   waitFor,
 } from '@triage/testing';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 /** `redis-server` arguments for the memory settings of infra/redis.conf (small hashes as listpacks). */
@@ -83,4 +84,20 @@ export async function backlogPipeline(
     services: { enrich: 0, classify: 0, deliver: 0 },
   });
   return { fx, p };
+}
+
+/**
+ * The raw BullMQ baseline of an ingest comparison: each NDJSON body's lines as job data, one
+ * `addBulk` per body, job ids `<prefix><body>-<line>`, the priority the backlog lane's jobs get.
+ */
+export async function rawAddBulk(queue: Queue, bodies: string[], prefix: string): Promise<void> {
+  for (const [b, body] of bodies.entries()) {
+    await queue.addBulk(
+      body.split('\n').map((l, j) => ({
+        name: 'x',
+        data: JSON.parse(l),
+        opts: { jobId: `${prefix}${b}-${j}`, priority: 3 },
+      })),
+    );
+  }
 }

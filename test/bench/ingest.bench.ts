@@ -9,7 +9,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { startRedisServer } from '@triage/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { backlogPipeline, postBacklogBatch, shippedMemoryArgs, wazuhBacklog } from './backlog.support.ts';
+import {
+  backlogPipeline,
+  postBacklogBatch,
+  rawAddBulk,
+  shippedMemoryArgs,
+  wazuhBacklog,
+} from './backlog.support.ts';
 
 const N = Number(process.env.BENCH_ALERTS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -67,15 +73,7 @@ try {
     const b = bodies(r);
     const cr = await redisCpu();
     const tr = performance.now();
-    for (const [k, body] of b.entries()) {
-      await raw.addBulk(
-        body.split('\n').map((l, j) => ({
-          name: 'x',
-          data: JSON.parse(l),
-          opts: { jobId: `r${r}-${k * BATCH + j}`, priority: 3 },
-        })),
-      );
-    }
+    await rawAddBulk(raw, b, `r${r}-`);
     const rawPerSec = N / ((performance.now() - tr) / 1000);
     const rawRedisUs = (((await redisCpu()) - cr) * 1e6) / N;
     const ce = await redisCpu();

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import {
   backlogPipeline,
   postBacklogBatch,
+  rawAddBulk,
   shippedMemoryArgs,
   usedMemory,
   waitForBatches,
@@ -206,23 +207,9 @@ async function backlogOn() {
     connection: new Redis(rawFx.url, { maxRetriesPerRequest: null }),
     prefix: rawFx.prefix,
   });
-  for (const [b, warmUp] of warmUps.entries()) {
-    await rawQueue.addBulk(
-      warmUp
-        .split('\n')
-        .map((l, j) => ({ name: 'x', data: JSON.parse(l), opts: { jobId: `w${b}-${j}`, priority: 3 } })),
-    );
-  }
+  await rawAddBulk(rawQueue, warmUps, 'w');
   const tr = performance.now();
-  for (const [b, body] of bodies.entries()) {
-    await rawQueue.addBulk(
-      body.split('\n').map((l, j) => ({
-        name: 'x',
-        data: JSON.parse(l),
-        opts: { jobId: `r${b * BATCH + j}`, priority: 3 },
-      })),
-    );
-  }
+  await rawAddBulk(rawQueue, bodies, 'r');
   const rawAddPerSec = N / ((performance.now() - tr) / 1000);
   await rawQueue.close();
   await rawFx.close();

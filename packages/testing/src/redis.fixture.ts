@@ -72,3 +72,17 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Waits until the job `id` of a BullMQ queue has failed; returns it (its `failedReason`, attempts). */
+export async function waitForFailedJob<J extends { failedReason?: string }>(
+  queue: { getJob(id: string): Promise<J | undefined> },
+  id: string,
+): Promise<J> {
+  return waitFor(
+    async () => {
+      const j = await queue.getJob(id);
+      return j?.failedReason ? j : undefined;
+    },
+    { message: `job ${id} failed` },
+  );
+}
