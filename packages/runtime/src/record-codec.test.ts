@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { constants, deflateRawSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { expect, it } from 'vitest';
-import { decodeJson, encodeJson, encodeVerdict, packDeflate } from './record-codec.ts';
+import {
+  decodeJson,
+  encodeJson,
+  encodeSubmission,
+  encodeVerdict,
+  packDeflate,
+  SUBMISSION_TEXT_MAX,
+} from './record-codec.ts';
 
 const DICT = readFileSync(new URL('../data/record-dict-v1.txt', import.meta.url));
 const VERDICT_DICT = readFileSync(new URL('../data/verdict-dict-v2.txt', import.meta.url));
@@ -137,4 +144,18 @@ it('attack: incompressible fields at the edge of the shared output buffer, then 
     expect(decodeJson(encodeJson(small))).toEqual(small);
     expect(encodeJson(small)).toEqual(encodeJson(small));
   }
+});
+
+it('attack: a submission padded with whitespace is kept compact, not as the text received', () => {
+  const value = { name: 'x', source_ip: '203.0.113.9' };
+  const dictionary = readFileSync(new URL('../data/record-dict-v1.txt', import.meta.url));
+  const stored = (text: string) =>
+    zstdDecompressSync(encodeSubmission({ value, text }).subarray(1), { dictionary }).toString();
+  // Short texts are kept as received (whitespace and all); past the limit, serialized again.
+  const short = `{ "name" : "x" ,${' '.repeat(100)}"source_ip":"203.0.113.9" }`;
+  expect(stored(short)).toBe(`{"v":${short}}`);
+  const padded = `{"name":"x",${' '.repeat(SUBMISSION_TEXT_MAX)}"source_ip":"203.0.113.9"}`;
+  expect(JSON.parse(padded)).toEqual(value);
+  expect(stored(padded)).toBe(JSON.stringify({ v: value }));
+  expect(decodeJson(encodeSubmission({ value, text: padded }))).toEqual({ v: value });
 });

@@ -185,11 +185,20 @@ export interface Submission {
 }
 
 /**
+ * Longest JSON text kept as received. Whitespace between JSON tokens is free to send and limited
+ * by nothing but the body size: a line of a few small fields padded with 60 MB of spaces would
+ * otherwise be parsed whole every time its record is read. Longer texts are serialized again from
+ * their value (compact).
+ */
+export const SUBMISSION_TEXT_MAX = 64 * 1024;
+
+/**
  * A record's submission: `{f?, v}`, where `v` is the value; from its JSON text as received when
- * there is one, which reads back as the same value without serializing it again.
+ * there is one (up to SUBMISSION_TEXT_MAX), which reads back as the same value without
+ * serializing it again.
  */
 export function encodeSubmission(input: Submission): Buffer {
-  if (input.text === undefined) {
+  if (input.text === undefined || input.text.length > SUBMISSION_TEXT_MAX) {
     return encodeJson(input.format ? { f: input.format, v: input.value } : { v: input.value });
   }
   const f = input.format ? `"f":${JSON.stringify(input.format)},` : '';

@@ -62,7 +62,7 @@ export function prepareLines(task: PrepareTask): PreparedLine[] {
         severity: a.severity,
         fingerprint: a.fingerprint,
         ...(a.source_id ? { source_id: a.source_id } : {}),
-        input: encodeSubmission({ text, ...(task.format ? { format: task.format } : {}) }),
+        input: encodeSubmission({ value, text, ...(task.format ? { format: task.format } : {}) }),
       };
     } catch (err) {
       return { ok: false, rejected: rejection(index, err) };
