@@ -34,8 +34,6 @@ export interface IntakeItem {
   value?: unknown;
   /** The value's JSON text as received (an NDJSON line, parsed by intake), stored as is. */
   text?: string;
-  /** An error already found while reading the body. */
-  error?: AppError;
 }
 
 export interface IntakeResult {
@@ -128,7 +126,7 @@ export class Intake {
     format: AlertFormat | undefined,
     tracking: boolean,
   ): Generator<Promise<{ read: Candidate[]; rejected: Rejected[] }>> {
-    const lines = items.every((i) => i.text !== undefined && i.value === undefined && !i.error);
+    const lines = items.every((i) => i.text !== undefined && i.value === undefined);
     if (this.pool && !tracking && lines && items.length >= THREAD_MIN_LINES) {
       const texts = items.map((i) => i.text!);
       for (const [k, task] of this.pool.prepareTasks(texts, format).entries()) {
@@ -159,7 +157,6 @@ export class Intake {
     item: IntakeItem,
     normalizeOpts: { format?: AlertFormat; signals: boolean },
   ): Candidate | { rejected: Rejected } {
-    if (item.error) return { rejected: rejection(item.index, item.error) };
     let value = item.value;
     if (value === undefined && item.text !== undefined) {
       try {
