@@ -97,7 +97,13 @@ export function freshReads(): void {
 function hasDottedKey(node: JsonRecord): boolean {
   let has = dottedKeys.get(node);
   if (has === undefined) {
-    has = Object.keys(node).some((k) => k.includes('.'));
+    has = false;
+    for (const k of Object.keys(node)) {
+      if (k.includes('.')) {
+        has = true;
+        break;
+      }
+    }
     dottedKeys.set(node, has);
   }
   return has;
@@ -298,7 +304,8 @@ export function firstTime(root: unknown, ...paths: string[]): string | undefined
 /** Drops undefined, null, empty strings and empty arrays; what stays is worth a fact. */
 export function compact(obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) {
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
     if (v === undefined || v === null || v === '' || k === '__proto__') continue;
     if (Array.isArray(v) && v.length === 0) continue;
     out[k] = v;

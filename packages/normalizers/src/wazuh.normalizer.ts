@@ -17,6 +17,28 @@ import { severityFromScale } from './severity.ts';
 import { wazuhSignals } from './wazuh-signals.ts';
 
 /**
+ * `data.win.eventdata.*` paths, built once: a template string per read was a string to build and
+ * hash for every alert.
+ */
+const WIN_FIELDS = [
+  'ipAddress',
+  'ipPort',
+  'targetUserName',
+  'subjectUserName',
+  'image',
+  'processId',
+  'commandLine',
+  'parentImage',
+  'parentCommandLine',
+  'hashes',
+] as const;
+const win = Object.fromEntries(WIN_FIELDS.map((f) => [f, `data.win.eventdata.${f}`])) as Record<
+  (typeof WIN_FIELDS)[number],
+  string
+>;
+const SYSCHECK_HASHES = ['syscheck.md5_after', 'syscheck.sha1_after', 'syscheck.sha256_after'];
+
+/**
  * Wazuh `alerts.json` lines (also as stored by the Wazuh indexer, possibly with flattened keys).
  * `data.*` depends on the decoder: sshd/pam/sudo give srcip/srcuser/dstuser, web logs give
  * srcip/url, Windows gives `win.eventdata.*`, Suricata EVE forwarded through Wazuh keeps its own
@@ -28,7 +50,6 @@ export const normalizeWazuh: Normalizer = (doc, ctx) => {
   if (!isRecord(rule) && description === undefined) return undefined;
 
   const level = toInt(getPath(doc, 'rule.level'));
-  const win = 'data.win.eventdata';
   const url = getPath(doc, 'data.url');
   return {
     source_id: firstText(doc, 'id', '_id'),
@@ -40,14 +61,14 @@ export const normalizeWazuh: Normalizer = (doc, ctx) => {
     src_ip: firstIp(
       getPath(doc, 'data.srcip'),
       getPath(doc, 'data.src_ip'),
-      getPath(doc, `${win}.ipAddress`),
+      getPath(doc, win.ipAddress),
       getPath(doc, 'data.aws.sourceIPAddress'),
       getPath(doc, 'data.office365.ClientIP'),
     ),
     src_port: firstPort(
       getPath(doc, 'data.srcport'),
       getPath(doc, 'data.src_port'),
-      getPath(doc, `${win}.ipPort`),
+      getPath(doc, win.ipPort),
     ),
     dst_ip: firstIp(getPath(doc, 'data.dstip'), getPath(doc, 'data.dest_ip')),
     dst_port: firstPort(getPath(doc, 'data.dstport'), getPath(doc, 'data.dest_port')),
@@ -57,8 +78,8 @@ export const normalizeWazuh: Normalizer = (doc, ctx) => {
       'data.srcuser',
       'data.dstuser',
       'data.user',
-      `${win}.targetUserName`,
-      `${win}.subjectUserName`,
+      win.targetUserName,
+      win.subjectUserName,
       'syscheck.uname_after',
       'data.aws.userIdentity.userName',
       'data.office365.UserId',
@@ -67,21 +88,15 @@ export const normalizeWazuh: Normalizer = (doc, ctx) => {
     // agent.name is only the collector when one agent forwards many hosts' logs (AIT-ADS does).
     host: firstEntity(doc, 'predecoder.hostname', 'data.win.system.computer', 'agent.name'),
     process: {
-      name: firstText(
-        doc,
-        `${win}.image`,
-        'data.process.name',
-        'data.program_name',
-        'predecoder.program_name',
-      ),
-      pid: toInt(firstValue(doc, `${win}.processId`, 'data.pid')),
-      command_line: firstText(doc, 'data.command', `${win}.commandLine`),
-      parent_name: firstText(doc, `${win}.parentImage`),
-      parent_command_line: firstText(doc, `${win}.parentCommandLine`),
+      name: firstText(doc, win.image, 'data.process.name', 'data.program_name', 'predecoder.program_name'),
+      pid: toInt(firstValue(doc, win.processId, 'data.pid')),
+      command_line: firstText(doc, 'data.command', win.commandLine),
+      parent_name: firstText(doc, win.parentImage),
+      parent_command_line: firstText(doc, win.parentCommandLine),
     },
     hashes: [
-      ...['md5_after', 'sha1_after', 'sha256_after'].map((k) => parseHash(getPath(doc, `syscheck.${k}`))),
-      ...hashesIn(getPath(doc, `${win}.hashes`)),
+      ...SYSCHECK_HASHES.map((p) => parseHash(getPath(doc, p))),
+      ...hashesIn(getPath(doc, win.hashes)),
       ...hashesIn(getPath(doc, 'data.fileinfo.sha256')),
       ...hashesIn(getPath(doc, 'data.fileinfo.md5')),
     ].filter((h) => h !== undefined),
