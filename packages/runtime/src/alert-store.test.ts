@@ -40,6 +40,26 @@ beforeAll(async () => {
 });
 afterAll(() => fx.close());
 
+/** A source-id claim as intake makes it: `claimAndCreate` of alerts with these SIEM ids and contents. */
+type Claim = { format: string; sourceId: string; fingerprint: string; id: string };
+let unsourced = 0;
+function claimSourceIds(claims: Array<Claim | undefined>) {
+  return store.claimAndCreate(
+    claims.map((c) => ({
+      id: c?.id ?? `unsourced-${++unsourced}`,
+      alert: {
+        format: (c?.format ?? 'generic') as NormalizedAlert['format'],
+        name: 'claimed',
+        severity: 'Low',
+        fingerprint: c?.fingerprint ?? 'f',
+        ...(c ? { source_id: c.sourceId } : {}),
+      },
+      input: { value: { name: 'claimed' } },
+    })),
+    { receivedAt: new Date().toISOString() },
+  );
+}
+
 describe('AlertStore', () => {
   it('keeps what was submitted, not its normalization, and normalizes it again on read', async () => {
     const value = {
@@ -269,19 +289,60 @@ describe('AlertStore', () => {
   it('attack: an enrichment saved after its record expired or was forgotten leaves no key behind', async () => {
     // The intake of a batch failed after enrich had loaded the alert: the record is gone.
     await store.create([{ id: 'late', alert, received_at: 'now' }]);
-    await store.forget([{ id: 'late', alert, received_at: 'now' }]);
+    await store.forget([{ id: 'late', alert }]);
     await store.saveEnrichment('late', enrichment, alert);
     expect(await fx.redis.exists(`${fx.prefix}:alert:late`)).toBe(0);
   });
 
+  it('stores the record of each new alert with its claim, none for a re-send', async () => {
+    const value = {
+      id: 'S-1',
+      rule: { id: '5712', level: 10, description: 'sshd: brute force' },
+      agent: { name: 'mail' },
+      decoder: { name: 'sshd' },
+    };
+    const normalized = normalize(value);
+    const receivedAt = '2026-11-30T10:00:00.000Z';
+    const intake = (id: string) => ({ id, alert: normalized, input: { value, text: JSON.stringify(value) } });
+    expect(
+      await store.claimAndCreate([intake('cc1'), intake('cc2')], { receivedAt, batchId: 'bcc' }),
+    ).toEqual([{}, { duplicate: 'cc1' }]);
+    expect(await fx.redis.exists(`${fx.prefix}:alert:cc2`)).toBe(0);
+    expect(await fx.redis.ttl(`${fx.prefix}:alert:cc1`)).toBeGreaterThan(500);
+    expect(normalized.format).toBe('wazuh');
+    expect(await fx.redis.ttl(`${fx.prefix}:source:wazuh:S-1`)).toBeGreaterThan(500);
+    expect(await fx.redis.zscore(`${fx.prefix}:inflight`, 'cc1')).not.toBeNull();
+    expect(await fx.redis.zscore(`${fx.prefix}:inflight`, 'cc2')).toBeNull();
+    expect(await store.loadAlert('cc1')).toEqual(normalized);
+    expect(await store.get('cc1')).toMatchObject({
+      status: 'queued',
+      received_at: receivedAt,
+      batch_id: 'bcc',
+    });
+    expect(await store.source('cc1')).toMatchObject({
+      format: 'wazuh',
+      name: normalized.name,
+      source_id: 'S-1',
+    });
+    // Other content under the same SIEM id: a new alert, flagged in its record.
+    const other = { ...value, rule: { ...value.rule, description: 'sshd: root login' } };
+    const [reused] = await store.claimAndCreate(
+      [{ id: 'cc3', alert: normalize(other), input: { value: other } }],
+      { receivedAt },
+    );
+    expect(reused).toEqual({ reused: true });
+    expect(await fx.redis.hget(`${fx.prefix}:alert:cc3`, 'source_id_reused')).toBe('1');
+    expect(await fx.redis.hget(`${fx.prefix}:alert:cc1`, 'source_id_reused')).toBeNull();
+  });
+
   it('recognises re-sent source ids in one round trip', async () => {
-    const claims = await store.claimSourceIds([
+    const claims = await claimSourceIds([
       { format: 'sentinel', sourceId: 'X-1', fingerprint: 'fa', id: 'n1' },
       undefined,
       { format: 'sentinel', sourceId: 'X-2', fingerprint: 'fa', id: 'n2' },
     ]);
     expect(claims).toEqual([{}, {}, {}]);
-    const again = await store.claimSourceIds([
+    const again = await claimSourceIds([
       { format: 'sentinel', sourceId: 'X-2', fingerprint: 'fa', id: 'n9' },
       { format: 'splunk', sourceId: 'X-2', fingerprint: 'fa', id: 'n10' },
     ]);
@@ -295,23 +356,21 @@ describe('AlertStore', () => {
       fingerprint: 'f',
       id: `l${i}`,
     }));
-    const claims = await store.claimSourceIds(entries);
+    const claims = await claimSourceIds(entries);
     expect(claims.slice(0, 2001).every((c) => c.duplicate === undefined)).toBe(true);
     expect(claims.slice(2001)).toEqual(Array.from({ length: 499 }, (_, j) => ({ duplicate: `l${j}` })));
   });
 
   it('a source id with other content is a new alert (reused), and each content stays recognised', async () => {
-    await store.create([{ id: 'w1', alert, received_at: 'now' }]);
     const claim = (fingerprint: string, id: string) =>
-      store.claimSourceIds([{ format: 'wazuh', sourceId: '1796000000.4242', fingerprint, id }]);
+      claimSourceIds([{ format: 'wazuh', sourceId: '1796000000.4242', fingerprint, id }]);
     expect(await claim('benign', 'w1')).toEqual([{}]);
     expect(await claim('mimikatz', 'w2')).toEqual([{ reused: true }]);
-    await store.create([{ id: 'w2', alert, received_at: 'now' }]);
     expect(await claim('benign', 'w3')).toEqual([{ duplicate: 'w1' }]);
     expect(await claim('mimikatz', 'w4')).toEqual([{ duplicate: 'w2' }]);
     // Inside one request, in order: the second content of an id is new, its repeat a duplicate.
     expect(
-      await store.claimSourceIds([
+      await claimSourceIds([
         { format: 'wazuh', sourceId: 'R-1', fingerprint: 'a', id: 'r1' },
         { format: 'wazuh', sourceId: 'R-1', fingerprint: 'b', id: 'r2' },
         { format: 'wazuh', sourceId: 'R-1', fingerprint: 'b', id: 'r3' },
@@ -322,7 +381,6 @@ describe('AlertStore', () => {
       {
         id: 'w2',
         alert: { ...alert, format: 'wazuh', source_id: '1796000000.4242', fingerprint: 'mimikatz' },
-        received_at: 'now',
       },
     ]);
     expect(await claim('mimikatz', 'w5')).toEqual([{ reused: true }]);
@@ -331,7 +389,7 @@ describe('AlertStore', () => {
 
   it('bounds the contents remembered for one source id', async () => {
     for (let i = 0; i < 40; i++) {
-      await store.claimSourceIds([{ format: 'wazuh', sourceId: 'B-1', fingerprint: `f${i}`, id: `b${i}` }]);
+      await claimSourceIds([{ format: 'wazuh', sourceId: 'B-1', fingerprint: `f${i}`, id: `b${i}` }]);
     }
     expect(await fx.redis.hlen(`${fx.prefix}:source:wazuh:B-1`)).toBeLessThanOrEqual(32);
   });
@@ -340,23 +398,23 @@ describe('AlertStore', () => {
     const key = `${fx.prefix}:source:elastic:E-1`;
     await fx.redis.hset(key, 'fp', `ghost|${Date.now() - 120_000}`);
     expect(
-      await store.claimSourceIds([{ format: 'elastic', sourceId: 'E-1', fingerprint: 'fp', id: 'real' }]),
+      await claimSourceIds([{ format: 'elastic', sourceId: 'E-1', fingerprint: 'fp', id: 'real' }]),
     ).toEqual([{}]);
     expect((await fx.redis.hget(key, 'fp'))?.startsWith('real|')).toBe(true);
     await fx.redis.hset(`${fx.prefix}:source:elastic:E-2`, 'fp', `inflight|${Date.now()}`);
     expect(
-      await store.claimSourceIds([{ format: 'elastic', sourceId: 'E-2', fingerprint: 'fp', id: 'late' }]),
+      await claimSourceIds([{ format: 'elastic', sourceId: 'E-2', fingerprint: 'fp', id: 'late' }]),
     ).toEqual([{ duplicate: 'inflight' }]);
   });
 
   it('honours a claim written before fingerprints until it lapses', async () => {
     await fx.redis.set(`${fx.prefix}:source:elastic:L-1`, `old|${Date.now()}`);
     expect(
-      await store.claimSourceIds([{ format: 'elastic', sourceId: 'L-1', fingerprint: 'fp', id: 'x' }]),
+      await claimSourceIds([{ format: 'elastic', sourceId: 'L-1', fingerprint: 'fp', id: 'x' }]),
     ).toEqual([{ duplicate: 'old' }]);
     await fx.redis.set(`${fx.prefix}:source:elastic:L-2`, `gone|${Date.now() - 120_000}`);
     expect(
-      await store.claimSourceIds([{ format: 'elastic', sourceId: 'L-2', fingerprint: 'fp', id: 'y' }]),
+      await claimSourceIds([{ format: 'elastic', sourceId: 'L-2', fingerprint: 'fp', id: 'y' }]),
     ).toEqual([{}]);
   });
 

@@ -35,8 +35,16 @@ export interface NewAlert {
   input?: Submission;
   received_at: string;
   batch_id?: string;
-  /** Its SIEM id was seen before with other content (claimSourceIds): flagged on the verdict. */
+  /** Its SIEM id was seen before with other content (claimAndCreate): flagged on the verdict. */
   source_id_reused?: boolean;
+}
+
+/** A new alert as intake stores it (`AlertStore.claimAndCreate`): its record keeps the submission. */
+export interface IntakeAlert {
+  id: string;
+  /** What intake read of it (format, name, source id, fingerprint). */
+  alert: AlertIdentity | NormalizedAlert;
+  input: Submission;
 }
 
 /** An alert's status, verdict and source fields (`AlertStore.source`). */
@@ -81,7 +89,7 @@ export interface BatchEntry {
   duplicate?: boolean;
 }
 
-/** Contents remembered per SIEM id before the oldest are dropped (CLAIM_LUA). */
+/** Contents remembered per SIEM id before the oldest are dropped (CLAIM_FUNCTIONS). */
 const MAX_CONTENTS_PER_SOURCE_ID = 32;
 
 /** Marks a duplicate's entry in the batch list (alert ids never start with it). */
@@ -234,14 +242,13 @@ return 1
  * id alone does not make a duplicate: Wazuh ids collide across managers, and a key holder could
  * pre-claim ids it expects. Only the same id with the same content is answered with the earlier
  * alert; the same id with new content is a new alert, reported as `reused`. A claim stands when its
- * alert record exists or it is younger than the grace period (the first request is still storing
- * it). Claims written before fingerprints (a plain string) are honoured until they expire.
- * Many claims in one call (a batch's, in request order, so an alert repeated inside one request is
- * a duplicate of its first copy): KEYS: the source-id keys. ARGV: TTL, now ms, alert key prefix,
- * then per key its new alert id and fingerprint. Returns per key 'd<id>' (duplicate of that
- * alert), 'r' (reused) or 'n' (new).
+ * alert record exists or it is younger than the grace period (a request is still storing it, or
+ * its process died before the record went in). Claims written before fingerprints (a plain
+ * string) are honoured until they expire.
+ * `claim(key, new id, fingerprint)` returns 'd<id>' (duplicate of that alert), 'r' (reused) or 'n'
+ * (new). ARGV[1]: TTL, ARGV[2]: now ms, ARGV[3]: alert key prefix.
  */
-const CLAIM_LUA = `
+const CLAIM_FUNCTIONS = `
 local ttl = ARGV[1]
 local now = tonumber(ARGV[2])
 local function live(v)
@@ -253,35 +260,87 @@ local function live(v)
   return nil
 end
 local function claim(key, newId, fp)
-  local t = redis.call('TYPE', key).ok
-  if t == 'string' then
+  -- HLEN answers a hash's size, 0 for no key, and an error for an old plain-string claim: one
+  -- command where TYPE (a status reply made into a table) cost more than the claim's writes.
+  local n = redis.pcall('HLEN', key)
+  if type(n) == 'table' then
     local id = live(redis.call('GET', key))
     if id then return 'd' .. id end
     redis.call('DEL', key)
-    t = 'none'
+    n = 0
   end
   local reused = false
-  if t == 'hash' then
+  if n > 0 then
     local same = redis.call('HGET', key, fp)
     local id = live(same)
     if id then return 'd' .. id end
     -- Other contents under this id (a lapsed claim of this same content is not one).
-    reused = redis.call('HLEN', key) > (same and 1 or 0)
+    reused = n > (same and 1 or 0)
     -- Bounded: past this many contents for one id the oldest claims are forgotten (a re-send of one
     -- of them is then triaged again, which is harmless).
-    if redis.call('HLEN', key) >= ${MAX_CONTENTS_PER_SOURCE_ID} then redis.call('DEL', key) end
+    if n >= ${MAX_CONTENTS_PER_SOURCE_ID} then redis.call('DEL', key) end
   end
   redis.call('HSET', key, fp, newId .. '|' .. ARGV[2])
   redis.call('EXPIRE', key, ttl)
   if reused then return 'r' end
   return 'n'
 end
+`;
+
+/*
+ * Intake's write of new alerts (`claimAndCreate`): each alert's source-id claim and, unless that
+ * found it a re-send, its record with its TTL and its place in the in-flight set, in request order.
+ * KEYS[1]: the in-flight set; then per alert its record key, followed by its source-id key when it
+ * has a source id. ARGV: TTL, now ms, alert key prefix, received_at (stored form), batch id ('' for
+ * none), then per alert its id, fingerprint, name, format, source id ('' for none) and encoded
+ * submission. Returns per alert what `claim` returns ('n' for an alert without a source id).
+ */
+const CLAIM_CREATE_LUA = `${CLAIM_FUNCTIONS}
+local batch = ARGV[5]
 local out = {}
-for i = 1, #KEYS do
-  out[i] = claim(KEYS[i], ARGV[2 + 2 * i], ARGV[3 + 2 * i])
+local flight = {}
+local k = 2
+local a = 6
+for i = 1, (#ARGV - 5) / 6 do
+  local id = ARGV[a]
+  local sid = ARGV[a + 4]
+  local record = KEYS[k]
+  k = k + 1
+  local r = 'n'
+  if sid ~= '' then
+    r = claim(KEYS[k], id, ARGV[a + 1])
+    k = k + 1
+  end
+  if string.sub(r, 1, 1) ~= 'd' then
+    local f = { 'status', 'queued', 'received_at', ARGV[4], 'name', ARGV[a + 2], 'format', ARGV[a + 3] }
+    if sid ~= '' then
+      f[#f + 1] = 'source_id'
+      f[#f + 1] = sid
+    end
+    f[#f + 1] = 'input'
+    f[#f + 1] = ARGV[a + 5]
+    if batch ~= '' then
+      f[#f + 1] = 'batch_id'
+      f[#f + 1] = batch
+    end
+    if r == 'r' then
+      f[#f + 1] = 'source_id_reused'
+      f[#f + 1] = '1'
+    end
+    redis.call('HSET', record, unpack(f))
+    redis.call('EXPIRE', record, ttl)
+    flight[#flight + 1] = ARGV[2]
+    flight[#flight + 1] = id
+  end
+  out[i] = r
+  a = a + 6
 end
+if #flight > 0 then redis.call('ZADD', KEYS[1], unpack(flight)) end
 return out
 `;
+
+/** Alerts per CLAIM_CREATE_LUA call: one call holds Redis for a few ms at most. */
+const CLAIM_CREATE_PER_CALL = 500;
 
 /** Alert records per CREATE_RECORDS_LUA call sent by `create`. */
 const RECORDS_PER_CALL = 500;
@@ -300,9 +359,6 @@ for i = 1, #KEYS do
 end
 return #KEYS
 `;
-
-/** Claims per CLAIM_LUA call: one script call holds Redis for a few ms at most. */
-const CLAIMS_PER_CALL = 1000;
 
 /* Removes a claim only while it still names the given alert id (`<id>|` prefix). */
 const RELEASE_CLAIM_LUA = `
@@ -417,7 +473,7 @@ export interface ClassifyInput {
   enrichment: Enrichment;
   /** When ingest accepted the alert (epoch ms), for the end-to-end latency. */
   receivedAt?: number;
-  /** Its SIEM id had been seen before with other content (claimSourceIds). */
+  /** Its SIEM id had been seen before with other content (claimAndCreate). */
   sourceIdReused: boolean;
 }
 
@@ -948,43 +1004,53 @@ export class AlertStore {
   }
 
   /**
-   * Remembers which alert a SIEM's own id and content became, so a re-sent alert is recognised.
-   * Returns, per entry: `{ duplicate: id }` when the same id with the same content (fingerprint) was
-   * already accepted, `{ reused: true }` when the id was seen with other content (a new alert all
-   * the same), `{}` when the id is new. A claim whose alert record never appeared (the accepting
-   * process died between the two steps, so the SIEM never got a 202) is taken over after a grace
-   * period instead of turning the re-send into a phantom duplicate.
+   * Intake's write of new alerts, in request order: remembers which alert each SIEM id and content
+   * became, and stores the record of every alert that is not a re-send (with `received_at` and
+   * `batch_id` of the request) in the same script call — one round trip and one command to build
+   * per chunk of a batch instead of three. Returns, per alert: `{ duplicate: id }` when the same
+   * source id with the same content (fingerprint) was already accepted (no record is written: the
+   * caller answers with that id), `{ reused: true }` when the id was seen with other content (a new
+   * alert all the same, flagged in its record), `{}` otherwise. A claim whose alert record never
+   * appeared (the accepting process died between the two steps, so the SIEM never got a 202) is
+   * taken over after a grace period instead of turning the re-send into a phantom duplicate.
+   * On an error any of these alerts may have been written: `forget` them all.
    */
-  async claimSourceIds(
-    entries: Array<SourceIdClaim | undefined>,
+  async claimAndCreate(
+    alerts: IntakeAlert[],
+    request: { receivedAt: string; batchId?: string | undefined },
   ): Promise<Array<{ duplicate?: string; reused?: boolean }>> {
-    const out: Array<{ duplicate?: string; reused?: boolean }> = entries.map(() => ({}));
-    const todo = entries.flatMap((e, i) => (e ? [{ ...e, i }] : []));
-    if (todo.length === 0) return out;
-    const now = String(Date.now());
-    const alertPrefix = this.k.alert('');
-    // One script call per chunk instead of one per alert: a tenth of the commands to build, send
-    // and run, in the same order (calls on one connection run in order).
+    if (alerts.length === 0) return [];
+    const head = [this.ttl, String(Date.now()), this.k.alert(''), storedTime(request.receivedAt)];
     const calls: Array<Promise<unknown>> = [];
-    for (let i = 0; i < todo.length; i += CLAIMS_PER_CALL) {
-      const chunk = todo.slice(i, i + CLAIMS_PER_CALL);
-      const keys = chunk.map((e) => this.k.sourceId(e.format, e.sourceId));
-      const args = chunk.flatMap((e) => [e.id, e.fingerprint]);
-      calls.push(
-        evalScript(this.redis, CLAIM_LUA, keys.length, ...keys, this.ttl, now, alertPrefix, ...args),
-      );
+    for (let i = 0; i < alerts.length; i += CLAIM_CREATE_PER_CALL) {
+      const keys: string[] = [this.k.inflight];
+      const args: Array<string | number | Buffer> = [...head, request.batchId ?? ''];
+      for (const a of alerts.slice(i, i + CLAIM_CREATE_PER_CALL)) {
+        const sid = a.alert.source_id ?? '';
+        keys.push(this.k.alert(a.id));
+        if (sid) keys.push(this.k.sourceId(a.alert.format, sid));
+        args.push(
+          a.id,
+          a.alert.fingerprint,
+          a.alert.name,
+          a.alert.format,
+          sid,
+          a.input.encoded ?? encodeSubmission(a.input),
+        );
+      }
+      // Calls on one connection run in order: a later call sees an earlier one's claims.
+      calls.push(evalScript(this.redis, CLAIM_CREATE_LUA, keys.length, ...keys, ...args));
     }
     const results = (await Promise.all(calls)).flat() as string[];
-    todo.forEach((e, j) => {
+    return alerts.map((_, j) => {
       const r = results[j] ?? '';
-      if (r.startsWith('d') && r.length > 1) out[e.i] = { duplicate: r.slice(1) };
-      else if (r === 'r') out[e.i] = { reused: true };
+      if (r.startsWith('d') && r.length > 1) return { duplicate: r.slice(1) };
+      return r === 'r' ? { reused: true } : {};
     });
-    return out;
   }
 
-  /** Undoes `create` + `claimSourceIds` when enqueueing failed, so a retry of the request is not a "duplicate". */
-  async forget(alerts: NewAlert[], batchId?: string): Promise<void> {
+  /** Undoes `create` or `claimAndCreate` when enqueueing failed, so a retry of the request is not a "duplicate". */
+  async forget(alerts: Array<Pick<NewAlert, 'id' | 'alert'>>, batchId?: string): Promise<void> {
     const pipe = this.redis.pipeline();
     if (batchId) pipe.del(this.k.batch(batchId), this.k.batchIds(batchId));
     for (const a of alerts) pipe.del(this.k.alert(a.id));

@@ -26,6 +26,7 @@ function refusing<T extends object>(
   target: T,
   name: keyof T,
   nth: number,
+  opts: { wrote?: boolean } = {},
 ): { proxy: T; calls: () => number } {
   let calls = 0;
   const proxy = new Proxy(target, {
@@ -33,8 +34,12 @@ function refusing<T extends object>(
       const v = Reflect.get(t, prop, receiver);
       if (typeof v !== 'function') return v;
       if (prop !== name) return v.bind(t);
-      return (...args: unknown[]) =>
-        ++calls === nth ? Promise.reject(new Error('OOM command not allowed')) : v.apply(t, args);
+      return async (...args: unknown[]) => {
+        if (++calls !== nth) return v.apply(t, args);
+        // `wrote`: the call's writes went in, then Redis answered an error (a script refused midway).
+        if (opts.wrote) await v.apply(t, args);
+        throw new Error('OOM command not allowed');
+      };
     },
   });
   return { proxy, calls: () => calls };
@@ -94,48 +99,34 @@ describe('Intake, a batch in chunks', () => {
     expect(again.duplicate.every((d) => !d)).toBe(true);
   });
 
-  it('attack: a later chunk whose records Redis refuses leaves no record, job, claim or in-flight entry', async () => {
-    await queue.obliterate({ force: true });
-    // The records of the first two chunks go in; the third chunk's are refused.
-    const { proxy: failing, calls: creates } = refusing(store, 'create', 3);
-    const records = async () => (await fx.redis.keys(`${fx.prefix}:alert:*`)).length;
-    const [recordsBefore, inflightBefore] = [await records(), await fx.redis.zcard(`${fx.prefix}:inflight`)];
-    const items = Array.from({ length: 1100 }, (_, i) => ({ index: i, value: alert(20_000 + i) }));
-    await expect(
-      new Intake(failing, queue, new Metrics(), { limits: LIMITS }).accept(items, { batch: true }),
-    ).rejects.toMatchObject({
-      code: 'REDIS_FULL',
+  for (const wrote of [false, true]) {
+    it(`attack: Redis refusing a later chunk's claims and records${wrote ? ' after writing them' : ''} leaves no record, claim, job or in-flight entry`, async () => {
+      await queue.obliterate({ force: true });
+      // The first two chunks go in; the third is refused (before or after its script wrote).
+      const { proxy: failing, calls } = refusing(store, 'claimAndCreate', 3, { wrote });
+      const records = async () => (await fx.redis.keys(`${fx.prefix}:alert:*`)).length;
+      const inflight = () => fx.redis.zcard(`${fx.prefix}:inflight`);
+      const [recordsBefore, inflightBefore] = [await records(), await inflight()];
+      const items = Array.from({ length: 1100 }, (_, i) => ({
+        index: i,
+        value: alert((wrote ? 60_000 : 20_000) + i),
+      }));
+      await expect(
+        new Intake(failing, queue, new Metrics(), { limits: LIMITS }).accept(items, { batch: true }),
+      ).rejects.toMatchObject({ code: 'REDIS_FULL' });
+      // No chunk after the refused one went in (or each was forgotten), and no batch summary was written.
+      expect(calls()).toBeGreaterThanOrEqual(3);
+      expect(await queued()).toBe(0);
+      expect(await records()).toBe(recordsBefore);
+      expect(await inflight()).toBe(inflightBefore);
+      // Every claim was withdrawn: the retry is all new alerts.
+      const again = await new Intake(store, queue, new Metrics(), { limits: LIMITS }).accept(items, {
+        batch: true,
+      });
+      expect(again.duplicate.every((d) => !d)).toBe(true);
+      expect(await queued()).toBe(1100);
     });
-    // No chunk after the refused one went in (or each was forgotten), and no batch summary was written.
-    expect(creates()).toBeGreaterThanOrEqual(3);
-    expect(await queued()).toBe(0);
-    expect(await records()).toBe(recordsBefore);
-    expect(await fx.redis.zcard(`${fx.prefix}:inflight`)).toBe(inflightBefore);
-    const again = await new Intake(store, queue, new Metrics(), { limits: LIMITS }).accept(items, {
-      batch: true,
-    });
-    expect(again.duplicate.every((d) => !d)).toBe(true);
-    expect(await queued()).toBe(1100);
-  });
-
-  it('attack: Redis refusing the claims of a later chunk leaves no record, claim or job of the batch', async () => {
-    await queue.obliterate({ force: true });
-    const { proxy: failing, calls } = refusing(store, 'claimSourceIds', 3);
-    const records = async () => (await fx.redis.keys(`${fx.prefix}:alert:*`)).length;
-    const before = await records();
-    const items = Array.from({ length: 1000 }, (_, i) => ({ index: i, value: alert(60_000 + i) }));
-    await expect(
-      new Intake(failing, queue, new Metrics(), { limits: LIMITS }).accept(items, { batch: true }),
-    ).rejects.toMatchObject({ code: 'REDIS_FULL' });
-    expect(calls()).toBeGreaterThanOrEqual(3);
-    expect(await records()).toBe(before);
-    expect(await queued()).toBe(0);
-    const again = await new Intake(store, queue, new Metrics(), { limits: LIMITS }).accept(items, {
-      batch: true,
-    });
-    expect(again.duplicate.every((d) => !d)).toBe(true);
-    expect(await queued()).toBe(1000);
-  });
+  }
 
   it('attack: one source id twice in a batch with other content is a new alert, flagged reused', async () => {
     const a = alert(30_000);

@@ -16,10 +16,9 @@ import {
   AppError,
   type BatchEntry,
   eventLoopSlicer,
+  type IntakeAlert,
   isRedisOom,
   type Metrics,
-  type NewAlert,
-  type SourceIdClaim,
   validated,
   withRedisTimeout,
 } from '@triage/runtime';
@@ -189,56 +188,63 @@ export class Intake {
     const batchId = opts.batch ? randomUUID() : undefined;
     const receivedAt = new Date().toISOString();
     const rejected: Rejected[] = [];
-    const fresh: NewAlert[] = [];
+    const fresh: FreshAlert[] = [];
     const ids: string[] = [];
     const duplicate: boolean[] = [];
     const sourceIdReused: boolean[] = [];
     const entries: BatchEntry[] = [];
-    const claimed: SourceIdClaim[] = [];
-    // Each chunk's records, then its jobs (a job never finds its record missing), on their way to
-    // Redis while the next chunks are read and claimed.
+    // Every alert sent to Redis: on a failure any of them may have a claim and a record to withdraw.
+    const sent: IntakeAlert[] = [];
+    // Each chunk's jobs, added once its claims and records are in (a job never finds its record
+    // missing), on their way to Redis while the next chunks are read, claimed and stored.
     const writes: Array<Promise<void>> = [];
-    const enqueued: NewAlert[][] = [];
+    const enqueued: FreshAlert[][] = [];
     let failure: { reason: unknown } | undefined;
-    let claimedChunks: Array<Promise<ClaimedChunk>> = [];
+    let storedChunks: Array<Promise<StoredChunk>> = [];
     try {
-      // Each chunk's claims are sent as soon as it is read and the chunk before it was claimed:
-      // claims run in request order (on one connection), so a source alert repeated inside one
-      // request is caught too, and the event loop waits for the threads and for Redis at once.
+      // Each chunk is claimed and stored (one script call) as soon as it is read and the chunk
+      // before it was sent: claims run in request order (on one connection), so a source alert
+      // repeated inside one request is caught too, and the event loop waits for the threads and for
+      // Redis at once.
       let previous: Promise<unknown> = Promise.resolve();
-      claimedChunks = [...this.chunks(items, opts.format, tracking)].map((read) => {
-        const next = Promise.all([read, previous]).then(([chunk]): ClaimedChunk => {
-          // Nothing more is claimed once the request failed: what was claimed is withdrawn.
+      storedChunks = [...this.chunks(items, opts.format, tracking)].map((read) => {
+        const next = Promise.all([read, previous]).then(([chunk]): StoredChunk => {
+          // Nothing more is sent once the request failed: what was sent is withdrawn.
           if (failure) throw failure.reason;
-          const candidates = chunk.read.map((c) => ({ ...c, id: randomUUID() }));
-          const claims = candidates.map((c) =>
-            c.alert.source_id
-              ? {
-                  format: c.alert.format,
-                  sourceId: c.alert.source_id,
-                  fingerprint: c.alert.fingerprint,
-                  id: c.id,
-                }
-              : undefined,
+          const candidates = chunk.read.map(
+            (c): IntakeAlert => ({
+              id: randomUUID(),
+              alert: c.alert,
+              input: {
+                value: c.value,
+                ...(c.text !== undefined ? { text: c.text } : {}),
+                ...(c.encoded ? { encoded: c.encoded } : {}),
+                ...(opts.format ? { format: opts.format } : {}),
+              },
+            }),
           );
-          for (const c of claims) if (c) claimed.push(c);
-          return { rejected: chunk.rejected, candidates, existing: this.store.claimSourceIds(claims) };
+          sent.push(...candidates);
+          return {
+            rejected: chunk.rejected,
+            candidates,
+            stored: this.store.claimAndCreate(candidates, { receivedAt, batchId }),
+          };
         });
         // Awaited in order below; a refusal is raised there, never left unhandled.
-        next.then((c) => c.existing).catch(() => undefined);
+        next.then((c) => c.stored).catch(() => undefined);
         previous = next.catch(() => undefined);
         return next;
       });
       // The batch's summary and lane exist before any of its jobs can run (while the first chunks
       // are read).
       if (batchId) await this.store.openBatch(batchId, items.length, lane);
-      for (const next of claimedChunks) {
-        const { rejected: refusals, candidates, existing: claiming } = await next;
+      for (const next of storedChunks) {
+        const { rejected: refusals, candidates, stored } = await next;
         rejected.push(...refusals);
-        const existing = await claiming;
-        const freshHere: NewAlert[] = [];
+        const answers = await stored;
+        const freshHere: FreshAlert[] = [];
         candidates.forEach((c, i) => {
-          const { duplicate: prior, reused = false } = existing[i] ?? {};
+          const { duplicate: prior, reused = false } = answers[i] ?? {};
           if (prior) {
             ids.push(prior);
             duplicate.push(true);
@@ -247,19 +253,7 @@ export class Intake {
             this.metrics.inc('triage_alerts_duplicate_total', { format: c.alert.format });
             return;
           }
-          freshHere.push({
-            id: c.id,
-            alert: c.alert,
-            input: {
-              value: c.value,
-              ...(c.text !== undefined ? { text: c.text } : {}),
-              ...(c.encoded ? { encoded: c.encoded } : {}),
-              ...(opts.format ? { format: opts.format } : {}),
-            },
-            received_at: receivedAt,
-            ...(batchId ? { batch_id: batchId } : {}),
-            ...(reused ? { source_id_reused: true } : {}),
-          });
+          freshHere.push({ id: c.id, alert: c.alert });
           if (reused) this.metrics.inc('triage_alerts_source_id_reused_total', { format: c.alert.format });
           ids.push(c.id);
           duplicate.push(false);
@@ -268,15 +262,12 @@ export class Intake {
         });
         fresh.push(...freshHere);
         if (freshHere.length > 0) {
-          const write = this.store.create(freshHere).then(async () => {
-            if (failure) return;
-            enqueued.push(freshHere);
-            await withRedisTimeout(
-              this.enrich.addBulk(freshHere.map((a) => job(a, lane))),
-              10_000,
-              'enqueue',
-            );
-          });
+          enqueued.push(freshHere);
+          const write = withRedisTimeout(
+            this.enrich.addBulk(freshHere.map((a) => job(a, lane, batchId))),
+            10_000,
+            'enqueue',
+          ).then(() => undefined);
           write.catch((reason: unknown) => {
             failure ??= { reason };
           });
@@ -285,7 +276,7 @@ export class Intake {
         if (failure) throw failure.reason;
       }
       // The batch's total accepted, duplicates and listing, now that every item is claimed (sent
-      // with the last chunks' writes: the batch was opened with a total no smaller). The lookups
+      // with the last chunks' jobs: the batch was opened with a total no smaller). The lookups
       // these alerts will need (for the ETA; nothing without a provider key): an estimate only,
       // failing to record it never refuses alerts.
       await Promise.all([
@@ -297,16 +288,17 @@ export class Intake {
       ]);
     } catch (err) {
       failure ??= { reason: err };
-      // Every claim sent is in `claimed` once each chunk settled: none is left live behind.
-      await Promise.allSettled(claimedChunks.map((c) => c.then((x) => x.existing)));
+      // Every alert sent is in `sent` once each chunk settled: none is left behind.
+      await Promise.allSettled(storedChunks.map((c) => c.then((x) => x.stored)));
       // Chunks still being read on the threads are left to finish; their results are dropped.
       await Promise.allSettled(writes);
       // Jobs that went in are removed again (best effort: a job left behind finds no record and
-      // fails alone), and claims or records that went in before Redis refused (out of memory, away)
-      // are withdrawn, or the client's retry would be answered as a duplicate of alerts never kept.
+      // fails alone), and the claims and records of every alert sent (those Redis took before it
+      // refused: out of memory, away) are withdrawn, or the client's retry would be answered as a
+      // duplicate of alerts never kept. A claim is withdrawn only while it names this request's
+      // alert, so an earlier alert that one of these repeated keeps its claim.
       await Promise.allSettled(enqueued.flat().map((a) => this.enrich.remove(a.id)));
-      await this.store.forget(fresh, batchId).catch(() => undefined);
-      await this.store.releaseClaims(claimed).catch(() => undefined);
+      await this.store.forget(sent, batchId).catch(() => undefined);
       throw refused(err);
     }
     for (const r of rejected) this.metrics.inc('triage_alerts_rejected_total', { code: r.error.code });
@@ -315,12 +307,15 @@ export class Intake {
   }
 }
 
-/** A chunk read and its claims sent: the claims' answers come in `existing`. */
-interface ClaimedChunk {
+/** A chunk read and sent to be claimed and stored: the claims' answers come in `stored`. */
+interface StoredChunk {
   rejected: Rejected[];
-  candidates: Array<Candidate & { id: string }>;
-  existing: ReturnType<AlertStore['claimSourceIds']>;
+  candidates: IntakeAlert[];
+  stored: ReturnType<AlertStore['claimAndCreate']>;
 }
+
+/** An alert accepted as new: its job is added. */
+type FreshAlert = Pick<IntakeAlert, 'id' | 'alert'>;
 
 /** A chunk prepared on a thread, as candidates and refusals at their places in the request. */
 function fromThreads(
@@ -343,10 +338,10 @@ function fromThreads(
 }
 
 /** The enrich job of a new alert. */
-function job(a: NewAlert, lane: Lane) {
+function job(a: FreshAlert, lane: Lane, batchId: string | undefined) {
   return {
     name: JOBS.enrich.name,
-    data: validated(JOBS.enrich, { alert_id: a.id, ...(a.batch_id ? { batch_id: a.batch_id } : {}) }),
+    data: validated(JOBS.enrich, { alert_id: a.id, ...(batchId ? { batch_id: batchId } : {}) }),
     opts: { jobId: a.id, priority: jobPriority(a.alert.severity, lane) },
   };
 }
