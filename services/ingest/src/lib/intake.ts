@@ -301,8 +301,13 @@ export class Intake {
       await this.store.forget(sent, batchId).catch(() => undefined);
       throw refused(err);
     }
-    for (const r of rejected) this.metrics.inc('triage_alerts_rejected_total', { code: r.error.code });
-    for (const a of fresh) this.metrics.inc('triage_alerts_received_total', { format: a.alert.format });
+    // Counted once per label value, not per alert: each increment hashes its labels.
+    for (const [code, n] of tally(rejected.map((r) => r.error.code))) {
+      this.metrics.inc('triage_alerts_rejected_total', { code }, n);
+    }
+    for (const [format, n] of tally(fresh.map((a) => a.alert.format))) {
+      this.metrics.inc('triage_alerts_received_total', { format }, n);
+    }
     return { ids, duplicate, sourceIdReused, rejected, ...(batchId ? { batchId } : {}) };
   }
 }
@@ -335,6 +340,13 @@ function fromThreads(
     read.push({ index, alert, encoded: Buffer.from(input.buffer, input.byteOffset, input.byteLength) });
   });
   return { read, rejected };
+}
+
+/** How many times each value occurs. */
+function tally<T>(values: T[]): Map<T, number> {
+  const out = new Map<T, number>();
+  for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
+  return out;
 }
 
 /** The enrich job of a new alert. */
