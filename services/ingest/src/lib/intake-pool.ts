@@ -55,15 +55,7 @@ export class IntakePool {
   }
 
   private spawn(): Thread {
-    // The same extension as this file: .ts from the sources (with the `source` condition the
-    // workspace packages resolve by), .js from a build.
-    const here = fileURLToPath(import.meta.url);
-    const source = extname(here) === '.ts';
-    const execArgv =
-      source && !process.execArgv.includes('--conditions=source')
-        ? [...process.execArgv, '--conditions=source']
-        : process.execArgv;
-    const worker = new Worker(this.script, { execArgv });
+    const worker = this.newWorker();
     // A thread never keeps the process alive: shutdown closes the pool, a crash must not hang it.
     worker.unref();
     const thread: Thread = { worker, pending: new Map() };
@@ -88,6 +80,23 @@ export class IntakePool {
     worker.on('error', (err) => lost(`failed: ${err.message}`));
     worker.on('exit', (code) => lost(`exited (${code})`));
     return thread;
+  }
+
+  /**
+   * A thread inherits the process's Node options (V8 flags such as --max-old-space-size included:
+   * given to a Worker explicitly they are refused, and ingest would not start). From the sources it
+   * also needs the `source` condition the workspace packages resolve by (.ts from the sources, .js
+   * from a build), which a test runner's process may not have.
+   */
+  private newWorker(): Worker {
+    const source = extname(fileURLToPath(import.meta.url)) === '.ts';
+    if (!source || process.execArgv.includes('--conditions=source')) return new Worker(this.script);
+    try {
+      return new Worker(this.script, { execArgv: [...process.execArgv, '--conditions=source'] });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+      return new Worker(this.script, { execArgv: ['--conditions=source'] });
+    }
   }
 
   private run(task: PrepareTask): Promise<PreparedLine[]> {
