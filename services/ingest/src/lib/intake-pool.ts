@@ -8,6 +8,13 @@ import { type PreparedLine, type PrepareTask, prepareLines } from './intake-prep
 /** Lines per message to a worker: big enough that a message costs little, small enough to share out. */
 export const LINES_PER_TASK = 64;
 
+/**
+ * Tasks posted to one thread and not answered yet. Two keep it busy (one read, one waiting);
+ * the rest wait here and are posted as answers come back: posting a 60 MB batch's tasks at once
+ * copied all its lines into messages in one go, holding the event loop for a quarter of a second.
+ */
+const IN_FLIGHT_PER_THREAD = 2;
+
 /** A thread lost within EARLY_MS of its start, MAX_EARLY_LOSSES times in a row, is not replaced. */
 const EARLY_MS = 5_000;
 const MAX_EARLY_LOSSES = 5;
@@ -20,6 +27,10 @@ interface Pending {
 interface Thread {
   worker: Worker;
   pending: Map<number, Pending>;
+}
+
+interface Queued extends Pending {
+  task: PrepareTask;
 }
 
 /**
@@ -35,7 +46,8 @@ export class IntakePool {
   private readonly threads: Thread[] = [];
   private readonly limits: GuardLimits;
   private readonly script: URL;
-  private next = 0;
+  /** Tasks not posted yet, first in first out across requests. */
+  private readonly queued: Queued[] = [];
   private seq = 0;
   private closed = false;
   /** Threads lost soon after they started, in a row: one that cannot start is not started forever. */
@@ -66,6 +78,7 @@ export class IntakePool {
       thread.pending.delete(msg.id);
       if (msg.results) p.resolve(msg.results);
       else p.reject(new Error(`intake thread: ${msg.failure ?? 'no answer'}`));
+      this.pump();
     });
     const lost = (why: string) => {
       for (const p of thread.pending.values()) p.reject(new Error(`intake thread ${why}`));
@@ -76,6 +89,7 @@ export class IntakePool {
       // Lines then go to the other threads, or are read on the event loop when none is left.
       if (this.earlyLosses >= MAX_EARLY_LOSSES) this.threads.splice(at, 1);
       else this.threads[at] = this.spawn();
+      this.pump();
     };
     worker.on('error', (err) => lost(`failed: ${err.message}`));
     worker.on('exit', (code) => lost(`exited (${code})`));
@@ -100,19 +114,35 @@ export class IntakePool {
   }
 
   private run(task: PrepareTask): Promise<PreparedLine[]> {
-    const thread = this.threads[this.next++ % this.threads.length];
-    if (!thread || this.closed) return Promise.resolve(prepareLines(task));
-    const id = ++this.seq;
+    if (this.threads.length === 0 || this.closed) return Promise.resolve(prepareLines(task));
     return new Promise<PreparedLine[]>((resolve, reject) => {
-      thread.pending.set(id, { resolve, reject });
-      thread.worker.postMessage({ id, task });
+      this.queued.push({ task, resolve, reject });
+      this.pump();
     }).catch(() => prepareLines(task));
   }
 
+  /** Posts waiting tasks to the least busy threads, up to IN_FLIGHT_PER_THREAD each. */
+  private pump(): void {
+    while (this.queued.length > 0) {
+      if (this.closed || this.threads.length === 0) {
+        // No thread left to read them (closed, or none could start): the event loop does.
+        for (const q of this.queued.splice(0)) q.resolve(prepareLines(q.task));
+        return;
+      }
+      let thread = this.threads[0]!;
+      for (const t of this.threads) if (t.pending.size < thread.pending.size) thread = t;
+      if (thread.pending.size >= IN_FLIGHT_PER_THREAD) return;
+      const { task, resolve, reject } = this.queued.shift()!;
+      const id = ++this.seq;
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage({ id, task });
+    }
+  }
+
   /**
-   * Every line prepared, as one task per LINES_PER_TASK lines in order, all sent at once: a caller
-   * can take the first chunks while the threads read the rest. `rejected[].index` is the line's
-   * place in `texts`.
+   * Every line prepared, as one task per LINES_PER_TASK lines in order, all queued at once: a
+   * caller can take the first chunks while the threads read the rest. `rejected[].index` is the
+   * line's place in `texts`.
    */
   prepareTasks(texts: string[], format?: AlertFormat): Array<Promise<PreparedLine[]>> {
     const tasks: Array<Promise<PreparedLine[]>> = [];
@@ -131,6 +161,7 @@ export class IntakePool {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.pump();
     await Promise.all(this.threads.map((t) => t.worker.terminate()));
   }
 }
