@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { JOBS } from '@triage/contracts';
 import { createLogger, loadConfig, Shutdown, waitForRedis } from '@triage/runtime';
 import { type RedisFixture, redisFixture, waitFor } from '@triage/testing';
@@ -407,5 +408,54 @@ describe('backpressure', () => {
       await sd.run('test');
       await own.close();
     }
+  });
+});
+
+describe('NDJSON bodies read as they arrive', () => {
+  /** An NDJSON batch sent in these chunks, with no Content-Length (chunked, as a forwarder streams). */
+  const stream = (chunks: Buffer[]) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/alerts/batch',
+      payload: Readable.from(chunks),
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+  const line = (name: string) => Buffer.from(`${JSON.stringify({ ...original, name })}\n`);
+
+  it('a character and a line split between chunks are read whole', async () => {
+    const first = line('Connexion refusée — é');
+    const cut = first.indexOf(Buffer.from('é')) + 1; // inside the two bytes of the first é
+    const res = await stream([
+      first.subarray(0, cut),
+      first.subarray(cut, cut + 5),
+      first.subarray(cut + 5),
+      line('second'),
+    ]);
+    expect(res.statusCode).toBe(202);
+    const { ids } = res.json();
+    expect(ids).toHaveLength(2);
+    expect((await deps.store.get(ids[0]))?.alert.name).toBe('Connexion refusée — é');
+  });
+
+  it('attack: invalid UTF-8 in a later chunk refuses the whole body, nothing enqueued', async () => {
+    const before = await enrichJobs();
+    const res = await stream([line('fine'), Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d, 0x0a])]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('INVALID_ENCODING');
+    expect(await enrichJobs()).toBe(before);
+  });
+
+  it('attack: a body past the limit without Content-Length is answered 413 as it passes the limit', async () => {
+    // 300 chunks of 1 KiB blank-padded lines: more than BATCH_BODY_LIMIT_BYTES (256 KiB) in all.
+    const chunk = Buffer.from(`${' '.repeat(1023)}\n`);
+    const res = await stream(Array.from({ length: 300 }, () => chunk));
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('a body of blank lines only is empty', async () => {
+    const res = await stream([Buffer.from('\n  \r\n'), Buffer.from('\t\n')]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('EMPTY_BODY');
   });
 });
