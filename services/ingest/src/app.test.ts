@@ -2,10 +2,11 @@ import { Readable } from 'node:stream';
 import { JOBS } from '@triage/contracts';
 import { createLogger, loadConfig, Shutdown, waitForRedis } from '@triage/runtime';
 import { type RedisFixture, redisFixture, waitFor } from '@triage/testing';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
 import type { AppDeps } from './app-deps.ts';
+import { readLines } from './plugins/body.plugin.ts';
 import { createIngestDeps } from './wiring.ts';
 
 let fx: RedisFixture;
@@ -457,5 +458,25 @@ describe('NDJSON bodies read as they arrive', () => {
     const res = await stream([Buffer.from('\n  \r\n'), Buffer.from('\t\n')]);
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('EMPTY_BODY');
+  });
+});
+
+describe('NDJSON bodies with more lines than a batch takes', () => {
+  it('attack: 100,000 two-byte lines are refused as too many, the lines past the limit counted, not kept', async () => {
+    const body = Buffer.from('x\n'.repeat(100_000));
+    const res = await post('/v1/alerts/batch', body, 'application/x-ndjson');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'TOO_MANY_ITEMS',
+      message: 'The batch has 100000 alerts; the limit is 50',
+    });
+    // What the parser hands on: the count, and no more lines than the limit.
+    const read = await readLines(
+      { routeOptions: { bodyLimit: 1 << 20 } as FastifyRequest['routeOptions'], headers: {} },
+      Readable.from([body.subarray(0, 7), body.subarray(7)]),
+      50,
+    );
+    expect(read.count).toBe(100_000);
+    expect(read.lines).toHaveLength(50);
   });
 });

@@ -69,10 +69,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limit: c.RATE_LIMIT_PER_KEY,
     audit: deps.audit,
   });
-  registerBodyParsers(app, {
-    maxDepth: deps.config.MAX_JSON_DEPTH,
-    maxFieldBytes: deps.config.MAX_FIELD_BYTES,
-  });
+  registerBodyParsers(
+    app,
+    { maxDepth: deps.config.MAX_JSON_DEPTH, maxFieldBytes: deps.config.MAX_FIELD_BYTES },
+    deps.config.BATCH_MAX_ITEMS,
+  );
   // Before the routes: the OpenAPI document is collected as they are added (docs/api.md).
   await registerDocs(app);
   await app.register(alertRoutes(deps));

@@ -11,7 +11,7 @@ const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application
  * into its lines here: intake parses each line under the same guards (on its worker threads when it
  * has them), so one bad line is rejected alone.
  */
-export function registerBodyParsers(app: FastifyInstance, limits: GuardLimits): void {
+export function registerBodyParsers(app: FastifyInstance, limits: GuardLimits, maxLines: number): void {
   app.removeAllContentTypeParsers();
   const json = (_req: unknown, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
     try {
@@ -22,7 +22,9 @@ export function registerBodyParsers(app: FastifyInstance, limits: GuardLimits): 
   };
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, json);
   app.addContentTypeParser(/^application\/[\w.+-]*\+json$/, { parseAs: 'buffer' }, json);
-  app.addContentTypeParser(NDJSON_TYPES, (req: FastifyRequest, payload: Readable) => readLines(req, payload));
+  app.addContentTypeParser(NDJSON_TYPES, (req: FastifyRequest, payload: Readable) =>
+    readLines(req, payload, maxLines),
+  );
 }
 
 const invalidUtf8 = () => new AppError('INVALID_ENCODING', { message: 'The body is not valid UTF-8' });
@@ -32,14 +34,21 @@ const invalidUtf8 = () => new AppError('INVALID_ENCODING', { message: 'The body 
  * (strict UTF-8, a character split between chunks included) and cut on its own, so the event loop
  * is given back between chunks. Collecting a 64 MB body into one buffer and decoding it at once held
  * it for 0.4 s. The route's body limit and Content-Length are enforced as Fastify's own parsers do.
+ * Past `maxLines` lines are counted, not kept: 64 MB of two-byte lines is 32 million strings, over
+ * a gigabyte of heap for a request that can only be refused (TOO_MANY_ITEMS).
  */
-function readLines(req: FastifyRequest, payload: Readable): Promise<NdjsonBody> {
+export function readLines(
+  req: Pick<FastifyRequest, 'routeOptions' | 'headers'>,
+  payload: Readable,
+  maxLines: number,
+): Promise<NdjsonBody> {
   const limit = req.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY;
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
   return new Promise((resolve, reject) => {
     const decoder = new TextDecoder('utf-8', { fatal: true });
     const lines: string[] = [];
+    let count = 0;
     // The line being received, in pieces: joined once its end arrives (a 60 MB line in 64 KB
     // chunks is never searched or copied again chunk after chunk).
     let pieces: string[] = [];
@@ -50,7 +59,7 @@ function readLines(req: FastifyRequest, payload: Readable): Promise<NdjsonBody> 
         pieces.push(text.slice(at, nl));
         const line = pieces.length === 1 ? pieces[0]! : pieces.join('');
         pieces = [];
-        if (line.trim() !== '') lines.push(line);
+        if (line.trim() !== '' && ++count <= maxLines) lines.push(line);
         at = nl + 1;
       }
       if (at < text.length) pieces.push(text.slice(at));
@@ -94,8 +103,8 @@ function readLines(req: FastifyRequest, payload: Readable): Promise<NdjsonBody> 
         return reject(invalidUtf8());
       }
       cut('\n');
-      if (lines.length === 0) return reject(new AppError('EMPTY_BODY'));
-      resolve(new NdjsonBody(lines));
+      if (count === 0) return reject(new AppError('EMPTY_BODY'));
+      resolve(new NdjsonBody(lines, count));
     }
     payload.on('data', onData);
     payload.on('end', onEnd);
@@ -106,8 +115,12 @@ function readLines(req: FastifyRequest, payload: Readable): Promise<NdjsonBody> 
 
 /** An NDJSON body cut into its lines (not parsed yet); a class so a JSON object can never impersonate one. */
 export class NdjsonBody {
+  /** The first lines, up to the parser's limit. */
   readonly lines: string[];
-  constructor(lines: string[]) {
+  /** Every non-blank line of the body, kept or not. */
+  readonly count: number;
+  constructor(lines: string[], count = lines.length) {
     this.lines = lines;
+    this.count = count;
   }
 }

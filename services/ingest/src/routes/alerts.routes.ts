@@ -75,6 +75,11 @@ export function batchItems(body: unknown, maxItems: number): IntakeItem[] {
   if (body === undefined || body === null) throw new AppError('EMPTY_BODY');
   let items: IntakeItem[];
   if (body instanceof NdjsonBody) {
+    if (body.count > maxItems) {
+      throw new AppError('TOO_MANY_ITEMS', {
+        message: `The batch has ${body.count} alerts; the limit is ${maxItems}`,
+      });
+    }
     items = body.lines.map((text, index) => ({ index, text }));
   } else {
     const parsed = BatchRequest.safeParse(body);
