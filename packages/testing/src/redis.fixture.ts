@@ -73,16 +73,25 @@ export async function waitFor<T>(
   }
 }
 
-/** Waits until the job `id` of a BullMQ queue has failed; returns it (its `failedReason`, attempts). */
-export async function waitForFailedJob<J extends { failedReason?: string }>(
-  queue: { getJob(id: string): Promise<J | undefined> },
-  id: string,
+/**
+ * Adds a job to a BullMQ queue under `jobId` and waits until it has failed; returns it (its
+ * `failedReason`, attempts).
+ */
+export async function runToFailure<D, J extends { failedReason?: string }>(
+  queue: {
+    add(name: string, data: D, opts: { jobId: string }): Promise<unknown>;
+    getJob(id: string): Promise<J | undefined>;
+  },
+  name: string,
+  data: D,
+  jobId: string,
 ): Promise<J> {
+  await queue.add(name, data, { jobId });
   return waitFor(
     async () => {
-      const j = await queue.getJob(id);
+      const j = await queue.getJob(jobId);
       return j?.failedReason ? j : undefined;
     },
-    { message: `job ${id} failed` },
+    { message: `job ${jobId} failed` },
   );
 }

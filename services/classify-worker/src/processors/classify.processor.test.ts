@@ -2,7 +2,7 @@ import { Classifier } from '@triage/classifier';
 import { type AlertJob, type Enrichment, JOBS, type ResultJob } from '@triage/contracts';
 import { autonomyPolicy, VerdictMemory } from '@triage/memory';
 import { AlertStore, createLogger, createQueue, createWorker, loadConfig, Metrics } from '@triage/runtime';
-import { type RedisFixture, redisFixture, waitFor, waitForFailedJob } from '@triage/testing';
+import { type RedisFixture, redisFixture, runToFailure, waitFor } from '@triage/testing';
 import type { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -153,8 +153,7 @@ it('fails for good when the enrichment is missing', async () => {
       received_at: 'now',
     },
   ]);
-  await classifyQueue.add(JOBS.classify.name, { alert_id: 'c2' }, { jobId: 'c2' });
-  const job = await waitForFailedJob(classifyQueue, 'c2');
+  const job = await runToFailure(classifyQueue, JOBS.classify.name, { alert_id: 'c2' }, 'c2');
   expect(job.failedReason).toMatch(/not found/);
   expect(job.attemptsMade).toBe(1);
 });
@@ -187,8 +186,7 @@ it('a job of a paused batch is parked (delayed), recorded for resume, and not cl
 });
 
 it('an alert whose record expired fails without retries', async () => {
-  await classifyQueue.add(JOBS.classify.name, { alert_id: 'c-gone' }, { jobId: 'c-gone' });
-  const job = await waitForFailedJob(classifyQueue, 'c-gone');
+  const job = await runToFailure(classifyQueue, JOBS.classify.name, { alert_id: 'c-gone' }, 'c-gone');
   expect(job.failedReason).toMatch(/not found/);
   expect(job.attemptsMade).toBe(1);
   expect(await fx.redis.exists(`${fx.prefix}:alert:c-gone`)).toBe(0);

@@ -1,7 +1,7 @@
 import { type AlertJob, BACKLOG_PRIORITY_OFFSET, JOBS, jobPriority } from '@triage/contracts';
 import { IntelService } from '@triage/intel';
 import { AlertStore, createLogger, createQueue, createWorker, loadConfig, Metrics } from '@triage/runtime';
-import { type RedisFixture, redisFixture, waitFor, waitForFailedJob } from '@triage/testing';
+import { type RedisFixture, redisFixture, runToFailure, waitFor } from '@triage/testing';
 import type { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -65,15 +65,13 @@ it('enriches with the offline feeds and hands the alert to classify at its prior
 });
 
 it('a payload that fails the catalog schema fails for good instead of being retried', async () => {
-  await enrichQueue.add(JOBS.enrich.name, { alert_id: '' } as AlertJob, { jobId: 'bad1' });
-  const job = await waitForFailedJob(enrichQueue, 'bad1');
+  const job = await runToFailure(enrichQueue, JOBS.enrich.name, { alert_id: '' } as AlertJob, 'bad1');
   expect(job.failedReason).toMatch(/invalid enrich payload/);
   expect(job.attemptsMade).toBe(1);
 });
 
 it('an alert whose record expired fails without retries', async () => {
-  await enrichQueue.add(JOBS.enrich.name, { alert_id: 'gone' }, { jobId: 'gone' });
-  const job = await waitForFailedJob(enrichQueue, 'gone');
+  const job = await runToFailure(enrichQueue, JOBS.enrich.name, { alert_id: 'gone' }, 'gone');
   expect(job.failedReason).toMatch(/not found/);
   expect(job.attemptsMade).toBe(1);
 });
