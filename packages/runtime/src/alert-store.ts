@@ -10,7 +10,6 @@ import {
 } from '@triage/contracts';
 import { normalize } from '@triage/normalizers';
 import type { Redis } from 'ioredis';
-import { eventLoopSlicer } from './event-loop-slicer.ts';
 import { keys } from './keys.ts';
 import { evalScript, evalScriptBuffer, evalScriptMany } from './lua.ts';
 import type { Submission } from './record-codec.ts';
@@ -342,24 +341,6 @@ return out
 /** Alerts per CLAIM_CREATE_LUA call: one call holds Redis for a few ms at most. */
 const CLAIM_CREATE_PER_CALL = 500;
 
-/** Alert records per CREATE_RECORDS_LUA call sent by `create`. */
-const RECORDS_PER_CALL = 500;
-
-/*
- * Writes new alert records, each with its TTL. KEYS: the records. ARGV[1]: TTL seconds, then per
- * record the number of its field/value arguments followed by them.
- */
-const CREATE_RECORDS_LUA = `
-local a = 2
-for i = 1, #KEYS do
-  local n = tonumber(ARGV[a])
-  redis.call('HSET', KEYS[i], unpack(ARGV, a + 1, a + n))
-  redis.call('EXPIRE', KEYS[i], ARGV[1])
-  a = a + n + 1
-end
-return #KEYS
-`;
-
 /* Removes a claim only while it still names the given alert id (`<id>|` prefix). */
 const RELEASE_CLAIM_LUA = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
@@ -497,9 +478,9 @@ export class AlertStore {
   }
 
   /**
-   * Stores new records and, for a batch, its summary hash and listing in one pipeline. `entries` is
-   * every accepted item in input order (default: the new alerts); duplicates among them are counted
-   * in the batch like the alert they repeat (ACCOUNT_DUP_LUA).
+   * Stores records as given, each with its own fields (intake uses `claimAndCreate`, which claims
+   * source ids and writes a request's records in one script call), then, for a batch, closes it
+   * (`closeBatch`; `entries` default: these alerts).
    */
   async create(
     alerts: NewAlert[],
@@ -507,76 +488,55 @@ export class AlertStore {
     entries?: BatchEntry[],
     lane: Lane = 'live',
   ): Promise<void> {
-    // Compressing 10,000 records is seconds of CPU on a busy box: yield between records. The
-    // records go out a script call at a time, each sent as soon as it is full: sending 10,000 at
-    // once held the event loop for as long as a whole slice of compression, and Redis works on the
-    // first records while the next are compressed (one connection keeps them in order). One call
-    // per 500 records, not an HSET and an EXPIRE each: building and answering two commands per
-    // record cost the intake more than the records' Redis work.
-    const slice = eventLoopSlicer();
-    const sent: Array<Promise<unknown>> = [];
-    let keys: string[] = [];
-    let args: Array<string | Buffer> = [];
-    const flush = () => {
-      if (keys.length === 0) return;
-      sent.push(evalScript(this.redis, CREATE_RECORDS_LUA, keys.length, ...keys, this.ttl, ...args));
-      keys = [];
-      args = [];
-    };
-    for (const a of alerts) {
-      await slice();
-      if (keys.length === RECORDS_PER_CALL) flush();
-      const fields: Array<string | Buffer> = [
-        'status',
-        'queued',
-        'received_at',
-        storedTime(a.received_at),
-        'name',
-        a.alert.name,
-        // With the name and source id, what a webhook tells of the source without normalizing the
-        // submission again (`source`).
-        'format',
-        a.alert.format,
-      ];
-      // Listed with the verdict (one HMGET per row), so a client can match results to its input.
-      if (a.alert.source_id) fields.push('source_id', a.alert.source_id);
-      if (a.input) fields.push('input', a.input.encoded ?? encodeSubmission(a.input));
-      else fields.push('alert', encodeJson(a.alert));
-      if (a.batch_id) fields.push('batch_id', a.batch_id);
-      if (a.source_id_reused) fields.push('source_id_reused', '1');
-      keys.push(this.k.alert(a.id));
-      args.push(String(fields.length), ...fields);
-    }
-    flush();
-    const pipe = this.redis.pipeline();
-    if (alerts.length) {
+    if (alerts.length > 0) {
+      const pipe = this.redis.pipeline();
+      for (const a of alerts) {
+        const key = this.k.alert(a.id);
+        pipe.hset(key, {
+          status: 'queued',
+          received_at: storedTime(a.received_at),
+          name: a.alert.name,
+          // With the name and source id, what a webhook tells of the source without normalizing
+          // the submission again (`source`).
+          format: a.alert.format,
+          // Listed with the verdict (one HMGET per row), so a client can match results to its input.
+          ...(a.alert.source_id ? { source_id: a.alert.source_id } : {}),
+          ...(a.input
+            ? { input: a.input.encoded ?? encodeSubmission(a.input) }
+            : { alert: encodeJson(a.alert) }),
+          ...(a.batch_id ? { batch_id: a.batch_id } : {}),
+          ...(a.source_id_reused ? { source_id_reused: '1' } : {}),
+        });
+        pipe.expire(key, this.ttl);
+      }
       const now = Date.now();
       pipe.zadd(this.k.inflight, ...alerts.flatMap((a) => [now, a.id]));
+      const err = (await pipe.exec())?.find(([e]) => e)?.[0];
+      if (err) throw err;
     }
-    const dups: string[] = [];
-    if (batchId) {
-      const list: BatchEntry[] = entries ?? alerts.map((a) => ({ id: a.id }));
-      const bk = this.k.batch(batchId);
-      for (const e of list) if (e.duplicate) dups.push(e.id);
-      pipe.hset(bk, { total: list.length, duplicates: dups.length, lane });
-      // Kept from `openBatch` when the batch was opened before its alerts were stored.
-      pipe.hsetnx(bk, 'created_ms', Date.now());
-      pipe.expire(bk, this.ttl);
-      const ik = this.k.batchIds(batchId);
-      for (let i = 0; i < list.length; i += 1000) {
-        pipe.rpush(ik, ...list.slice(i, i + 1000).map((e) => (e.duplicate ? DUP_MARK + e.id : e.id)));
-      }
-      pipe.expire(ik, this.ttl);
+    if (batchId) await this.closeBatch(batchId, entries ?? alerts.map((a) => ({ id: a.id })), lane);
+  }
+
+  /**
+   * A batch's total accepted, duplicates and listing: every accepted item in input order.
+   * Duplicates among them are counted in the batch like the alert they repeat (ACCOUNT_DUP_LUA).
+   */
+  async closeBatch(batchId: string, entries: BatchEntry[], lane: Lane): Promise<void> {
+    const pipe = this.redis.pipeline();
+    const bk = this.k.batch(batchId);
+    const dups = entries.filter((e) => e.duplicate).map((e) => e.id);
+    pipe.hset(bk, { total: entries.length, duplicates: dups.length, lane });
+    // Kept from `openBatch` when the batch was opened before its alerts were stored.
+    pipe.hsetnx(bk, 'created_ms', Date.now());
+    pipe.expire(bk, this.ttl);
+    const ik = this.k.batchIds(batchId);
+    for (let i = 0; i < entries.length; i += 1000) {
+      pipe.rpush(ik, ...entries.slice(i, i + 1000).map((e) => (e.duplicate ? DUP_MARK + e.id : e.id)));
     }
-    const piped = pipe.exec();
-    // Every call settles before an error is raised: the caller forgets what went in.
-    const settled = await Promise.allSettled([...sent, piped]);
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const err = ((await piped) ?? []).find(([e]) => e)?.[0];
+    pipe.expire(ik, this.ttl);
+    const err = (await pipe.exec())?.find(([e]) => e)?.[0];
     if (err) throw err;
-    if (batchId && dups.length) {
-      const bk = this.k.batch(batchId);
+    if (dups.length) {
       const now = String(Date.now());
       await evalScriptMany(
         this.redis,
@@ -590,8 +550,8 @@ export class AlertStore {
   /**
    * A batch's summary before its alerts are stored and enqueued chunk by chunk: its lane, and as its
    * total every item of the request (no fewer can be accepted), so no reader can take it for done
-   * while items are still going in. `create([], batchId, entries)` then writes the total accepted,
-   * the duplicates and the listing.
+   * while items are still going in. `closeBatch` then writes the total accepted, the duplicates and
+   * the listing.
    */
   async openBatch(batchId: string, items: number, lane: Lane): Promise<void> {
     const bk = this.k.batch(batchId);

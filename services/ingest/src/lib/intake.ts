@@ -281,7 +281,7 @@ export class Intake {
       // failing to record it never refuses alerts.
       await Promise.all([
         ...writes,
-        batchId ? this.store.create([], batchId, entries, lane) : undefined,
+        batchId ? this.store.closeBatch(batchId, entries, lane) : undefined,
         tracking
           ? this.lookups?.track(fresh.map((a) => a.alert as NormalizedAlert)).catch(() => undefined)
           : undefined,
