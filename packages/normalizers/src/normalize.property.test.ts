@@ -295,3 +295,86 @@ describe('hostile input', () => {
     }
   });
 });
+
+/**
+ * Attack on intake's identity mode: alert content aimed at the signal builders (wrong types, huge
+ * lists, hostile strings where signals read processes, hashes, urls, times) under each format's
+ * markers. Whatever full normalization answers, `signals: false` must answer the same.
+ */
+describe('attack: identity mode agrees with full normalization', () => {
+  const hostile: unknown[] = [
+    { toString: 1 },
+    { __proto__x: 1, constructor: { name: 1 } },
+    Array.from({ length: 5000 }, (_, i) => `10.0.${i % 256}.${i % 255}`),
+    `${'a'.repeat(70_000)}`,
+    '\u0000\ud800x',
+    '9'.repeat(400),
+    -1e308,
+    { '': [[[[{}]]]] },
+    ['md5:', 'sha256:zz', { value: 1 }],
+    'http://[::1',
+    'not a time',
+    '2024-13-45T99:99:99Z',
+    '1970-01-01T00:00:00Z',
+  ];
+  const shapes: Array<(h: unknown) => Record<string, unknown>> = [
+    (h) => ({
+      rule: { level: h, description: 'x', mitre: { id: h } },
+      data: { srcip: h, win: { eventdata: { commandLine: h, hashes: h, image: h } } },
+      timestamp: h,
+    }),
+    (h) => ({
+      event_type: 'alert',
+      alert: { signature: h, severity: h, metadata: h },
+      src_ip: h,
+      dest_port: h,
+      http: { url: h, hostname: h },
+      fileinfo: { sha256: h },
+      timestamp: h,
+    }),
+    (h) => ({
+      class_uid: 2004,
+      finding_info: { title: h, attacks: h, uid: h },
+      severity_id: h,
+      evidences: h,
+      observables: h,
+      time: h,
+    }),
+    (h) => ({
+      sid: 'x',
+      result: { signature: h, process: h, file_hash: h, url: h, src: h, dest_port: h, _time: h },
+    }),
+    (h) => ({
+      '@timestamp': h,
+      'kibana.alert.rule.name': h,
+      event: { original: typeof h === 'string' ? h : JSON.stringify(h), severity: h },
+      process: { command_line: h, hash: h },
+      source: { ip: h },
+    }),
+    (h) => ({
+      name: h,
+      severity: h,
+      src_ip: h,
+      process: h,
+      hashes: h,
+      urls: h,
+      user: h,
+      command_line: h,
+      timestamp: h,
+    }),
+    (h) => ({ alert: { name: h, severity: h, timestamp: h, process: h }, event: { original: h } }),
+    (h) => ({
+      Type: 'SecurityAlert',
+      AlertName: h,
+      Entities: typeof h === 'string' ? h : JSON.stringify(h),
+      ExtendedProperties: h,
+      Tactics: h,
+    }),
+  ];
+
+  it('for every hostile value under every format’s markers', () => {
+    for (const shape of shapes) {
+      for (const h of hostile) expectIdentityAgrees(shape(h));
+    }
+  });
+});

@@ -58,3 +58,50 @@ describe('checkDepth', () => {
     expect(depthError(`[${Array.from({ length: 100 }, () => '{}').join(',')}]`)).toBe('none');
   });
 });
+
+describe('attack: the depth precheck against brackets in strings and escapes', () => {
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  const code = (text: string, max = 32): string => {
+    try {
+      checkDepth(text, max);
+      return 'none';
+    } catch (err) {
+      return (err as AppError).code;
+    }
+  };
+
+  it('brackets inside strings are no nesting (past the bracket count, the walk skips strings)', () => {
+    expect(code(JSON.stringify({ a: '['.repeat(500), b: '{'.repeat(500) }))).toBe('none');
+    expect(code(JSON.stringify({ a: `\\"${'['.repeat(500)}`, b: '"{{{{' }))).toBe('none');
+  });
+
+  it('closing brackets in a string do not pay for deep nesting after it', () => {
+    expect(code(`{"a":"${']'.repeat(500)}","b":${deep(40)}}`)).toBe('NESTING_TOO_DEEP');
+    expect(code(`{"a":"${'}'.repeat(500)}","b":${deep(33)}}`)).toBe('NESTING_TOO_DEEP');
+  });
+
+  it('an escaped backslash ends the string: the nesting after it is counted', () => {
+    // The string is `\\` (one escaped backslash): its closing quote is real.
+    expect(code(`{"a":"\\\\","b":${deep(40)}}`)).toBe('NESTING_TOO_DEEP');
+    // An escaped quote does not end it: the brackets after it are still text.
+    expect(code(`{"a":"\\"${'['.repeat(40)}"}`)).toBe('none');
+  });
+
+  it('\\u005b is a bracket only once parsed, inside a string: not nesting', () => {
+    expect(code(`{"a":"${'\\u005b'.repeat(200)}"}`)).toBe('none');
+  });
+
+  it('exactly the limit passes, one more is refused, with or without a bracket surplus elsewhere', () => {
+    expect(code(deep(32))).toBe('none');
+    expect(code(deep(33))).toBe('NESTING_TOO_DEEP');
+    expect(code(`[${'[]'.repeat(100)},${deep(31)}]`)).toBe('none');
+    expect(code(`[${'[]'.repeat(100)},${deep(32)}]`)).toBe('NESTING_TOO_DEEP');
+  });
+
+  it('a 4 MB line of brackets in strings is checked in well under a second', () => {
+    const text = JSON.stringify({ a: '[{'.repeat(2_000_000) });
+    const t = performance.now();
+    expect(code(text, 128)).toBe('none');
+    expect(performance.now() - t).toBeLessThan(1000);
+  });
+});
