@@ -156,3 +156,31 @@ it('attack: a submission padded with whitespace is kept compact, not as the text
   expect(stored(padded)).toBe(JSON.stringify({ v: value }));
   expect(decodeJson(encodeSubmission({ value, text: padded }))).toEqual({ v: value });
 });
+
+it('attack: a submission kept as its text reads back as the value intake parsed from it', () => {
+  const texts = [
+    '{"a":1,"a":{"b":2}}', // duplicate keys: the last one, both times
+    '{"n":1e400,"m":-0,"big":123456789012345678901234567890,"f":1.0000000000000001}',
+    '{"s":"\\ud800 lone, escaped","t":"\\u2028\\u2029 \u2028\u2029","q":"\\"}{\\\\"}',
+    '\ufeff {"bom":"before"}',
+    '{"raw":"\ud800 lone, raw"}', // not from a UTF-8 body, but encodeSubmission may be given it
+    '[1,"two",{"three":[3]}]',
+    '"just a string"',
+    '{"f":"forced?","v":"inner v"}',
+  ];
+  for (const text of texts) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      continue; // the BOM: JSON.parse refuses it, so intake never stores it
+    }
+    const back = decodeJson(encodeSubmission({ value, text, format: 'generic' })) as {
+      f: string;
+      v: unknown;
+    };
+    expect(back.f).toBe('generic');
+    expect(Object.is((back.v as { m?: number }).m, (value as { m?: number }).m)).toBe(true);
+    expect(back.v).toEqual(value);
+  }
+});

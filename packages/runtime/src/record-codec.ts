@@ -194,11 +194,13 @@ export const SUBMISSION_TEXT_MAX = 64 * 1024;
 
 /**
  * A record's submission: `{f?, v}`, where `v` is the value; from its JSON text as received when
- * there is one (up to SUBMISSION_TEXT_MAX), which reads back as the same value without
+ * there is one (up to SUBMISSION_TEXT_MAX, well-formed UTF-16), which reads back as the same value without
  * serializing it again.
  */
 export function encodeSubmission(input: Submission): Buffer {
-  if (input.text === undefined || input.text.length > SUBMISSION_TEXT_MAX) {
+  // A lone surrogate would be written to UTF-8 as U+FFFD: the record would read back as another
+  // value than the one intake judged. Serialized again, it is escaped (\udxxx) and reads back alike.
+  if (input.text === undefined || input.text.length > SUBMISSION_TEXT_MAX || !input.text.isWellFormed()) {
     return encodeJson(input.format ? { f: input.format, v: input.value } : { v: input.value });
   }
   const f = input.format ? `"f":${JSON.stringify(input.format)},` : '';
