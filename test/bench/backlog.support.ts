@@ -44,6 +44,12 @@ export async function usedMemory(redis: Redis): Promise<number> {
   return Number((await redis.info('memory')).match(/used_memory:(\d+)/)?.[1] ?? 0);
 }
 
+/** Redis CPU seconds (user + system) so far, from INFO. */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  return Number(info.match(/used_cpu_user:([\d.]+)/)?.[1]) + Number(info.match(/used_cpu_sys:([\d.]+)/)?.[1]);
+}
+
 /** Submits one NDJSON body to the backlog lane; returns its batch id. */
 export async function postBacklogBatch(url: string, body: string): Promise<string> {
   const res = await fetch(`${url}/v1/alerts/batch?lane=backlog`, {

@@ -13,7 +13,13 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startRedisServer } from '@triage/testing';
 import { Redis } from 'ioredis';
-import { backlogPipeline, postBacklogBatch, shippedMemoryArgs, waitForBatches } from './backlog.support.ts';
+import {
+  backlogPipeline,
+  postBacklogBatch,
+  redisCpuSeconds,
+  shippedMemoryArgs,
+  waitForBatches,
+} from './backlog.support.ts';
 
 const lines = readFileSync(
   new URL('../fixtures/wazuh/aitads_russellmitchell_event_labeled.ndjson', import.meta.url),
@@ -31,11 +37,7 @@ const own = await startRedisServer(shippedMemoryArgs());
 process.env.REDIS_URL = own.url;
 const probe = new Redis(own.url);
 
-/** Redis CPU seconds (user + sys) so far. */
-const redisCpu = async () => {
-  const info = await probe.info('cpu');
-  return Number(info.match(/used_cpu_user:([\d.]+)/)?.[1]) + Number(info.match(/used_cpu_sys:([\d.]+)/)?.[1]);
-};
+const redisCpu = () => redisCpuSeconds(probe);
 
 /** Calls and µs per command (commands run by scripts are counted too, and inside `evalsha`). */
 const commandStats = async () => {

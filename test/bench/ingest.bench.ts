@@ -16,6 +16,7 @@ import {
   backlogPipeline,
   postBacklogBatch,
   rawAddBulk,
+  redisCpuSeconds,
   shippedMemoryArgs,
   wazuhBacklog,
 } from './backlog.support.ts';
@@ -24,9 +25,12 @@ const N = Number(process.env.BENCH_ALERTS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 
+/** The fields of a /proc stat line after the command name (which may hold spaces). */
+const statFields = (st: string) => st.slice(st.lastIndexOf(')') + 2).split(' ');
+
 /** CPU seconds (user + system) of one /proc stat line. */
 function statCpu(st: string): number {
-  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  const f = statFields(st);
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
@@ -39,7 +43,7 @@ function ingestCpu(): { all: number; main: number; intake: number; v8: number } 
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(statFields(stat)[1]);
       if (ppid !== process.pid || !cmd.includes('services/ingest/src/main.ts')) continue;
       let intake = 0;
       let v8 = 0;
@@ -89,11 +93,7 @@ const raw = new Queue('raw', {
 });
 const rows: Array<{ raw: number; endpoint: number }> = [];
 const probe = new Redis(own.url);
-/** Redis CPU seconds (user + sys) so far. */
-const redisCpu = async () => {
-  const info = await probe.info('cpu');
-  return Number(info.match(/used_cpu_user:([\d.]+)/)?.[1]) + Number(info.match(/used_cpu_sys:([\d.]+)/)?.[1]);
-};
+const redisCpu = () => redisCpuSeconds(probe);
 try {
   for (let r = 0; r < ROUNDS; r++) {
     const b = bodies(r);
