@@ -102,13 +102,12 @@ export class FeedbackStore {
     const res = await Promise.all(
       similarityKeys.map((key) => this.redis.zrevrange(this.k.byKey(key), 0, PER_KEY - 1)),
     );
-    const out: Feedback[] = [];
-    for (const [i, key] of similarityKeys.entries()) {
-      const ids = res[i] ?? [];
-      if (ids.length === 0) continue;
-      out.push(...(await this.load(ids, this.k.byKey(key))));
-    }
-    return out
+    // The keys' records are read together too, not one key's after the other's.
+    const loaded = await Promise.all(
+      similarityKeys.map((key, i) => this.load(res[i] ?? [], this.k.byKey(key))),
+    );
+    return loaded
+      .flat()
       .filter((f) => !f.revoked_at && !(f.expires_at && Date.parse(f.expires_at) <= now))
       .sort((a, b) => b.created_at.localeCompare(a.created_at));
   }
