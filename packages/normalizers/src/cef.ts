@@ -11,7 +11,7 @@ import { SignalsBuilder } from './signals.ts';
  * The six custom string/number/date slots carry their meaning in a `…Label` column; they become
  * facts under that label (CrowdStrike puts the command line in one of them).
  */
-export function readCommonSecurityLog(doc: Record<string, unknown>): AlertDraft {
+export function readCommonSecurityLog(doc: Record<string, unknown>, signals = true): AlertDraft {
   const custom: Record<string, unknown> = {};
   let commandLine: string | undefined;
   for (const kind of [
@@ -34,7 +34,7 @@ export function readCommonSecurityLog(doc: Record<string, unknown>): AlertDraft 
   }
   const url = getPath(doc, 'RequestURL');
   return {
-    signals: cefSignals(doc, commandLine),
+    signals: signals ? cefSignals(doc, commandLine) : undefined,
     name: firstText(doc, 'Activity', 'DeviceEventClassID'),
     rule_id: firstText(doc, 'DeviceEventClassID'),
     source_id: firstText(doc, 'ExternalID', 'DeviceExternalID'),

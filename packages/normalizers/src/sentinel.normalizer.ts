@@ -34,31 +34,32 @@ import { confidenceOf, severityFromWord } from './severity.ts';
  *   with `relatedEntities` and `alerts`) and SecurityIncident rows: one alert per incident;
  * - other Log Analytics rows (CommonSecurityLog, connector `*_CL` tables): CEF columns or generic.
  */
-export const normalizeSentinel: Normalizer = (doc) => {
+export const normalizeSentinel: Normalizer = (doc, ctx) => {
+  const on = ctx.signals;
   const object = own(doc, 'object');
-  if (isRecord(object) && isRecord(own(object, 'properties'))) return restIncident(object);
+  if (isRecord(object) && isRecord(own(object, 'properties'))) return restIncident(object, on);
   const props = own(doc, 'properties');
   if (isRecord(props)) {
     if (
       firstText(props, 'alertDisplayName', 'systemAlertId') !== undefined ||
       own(doc, 'kind') === 'SecurityAlert'
     ) {
-      return restAlert(doc, props);
+      return restAlert(doc, props, on);
     }
     if (firstText(props, 'title') !== undefined || own(props, 'incidentNumber') !== undefined)
-      return restIncident(doc);
+      return restIncident(doc, on);
   }
   const table = text(own(doc, 'Type'), 256);
   if (
     table === 'SecurityIncident' ||
     (own(doc, 'IncidentNumber') !== undefined && own(doc, 'Title') !== undefined)
   ) {
-    return incidentRow(doc);
+    return incidentRow(doc, on);
   }
   if (firstText(doc, 'AlertName', 'DisplayName', 'AlertDisplayName', 'SystemAlertId') !== undefined)
-    return alertRow(doc);
-  if (table === 'CommonSecurityLog') return readCommonSecurityLog(doc);
-  if (table !== undefined && own(doc, 'TenantId') !== undefined) return customLogRow(doc, table);
+    return alertRow(doc, on);
+  if (table === 'CommonSecurityLog') return readCommonSecurityLog(doc, on);
+  if (table !== undefined && own(doc, 'TenantId') !== undefined) return customLogRow(doc, table, on);
   return undefined;
 };
 
@@ -114,23 +115,25 @@ function tactics(v: unknown): string[] {
   return list.map((t) => t.trim()).filter((t) => t !== '' && t.toLowerCase() !== 'unknown');
 }
 
-function alertRow(doc: JsonRecord): AlertDraft {
+function alertRow(doc: JsonRecord, on: boolean): AlertDraft {
   const ext = extendedProperties(own(doc, 'ExtendedProperties'));
   const compromised = entity(own(doc, 'CompromisedEntity'));
-  const signals = sentinelSignals(doc, {
-    name: ['AlertName', 'DisplayName', 'AlertDisplayName'],
-    ruleId: ['AlertType'],
-    severity: ['AlertSeverity', 'Severity'],
-    tactics: ['Tactics'],
-    techniques: ['Techniques'],
-    status: ['Status'],
-    classification: [],
-    confidence: ['ConfidenceScore', 'ConfidenceLevel'],
-    product: ['ProductName', 'ProviderName'],
-    description: ['Description'],
-    entities: 'Entities',
-    extended: 'ExtendedProperties',
-  });
+  const signals = on
+    ? sentinelSignals(doc, {
+        name: ['AlertName', 'DisplayName', 'AlertDisplayName'],
+        ruleId: ['AlertType'],
+        severity: ['AlertSeverity', 'Severity'],
+        tactics: ['Tactics'],
+        techniques: ['Techniques'],
+        status: ['Status'],
+        classification: [],
+        confidence: ['ConfidenceScore', 'ConfidenceLevel'],
+        product: ['ProductName', 'ProviderName'],
+        description: ['Description'],
+        entities: 'Entities',
+        extended: 'ExtendedProperties',
+      })
+    : undefined;
   const draft = withEntities(
     {
       name: firstText(doc, 'AlertName', 'DisplayName', 'AlertDisplayName'),
@@ -167,23 +170,25 @@ function alertRow(doc: JsonRecord): AlertDraft {
   return { ...draft, signals };
 }
 
-function restAlert(doc: JsonRecord, p: JsonRecord): AlertDraft {
+function restAlert(doc: JsonRecord, p: JsonRecord, on: boolean): AlertDraft {
   const compromised = entity(own(p, 'compromisedEntity'));
   const at = (...ks: string[]) => ks.map((k) => `properties.${k}`);
-  const signals = sentinelSignals(doc, {
-    name: at('alertDisplayName', 'friendlyName'),
-    ruleId: at('alertType'),
-    severity: at('severity'),
-    tactics: at('tactics'),
-    techniques: at('techniques'),
-    status: at('status'),
-    classification: [],
-    confidence: at('confidenceScore', 'confidenceLevel'),
-    product: at('productName'),
-    description: at('description'),
-    entities: 'properties.entities',
-    extended: 'properties.extendedProperties',
-  });
+  const signals = on
+    ? sentinelSignals(doc, {
+        name: at('alertDisplayName', 'friendlyName'),
+        ruleId: at('alertType'),
+        severity: at('severity'),
+        tactics: at('tactics'),
+        techniques: at('techniques'),
+        status: at('status'),
+        classification: [],
+        confidence: at('confidenceScore', 'confidenceLevel'),
+        product: at('productName'),
+        description: at('description'),
+        entities: 'properties.entities',
+        extended: 'properties.extendedProperties',
+      })
+    : undefined;
   const draft = withEntities(
     {
       name: firstText(p, 'alertDisplayName', 'friendlyName'),
@@ -213,22 +218,24 @@ function restAlert(doc: JsonRecord, p: JsonRecord): AlertDraft {
 }
 
 /** A REST incident or the `object` of an automation payload: one alert carrying all entities. */
-function restIncident(obj: JsonRecord): AlertDraft {
+function restIncident(obj: JsonRecord, on: boolean): AlertDraft {
   const p = own(obj, 'properties') as JsonRecord;
   const at = (...ks: string[]) => ks.map((k) => `properties.${k}`);
-  const signals = sentinelSignals(obj, {
-    name: at('title'),
-    ruleId: [],
-    severity: at('severity'),
-    tactics: at('additionalData.tactics'),
-    techniques: at('additionalData.techniques'),
-    status: at('status'),
-    classification: at('classification'),
-    confidence: [],
-    product: at('additionalData.alertProductNames.0', 'providerName'),
-    description: at('description'),
-    entities: 'properties.relatedEntities',
-  });
+  const signals = on
+    ? sentinelSignals(obj, {
+        name: at('title'),
+        ruleId: [],
+        severity: at('severity'),
+        tactics: at('additionalData.tactics'),
+        techniques: at('additionalData.techniques'),
+        status: at('status'),
+        classification: at('classification'),
+        confidence: [],
+        product: at('additionalData.alertProductNames.0', 'providerName'),
+        description: at('description'),
+        entities: 'properties.relatedEntities',
+      })
+    : undefined;
   const alerts = getAll(p, 'alerts.properties');
   const ruleIds = textList(own(p, 'relatedAnalyticRuleIds'), 2048);
   const draft = withEntities(
@@ -269,7 +276,7 @@ function restIncident(obj: JsonRecord): AlertDraft {
 }
 
 /** SecurityIncident table row (Log Analytics): the table's columns for the same incident fields. */
-function incidentRow(doc: JsonRecord): AlertDraft {
+function incidentRow(doc: JsonRecord, on: boolean): AlertDraft {
   const additional = parseEmbeddedJson(own(doc, 'AdditionalData'));
   const owner = parseEmbeddedJson(own(doc, 'Owner'));
   return {
@@ -283,19 +290,21 @@ function incidentRow(doc: JsonRecord): AlertDraft {
     last_seen: firstTime(doc, 'LastActivityTime'),
     description: firstText(doc, 'Description'),
     mitre: techniqueIds(getPath(additional, 'techniques')),
-    signals: sentinelSignals(doc, {
-      name: ['Title'],
-      ruleId: [],
-      severity: ['Severity'],
-      tactics: [],
-      techniques: [],
-      status: ['Status'],
-      classification: ['Classification'],
-      confidence: [],
-      product: ['ProviderName'],
-      description: ['Description'],
-      entities: '',
-    }),
+    signals: on
+      ? sentinelSignals(doc, {
+          name: ['Title'],
+          ruleId: [],
+          severity: ['Severity'],
+          tactics: [],
+          techniques: [],
+          status: ['Status'],
+          classification: ['Classification'],
+          confidence: [],
+          product: ['ProviderName'],
+          description: ['Description'],
+          entities: '',
+        })
+      : undefined,
     facts: compact({
       table: 'SecurityIncident',
       kind: 'incident',
@@ -311,13 +320,13 @@ function incidentRow(doc: JsonRecord): AlertDraft {
 }
 
 /** Connector tables (`*_CL`) have no common schema: generic extraction, table name kept. */
-function customLogRow(doc: JsonRecord, table: string): AlertDraft {
+function customLogRow(doc: JsonRecord, table: string, on: boolean): AlertDraft {
   const generic = extractGeneric(doc);
   const { used, found: _, ...draft } = generic;
   return {
     ...draft,
     name: draft.name ?? `${table} record`,
     facts: { ...leftoverFacts(doc, new Set([...used, 'TenantId', 'Type', 'SourceSystem'])), table },
-    signals: genericSignals(doc, generic),
+    signals: on ? genericSignals(doc, generic) : undefined,
   };
 }
