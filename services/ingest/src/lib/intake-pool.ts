@@ -39,8 +39,8 @@ interface Queued extends Pending {
  * event loop only claims, stores and enqueues, and stays free for other requests while a large
  * batch is read. Lines are shared out in tasks of LINES_PER_TASK and come back in order.
  *
- * A thread that fails or exits fails its tasks and is replaced; `prepare` then does those lines on
- * the event loop instead, so a request never fails for it. `INGEST_THREADS=0` runs no thread.
+ * A thread that fails or exits fails its tasks and is replaced; those lines are then read on the
+ * event loop instead, so a request never fails for it. `INGEST_THREADS=0` runs no thread.
  */
 export class IntakePool {
   private readonly threads: Thread[] = [];

@@ -116,9 +116,9 @@ export class Intake {
   /**
    * The items read, a chunk at a time in request order: each chunk's alerts (what intake needs of
    * each, and its submission) and refusals. The NDJSON lines of a large request are read on the
-   * worker threads, all chunks at once (they run ahead while the event loop claims and stores the
-   * chunks before); otherwise on the event loop — no threads, a small request, or the lookup
-   * estimate needs each alert's signals.
+   * worker threads, every chunk queued at once (they run ahead while the event loop claims and
+   * stores the chunks before); otherwise on the event loop — no threads, a small request, or the
+   * lookup estimate needs each alert's signals.
    */
   private *chunks(
     items: IntakeItem[],

@@ -119,7 +119,7 @@ export class NdjsonBody {
   readonly lines: string[];
   /** Every non-blank line of the body, kept or not. */
   readonly count: number;
-  constructor(lines: string[], count = lines.length) {
+  constructor(lines: string[], count: number) {
     this.lines = lines;
     this.count = count;
   }
