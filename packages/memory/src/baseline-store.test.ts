@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRedis } from '@triage/runtime';
 import { type RedisFixture, redisFixture } from '@triage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,39 @@ describe('BaselineStore', () => {
     } finally {
       client.disconnect();
     }
+  });
+
+  it("attack: host and entity text spelling another alert's key parts never reach its counters", async () => {
+    // An alert's writer picks its host and entity: text that repeats the key layout (separators,
+    // the victim's pair hash, the sibling namespaces) must stay in keys of its own.
+    const b = new BaselineStore({ redis: fx.redis, prefix: `${fx.prefix}:atk` });
+    const victim = {
+      detection: 'sysmon/1',
+      entity: 'ws-1',
+      host: 'ws-1',
+      parentImage: 'winword.exe',
+      image: 'splwow64.exe',
+    };
+    await b.observe(victim);
+    await b.observe(victim);
+    const pairHash = createHash('sha1').update('winword.exe → splwow64.exe').digest('hex').slice(0, 16);
+    const detHash = createHash('sha1').update('sysmon/1').digest('hex').slice(0, 16);
+    const spoofs = [
+      `ws-1:${pairHash}`,
+      `c:ws-1`,
+      `ws-1:${detHash}`,
+      `${detHash}:ws-1`,
+      'WS-1 ',
+      'ws-1\u0000',
+    ];
+    for (const text of spoofs)
+      for (let i = 0; i < 5; i++) {
+        await b.observe({ ...victim, detection: `sysmon/1:${text}`, entity: text, host: text });
+        await b.observe({ ...victim, entity: `${detHash}:${text}`, host: text, image: text });
+      }
+    const facts = await b.observe(victim);
+    expect(facts.detection).toEqual({ entity: 'ws-1', count: 2, confirmed: 0, hosts: 1 + spoofs.length });
+    expect(facts.lineage).toMatchObject({ host: 'ws-1', count: 2, firstOnHost: false, newHost: false });
   });
 
   it('counts a detection per entity over a rolling window, with analyst confirmations and host spread', async () => {
