@@ -169,11 +169,6 @@ export function encodeJson(value: unknown): Buffer {
   return pack(RECORD_ZSTD, JSON.stringify(value));
 }
 
-/** `encodeJson` of a value given as its JSON text (read back with JSON.parse, as any record). */
-export function encodeJsonText(json: string): Buffer {
-  return pack(RECORD_ZSTD, json);
-}
-
 /** What was submitted for an alert, and the format forced on it (`?format=`). */
 export interface Submission {
   value?: unknown;
@@ -204,7 +199,7 @@ export function encodeSubmission(input: Submission): Buffer {
     return encodeJson(input.format ? { f: input.format, v: input.value } : { v: input.value });
   }
   const f = input.format ? `"f":${JSON.stringify(input.format)},` : '';
-  return encodeJsonText(`{${f}"v":${input.text}}`);
+  return pack(RECORD_ZSTD, `{${f}"v":${input.text}}`);
 }
 
 /** A verdict (its own dictionary). `decodeJson` reads both. */
