@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { startRedisServer } from '@triage/testing';
+import { startRedisServer, waitFor } from '@triage/testing';
 import { Redis } from 'ioredis';
 import {
   backlogPipeline,
@@ -70,7 +70,11 @@ try {
       }
       for (const w of WORKERS) await p.start(w);
       // Timed from the first verdict (the workers have loaded their sources) to the last.
-      await waitFor(async () => Number((await probe.hget(`${fx.prefix}:progress`, 'done')) ?? 0) > 0);
+      await waitFor(async () => Number((await probe.hget(`${fx.prefix}:progress`, 'done')) ?? 0) > 0, {
+        timeoutMs: 300_000,
+        intervalMs: 20,
+        message: 'the first verdict',
+      });
       const done0 = Number(await probe.hget(`${fx.prefix}:progress`, 'done'));
       const cpu0 = await redisCpu();
       const stats0 = await commandStats();
@@ -116,11 +120,3 @@ process.stdout.write(
     .join(', ')}\n`,
 );
 process.exit(0);
-
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the first verdict');
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
