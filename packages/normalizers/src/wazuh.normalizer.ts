@@ -17,25 +17,21 @@ import { severityFromScale } from './severity.ts';
 import { wazuhSignals } from './wazuh-signals.ts';
 
 /**
- * `data.win.eventdata.*` paths, built once: a template string per read was a string to build and
- * hash for every alert.
+ * `data.win.eventdata.*` paths, as literals (greppable, typed without a cast): a template string per
+ * read was a string to build and hash for every alert.
  */
-const WIN_FIELDS = [
-  'ipAddress',
-  'ipPort',
-  'targetUserName',
-  'subjectUserName',
-  'image',
-  'processId',
-  'commandLine',
-  'parentImage',
-  'parentCommandLine',
-  'hashes',
-] as const;
-const win = Object.fromEntries(WIN_FIELDS.map((f) => [f, `data.win.eventdata.${f}`])) as Record<
-  (typeof WIN_FIELDS)[number],
-  string
->;
+const win = {
+  ipAddress: 'data.win.eventdata.ipAddress',
+  ipPort: 'data.win.eventdata.ipPort',
+  targetUserName: 'data.win.eventdata.targetUserName',
+  subjectUserName: 'data.win.eventdata.subjectUserName',
+  image: 'data.win.eventdata.image',
+  processId: 'data.win.eventdata.processId',
+  commandLine: 'data.win.eventdata.commandLine',
+  parentImage: 'data.win.eventdata.parentImage',
+  parentCommandLine: 'data.win.eventdata.parentCommandLine',
+  hashes: 'data.win.eventdata.hashes',
+} as const;
 const SYSCHECK_HASHES = ['syscheck.md5_after', 'syscheck.sha1_after', 'syscheck.sha256_after'];
 
 /**
