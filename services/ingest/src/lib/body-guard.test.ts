@@ -31,6 +31,15 @@ describe('checkValue', () => {
     expect(failure('top\u0000')).toEqual({ code: 'INVALID_ENCODING', path: '' });
     expect(failure({ fine: ['a', { b: true }] })).toEqual({ code: 'none' });
   });
+
+  it('attack: a number past the double range (1e400 parses to Infinity, stored as null) is refused', () => {
+    expect(failure(JSON.parse('{"AlertName":"x","ConfidenceScore":1e400}'))).toEqual({
+      code: 'INVALID_JSON',
+      path: 'ConfidenceScore',
+    });
+    expect(failure({ a: [1, -Infinity] })).toEqual({ code: 'INVALID_JSON', path: 'a[1]' });
+    expect(failure(JSON.parse('{"big":1e308,"small":1e-400,"neg":-0}'))).toEqual({ code: 'none' });
+  });
 });
 
 describe('checkDepth', () => {

@@ -66,7 +66,8 @@ function pathOf(at: At | undefined): string {
 }
 
 /**
- * Walks a parsed value once: forbidden keys (prototype pollution), NUL characters, oversize strings.
+ * Walks a parsed value once: forbidden keys (prototype pollution), NUL characters, oversize strings,
+ * numbers past the double range.
  * Iterative, so depth never matters here.
  */
 export function checkValue(value: unknown, limits: GuardLimits): void {
@@ -77,6 +78,14 @@ export function checkValue(value: unknown, limits: GuardLimits): void {
     const at = ats.pop();
     if (typeof v === 'string') {
       checkString(v, at, limits);
+    } else if (typeof v === 'number' && !Number.isFinite(v)) {
+      // `1e400` is JSON that parses to Infinity, which JSON.stringify writes as null: the record
+      // would be stored (and enriched) as another value than the one intake read (null instead
+      // of a number can change the format detected, hence the fingerprint).
+      throw new AppError('INVALID_JSON', {
+        message: 'A number is out of range',
+        details: [{ path: pathOf(at), message: 'not a finite number' }],
+      });
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) {
         values.push(v[i]);
