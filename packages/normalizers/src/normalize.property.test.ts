@@ -374,7 +374,11 @@ describe('attack: identity mode agrees with full normalization', () => {
 
   it('for every hostile value under every format’s markers', () => {
     for (const shape of shapes) {
-      for (const h of hostile) expectIdentityAgrees(shape(h));
+      for (const h of hostile) {
+        expectIdentityAgrees(shape(h));
+        // Forced (`?format=`), every format reads every shape: Windows and Hayabusa included.
+        for (const format of AlertFormat.options) expectIdentityAgrees(shape(h), { format });
+      }
     }
   });
 });
